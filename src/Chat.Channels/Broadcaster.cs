@@ -1,0 +1,24 @@
+using Chat.Channels.PubSub;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Channels;
+
+/// <summary>
+/// Broadcasts from outside any channel, such as an HTTP handler or a background job
+/// (Phoenix's <c>Endpoint.broadcast</c>). Inject it where needed.
+/// </summary>
+public sealed class Broadcaster(IPubSub pubSub, IOptions<ChannelsOptions> options)
+{
+    private static readonly Payload Disconnect = Payload.Empty;
+
+    /// <summary>Sends an event to every client on a topic, on every node.</summary>
+    public ValueTask BroadcastAsync(string topic, string @event, object? payload, CancellationToken cancellationToken = default) =>
+        pubSub.BroadcastAsync(new Broadcast(topic, @event, Payload.From(payload, options.Value.JsonSerializerOptions)), cancellationToken);
+
+    /// <summary>
+    /// Closes every socket whose id is <paramref name="socketId"/>, on every node, with close
+    /// code 1001: signs a user out everywhere.
+    /// </summary>
+    public ValueTask DisconnectAsync(string socketId, CancellationToken cancellationToken = default) =>
+        pubSub.BroadcastAsync(new Broadcast(socketId, "disconnect", Disconnect), cancellationToken);
+}

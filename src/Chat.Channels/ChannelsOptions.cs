@@ -1,0 +1,59 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Chat.Channels;
+
+/// <summary>
+/// Limits and settings of the channel layer. Every default is set here, in one place, and
+/// matches Phoenix's unless a comment says why not.
+/// </summary>
+public sealed class ChannelsOptions
+{
+    /// <summary>Channels one socket may join at once; the next join gets <c>too many channels joined</c>.</summary>
+    public int MaxChannelsPerSocket { get; set; } = 100;
+
+    /// <summary>Largest client frame accepted; a larger one closes the socket with 1009.</summary>
+    public int MaxFrameBytes { get; set; } = 64 * 1024;
+
+    /// <summary>A socket that sends nothing (not even a heartbeat) for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Frames that may wait in one socket's send queue. A client that falls further behind is
+    /// a slow consumer and is disconnected, so one client that stops reading cannot grow the
+    /// server's memory without bound.
+    /// </summary>
+    public int MaxPendingFrames { get; set; } = 1024;
+
+    /// <summary>
+    /// Messages that may wait in one channel's mailbox. Past this the socket stops reading
+    /// client frames until the channel catches up; broadcasts to a channel this far behind
+    /// disconnect the socket as a slow consumer.
+    /// </summary>
+    public int MailboxCapacity { get; set; } = 1024;
+
+    /// <summary>How long a closing socket waits for the client's close frame before dropping the connection.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Origins (<c>https://chat.example.com</c>) whose pages may open a socket; <c>*</c> allows any.
+    /// Empty means only the server's own origin. Requests without an <c>Origin</c> header
+    /// (bots, native apps) are not browsers and are not checked.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>
+    /// How channel payloads become JSON: snake_case names, and text left unescaped since
+    /// it travels inside a WebSocket frame, never inside HTML. Add source-generated
+    /// contexts to <see cref="JsonSerializerOptions.TypeInfoResolverChain"/> to keep
+    /// reflection off the hot path.
+    /// </summary>
+    public JsonSerializerOptions JsonSerializerOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+    };
+}

@@ -1,0 +1,31 @@
+using Chat.Channels.Internal;
+using Chat.Channels.Internal.Transport;
+using Chat.Channels.PubSub;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Chat.Channels;
+
+/// <summary>Registers the channel layer.</summary>
+public static class ChannelsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the channel layer with the in-process pubsub. Call <c>MapSocket</c> on the
+    /// endpoints to serve a socket handler.
+    /// </summary>
+    public static ChannelsBuilder AddChannels(this IServiceCollection services, Action<ChannelsOptions>? configure = null)
+    {
+        var options = services.AddOptions<ChannelsOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton<IPubSub, InProcessPubSub>();
+        services.TryAddSingleton<ChannelsRuntime>();
+        services.TryAddSingleton<SocketRegistry>();
+        services.TryAddSingleton<Broadcaster>();
+        services.AddHostedService<SocketSupervisor>();
+        return new ChannelsBuilder(services);
+    }
+}

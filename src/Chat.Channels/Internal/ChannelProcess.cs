@@ -1,0 +1,390 @@
+using Chat.Channels.Internal.Serialization;
+using Chat.Channels.PubSub;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Channels.Internal;
+
+/// <summary>
+/// One joined channel: the <see cref="Channel"/> instance, its mailbox, and its subscription
+/// (Phoenix.Channel.Server). Every callback of the channel runs from the mailbox, one at a time.
+/// </summary>
+internal sealed class ChannelProcess : IBroadcastSubscriber
+{
+    private static readonly Payload ChannelCrash = Payload.FromJson("""{"reason":"channel_crash"}"""u8.ToArray());
+    private static readonly Payload JoinCrashed = Payload.FromJson("""{"reason":"join crashed"}"""u8.ToArray());
+    private static readonly Payload UnmatchedTopic = Payload.FromJson("""{"reason":"unmatched topic"}"""u8.ToArray());
+
+    private readonly Type _channelType;
+    private readonly ChannelProcess? _previous;
+    private readonly Mailbox<Command> _mailbox;
+    private readonly ChannelSocket _socket;
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _joinGate = new();
+    private List<Broadcast>? _heldDuringJoin;
+    private Channel? _channel;
+    private HashSet<string>? _intercepts;
+    private IDisposable? _subscription;
+    private volatile State _state = State.Joining;
+    private string? _stopRequest;
+
+    public ChannelProcess(SocketConnection connection, Type channelType, string topic, string? joinRef, ChannelProcess? previous)
+    {
+        Connection = connection;
+        Topic = topic;
+        JoinRef = joinRef;
+        _channelType = channelType;
+        _previous = previous;
+        _mailbox = new Mailbox<Command>(ProcessAsync, ex => ChannelsLog.UnexpectedFailure(connection.Runtime.Logger, ex));
+        _socket = new ChannelSocket(this, connection.Assigns);
+    }
+
+    private enum State
+    {
+        Joining,
+        Joined,
+        Closed,
+    }
+
+    private enum CommandKind
+    {
+        Join,
+        In,
+        Leave,
+        Out,
+        Info,
+        Terminate,
+    }
+
+    public SocketConnection Connection { get; }
+
+    public string Topic { get; }
+
+    public string? JoinRef { get; }
+
+    public bool IsJoined => _state == State.Joined;
+
+    /// <summary>The client message being handled, while <see cref="Channel.HandleInAsync"/> runs.</summary>
+    public SocketRef? CurrentRef { get; private set; }
+
+    /// <summary>Completes once the channel has ended and its terminate has run.</summary>
+    public Task Terminated => _terminated.Task;
+
+    private ChannelsRuntime Runtime => Connection.Runtime;
+
+    public void PostJoin(InboundMessage message) => _mailbox.Post(new Command(CommandKind.Join, message));
+
+    public void PostLeave(InboundMessage message) => _mailbox.Post(new Command(CommandKind.Leave, message));
+
+    public void PostInfo(object info) => _mailbox.Post(new Command(CommandKind.Info, Info: info));
+
+    public void PostTerminate(TerminateReason reason, bool notifyClient) =>
+        _mailbox.Post(new Command(CommandKind.Terminate, Reason: reason, NotifyClient: notifyClient));
+
+    /// <summary>Queues a client event, waiting first if the mailbox is full (backpressure on the reader).</summary>
+    public async ValueTask PostInAsync(InboundMessage message)
+    {
+        var capacity = Runtime.Options.MailboxCapacity;
+        while (!_mailbox.TryPost(new Command(CommandKind.In, message), capacity))
+        {
+            await _mailbox.WaitForRoomAsync(capacity).ConfigureAwait(false);
+        }
+    }
+
+    public void RequestStop(string reason) => _stopRequest = reason;
+
+    public void Push(string @event, object? payload)
+    {
+        switch (_state)
+        {
+            case State.Joining:
+                throw new InvalidOperationException($"Cannot push \"{@event}\" to \"{Topic}\" before the join has completed.");
+            case State.Joined:
+                Connection.SendMessage(JoinRef, null, Topic, @event, Runtime.Encode(payload));
+                break;
+            default:
+                // The channel has ended; the client no longer listens to this join.
+                break;
+        }
+    }
+
+    public ValueTask BroadcastAsync(string @event, object? payload, bool exceptSelf, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@event);
+        if (_state == State.Joining)
+        {
+            throw new InvalidOperationException($"Cannot broadcast \"{@event}\" to \"{Topic}\" before the join has completed.");
+        }
+
+        var broadcast = new Broadcast(Topic, @event, Runtime.Encode(payload), exceptSelf ? this : null);
+        return Runtime.PubSub.BroadcastAsync(broadcast, cancellationToken);
+    }
+
+    /// <summary>
+    /// Receives a broadcast on the topic. The fastlane hands the shared frame straight to the
+    /// socket; only intercepted events enter the mailbox.
+    /// </summary>
+    void IBroadcastSubscriber.Deliver(Broadcast broadcast)
+    {
+        if (_state == State.Joining)
+        {
+            lock (_joinGate)
+            {
+                if (_state == State.Joining)
+                {
+                    HoldDuringJoin(broadcast);
+                    return;
+                }
+            }
+        }
+
+        if (_state == State.Joined)
+        {
+            DeliverJoined(broadcast);
+        }
+    }
+
+    private void HoldDuringJoin(Broadcast broadcast)
+    {
+        _heldDuringJoin ??= [];
+        if (_heldDuringJoin.Count >= Runtime.Options.MailboxCapacity)
+        {
+            Connection.DisconnectSlowConsumer(_heldDuringJoin.Count);
+            return;
+        }
+
+        _heldDuringJoin.Add(broadcast);
+    }
+
+    private void DeliverJoined(Broadcast broadcast)
+    {
+        if (_intercepts is { Count: > 0 } intercepts && intercepts.Contains(broadcast.Event))
+        {
+            if (!_mailbox.TryPost(new Command(CommandKind.Out, Broadcast: broadcast), Runtime.Options.MailboxCapacity))
+            {
+                Connection.DisconnectSlowConsumer(_mailbox.Count);
+            }
+
+            return;
+        }
+
+        try
+        {
+            Connection.Send(broadcast.FrameFor(Connection.Serializer));
+        }
+        catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
+        {
+            ChannelsLog.UnencodableFrame(Runtime.Logger, ex.Message);
+        }
+    }
+
+    private ValueTask ProcessAsync(Command command) => command.Kind switch
+    {
+        CommandKind.Join => JoinAsync(command.Message),
+        CommandKind.In => HandleInAsync(command.Message),
+        CommandKind.Leave => LeaveAsync(command.Message),
+        CommandKind.Out => HandleOutAsync(command.Broadcast!),
+        CommandKind.Info => HandleInfoAsync(command.Info!),
+        CommandKind.Terminate => StopAsync(command.Reason!, command.NotifyClient),
+        _ => ValueTask.CompletedTask,
+    };
+
+    private async ValueTask JoinAsync(InboundMessage message)
+    {
+        if (_previous is not null)
+        {
+            // The channel this join replaces closes (and tells its client) before this one answers.
+            await _previous.Terminated.ConfigureAwait(false);
+        }
+
+        JoinResult result;
+        try
+        {
+            _channel = (Channel)ActivatorUtilities.CreateInstance(Runtime.Services, _channelType);
+            _intercepts = _channel.Intercepts.Count == 0 ? null : new HashSet<string>(_channel.Intercepts, StringComparer.Ordinal);
+            // Subscribe before the channel's join reads any state, so nothing published while
+            // it runs is lost: such broadcasts are held and delivered right after the reply.
+            _subscription = await Runtime.PubSub.SubscribeAsync(Topic, this).ConfigureAwait(false);
+            result = await _channel.JoinAsync(Topic, message.Payload, _socket).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ChannelsLog.JoinCrashed(Runtime.Logger, ex, _channelType.Name, Topic);
+            EndJoin(message, "error", JoinCrashed);
+            return;
+        }
+
+        if (!result.IsJoined)
+        {
+            EndJoin(message, "error", Runtime.Encode(result.Response));
+            return;
+        }
+
+        Connection.SendReply(message.JoinRef, message.Ref, Topic, "ok", result.Response);
+        lock (_joinGate)
+        {
+            foreach (var broadcast in _heldDuringJoin ?? [])
+            {
+                DeliverJoined(broadcast);
+            }
+
+            _heldDuringJoin = null;
+            _state = State.Joined;
+        }
+
+        await AfterCallbackAsync().ConfigureAwait(false);
+    }
+
+    private void EndJoin(InboundMessage message, string status, Payload response)
+    {
+        lock (_joinGate)
+        {
+            _state = State.Closed;
+            _heldDuringJoin = null;
+        }
+
+        _subscription?.Dispose();
+        Connection.SendReply(message.JoinRef, message.Ref, Topic, status, response);
+        Connection.Remove(this);
+        _terminated.TrySetResult();
+    }
+
+    private async ValueTask HandleInAsync(InboundMessage message)
+    {
+        if (_state != State.Joined)
+        {
+            // The join failed or the channel ended after this message was queued.
+            Connection.SendReply(null, message.Ref, Topic, "error", UnmatchedTopic);
+            return;
+        }
+
+        CurrentRef = new SocketRef(Connection, Topic, JoinRef, message.Ref);
+        InResult result;
+        try
+        {
+            result = await _channel!.HandleInAsync(message.Event, message.Payload, _socket).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await CrashAsync(ex).ConfigureAwait(false);
+            return;
+        }
+        finally
+        {
+            CurrentRef = null;
+        }
+
+        if (result.Status is not null)
+        {
+            Connection.SendReply(JoinRef, message.Ref, Topic, result.Status, result.Response);
+        }
+
+        if (result.StopReason is not null)
+        {
+            _stopRequest ??= result.StopReason;
+        }
+
+        await AfterCallbackAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask LeaveAsync(InboundMessage message)
+    {
+        Connection.SendReply(message.JoinRef ?? JoinRef, message.Ref, Topic, "ok", Payload.Empty);
+        await StopAsync(TerminateReason.Left, notifyClient: true).ConfigureAwait(false);
+    }
+
+    private async ValueTask HandleOutAsync(Broadcast broadcast)
+    {
+        if (_state != State.Joined)
+        {
+            return;
+        }
+
+        try
+        {
+            await _channel!.HandleOutAsync(broadcast.Event, broadcast.Payload, _socket).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await CrashAsync(ex).ConfigureAwait(false);
+            return;
+        }
+
+        await AfterCallbackAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask HandleInfoAsync(object info)
+    {
+        if (_state != State.Joined)
+        {
+            return;
+        }
+
+        try
+        {
+            await _channel!.HandleInfoAsync(info, _socket).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await CrashAsync(ex).ConfigureAwait(false);
+            return;
+        }
+
+        await AfterCallbackAsync().ConfigureAwait(false);
+    }
+
+    private ValueTask AfterCallbackAsync() =>
+        _stopRequest is { } reason
+            ? StopAsync(new TerminateReason(TerminateKind.Stopped, reason), notifyClient: true)
+            : ValueTask.CompletedTask;
+
+    /// <summary>Ends a joined channel: unsubscribe, run terminate, tell the client if it still listens.</summary>
+    private async ValueTask StopAsync(TerminateReason reason, bool notifyClient)
+    {
+        if (_state == State.Closed)
+        {
+            return;
+        }
+
+        _state = State.Closed;
+        _subscription?.Dispose();
+        await RunTerminateAsync(reason).ConfigureAwait(false);
+        if (notifyClient)
+        {
+            Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_close", Payload.Empty);
+        }
+
+        Connection.Remove(this);
+        _terminated.TrySetResult();
+    }
+
+    private async ValueTask CrashAsync(Exception exception)
+    {
+        ChannelsLog.ChannelCrashed(Runtime.Logger, exception, _channelType.Name, Topic);
+        _state = State.Closed;
+        _subscription?.Dispose();
+        await RunTerminateAsync(new TerminateReason(TerminateKind.Crashed, exception.Message, exception)).ConfigureAwait(false);
+        Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_error", ChannelCrash);
+        Connection.Remove(this);
+        _terminated.TrySetResult();
+    }
+
+    private async ValueTask RunTerminateAsync(TerminateReason reason)
+    {
+        try
+        {
+            await _channel!.TerminateAsync(reason, _socket).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ChannelsLog.TerminateFailed(Runtime.Logger, ex, _channelType.Name, Topic);
+        }
+    }
+
+    private readonly record struct Command(
+        CommandKind Kind,
+        InboundMessage Message = default,
+        Broadcast? Broadcast = null,
+        object? Info = null,
+        TerminateReason? Reason = null,
+        bool NotifyClient = false);
+}

@@ -1,0 +1,47 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+
+namespace Chat.Channels.Internal;
+
+/// <summary>Every log line of the channel layer, source-generated so a disabled level costs nothing.</summary>
+internal static partial class ChannelsLog
+{
+    [LoggerMessage(1, LogLevel.Debug, "Socket {SocketId} connected with serializer {Serializer}.")]
+    public static partial void SocketConnected(ILogger logger, string? socketId, string serializer);
+
+    [LoggerMessage(2, LogLevel.Debug, "Socket {SocketId} closed.")]
+    public static partial void SocketClosed(ILogger logger, string? socketId);
+
+    [LoggerMessage(3, LogLevel.Information, "Refused a socket: {Reason}.")]
+    public static partial void SocketRefused(ILogger logger, string reason);
+
+    [LoggerMessage(4, LogLevel.Information, "Closing socket {SocketId} with {Status}: {Reason}.")]
+    public static partial void ClosingSocket(ILogger logger, string? socketId, WebSocketCloseStatus status, string reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "Socket {SocketId} is a slow consumer ({Pending} frames pending); disconnecting it.")]
+    public static partial void SlowConsumer(ILogger logger, string? socketId, int pending);
+
+    [LoggerMessage(6, LogLevel.Debug, "Ignoring unmatched topic \"{Topic}\".")]
+    public static partial void UnmatchedTopic(ILogger logger, string topic);
+
+    [LoggerMessage(7, LogLevel.Error, "Channel {ChannelType} on \"{Topic}\" crashed.")]
+    public static partial void ChannelCrashed(ILogger logger, Exception exception, string channelType, string topic);
+
+    [LoggerMessage(8, LogLevel.Error, "Channel {ChannelType} crashed while joining \"{Topic}\".")]
+    public static partial void JoinCrashed(ILogger logger, Exception exception, string channelType, string topic);
+
+    [LoggerMessage(9, LogLevel.Error, "Channel {ChannelType} threw in terminate on \"{Topic}\".")]
+    public static partial void TerminateFailed(ILogger logger, Exception exception, string channelType, string topic);
+
+    [LoggerMessage(10, LogLevel.Warning, "Socket {SocketId} reached the limit of {Limit} channels.")]
+    public static partial void TooManyChannels(ILogger logger, string? socketId, int limit);
+
+    [LoggerMessage(11, LogLevel.Warning, "Dropped a frame the socket's serializer cannot carry: {Reason}")]
+    public static partial void UnencodableFrame(ILogger logger, string reason);
+
+    [LoggerMessage(12, LogLevel.Debug, "Duplicate join of \"{Topic}\"; closing the existing channel.")]
+    public static partial void DuplicateJoin(ILogger logger, string topic);
+
+    [LoggerMessage(13, LogLevel.Error, "Unexpected failure in the channel layer.")]
+    public static partial void UnexpectedFailure(ILogger logger, Exception exception);
+}

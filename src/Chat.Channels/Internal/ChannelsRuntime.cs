@@ -1,0 +1,26 @@
+using System.Text.Json;
+using Chat.Channels.PubSub;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Channels.Internal;
+
+/// <summary>What every socket and channel of the server shares: options, pubsub, services, logging.</summary>
+internal sealed class ChannelsRuntime(
+    IOptions<ChannelsOptions> options,
+    IPubSub pubSub,
+    IServiceProvider services,
+    ILoggerFactory loggerFactory)
+{
+    public ChannelsOptions Options { get; } = options.Value;
+
+    public IPubSub PubSub { get; } = pubSub;
+
+    public IServiceProvider Services { get; } = services;
+
+    public ILogger Logger { get; } = loggerFactory.CreateLogger("Chat.Channels");
+
+    public JsonSerializerOptions Json => Options.JsonSerializerOptions;
+
+    public Payload Encode(object? value) => Payload.From(value, Json);
+}

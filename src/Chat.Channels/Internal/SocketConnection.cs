@@ -1,0 +1,259 @@
+using System.Net.WebSockets;
+using Chat.Channels.Internal.Serialization;
+using Chat.Channels.PubSub;
+
+namespace Chat.Channels.Internal;
+
+/// <summary>
+/// One client connection after connect: its joined channels, and the routing of every
+/// decoded client message (Phoenix.Socket's <c>handle_in</c>). Transport-agnostic: frames go
+/// out through an <see cref="ISocketTransport"/>, so the channel test harness drives the
+/// same engine as the WebSocket endpoint.
+/// </summary>
+internal sealed class SocketConnection : IBroadcastSubscriber
+{
+    private const string PhoenixTopic = "phoenix";
+
+    private static readonly Payload UnmatchedTopic = Payload.FromJson("""{"reason":"unmatched topic"}"""u8.ToArray());
+    private static readonly Payload TooManyChannels = Payload.FromJson("""{"reason":"too many channels joined"}"""u8.ToArray());
+
+    private readonly ChannelsRuntime _runtime;
+    private readonly SocketHandler _handler;
+    private readonly ISocketTransport _transport;
+    private readonly Dictionary<string, ChannelProcess> _channels = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private IDisposable? _idSubscription;
+    private bool _terminated;
+
+    public SocketConnection(
+        ChannelsRuntime runtime,
+        SocketHandler handler,
+        MessageSerializer serializer,
+        ConnectResult connection,
+        ISocketTransport transport)
+    {
+        _runtime = runtime;
+        _handler = handler;
+        _transport = transport;
+        Serializer = serializer;
+        Assigns = connection.Assigns;
+        Id = connection.Id;
+    }
+
+    public MessageSerializer Serializer { get; }
+
+    public IReadOnlyDictionary<string, object?> Assigns { get; }
+
+    public string? Id { get; }
+
+    public ChannelsRuntime Runtime => _runtime;
+
+    public int ChannelCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _channels.Count;
+            }
+        }
+    }
+
+    /// <summary>Subscribes to the socket's id topic, where <c>disconnect</c> arrives.</summary>
+    public async ValueTask StartAsync(CancellationToken cancellationToken)
+    {
+        if (Id is not null)
+        {
+            _idSubscription = await _runtime.PubSub.SubscribeAsync(Id, this, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Routes one client message. The returned task completes once the message is queued;
+    /// it waits only when the target channel's mailbox is full, which holds back the reader.
+    /// </summary>
+    public ValueTask HandleAsync(InboundMessage message)
+    {
+        if (message.Topic == PhoenixTopic && message.Event == "heartbeat")
+        {
+            SendReply(null, message.Ref, PhoenixTopic, "ok", Payload.Empty);
+            return ValueTask.CompletedTask;
+        }
+
+        return message.Event switch
+        {
+            "phx_join" => HandleJoin(message),
+            "phx_leave" => HandleLeave(message),
+            _ => HandleEvent(message),
+        };
+    }
+
+    private ValueTask HandleJoin(in InboundMessage message)
+    {
+        var channelType = _handler.Router.Match(message.Topic);
+        ChannelProcess? previous;
+        ChannelProcess process;
+        lock (_gate)
+        {
+            if (_terminated)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            if (_channels.Remove(message.Topic, out previous))
+            {
+                ChannelsLog.DuplicateJoin(_runtime.Logger, message.Topic);
+                previous.PostTerminate(TerminateReason.DuplicateJoin, notifyClient: true);
+            }
+
+            if (channelType is null)
+            {
+                ChannelsLog.UnmatchedTopic(_runtime.Logger, message.Topic);
+                SendReply(null, message.Ref, message.Topic, "error", UnmatchedTopic);
+                return ValueTask.CompletedTask;
+            }
+
+            if (_channels.Count >= _runtime.Options.MaxChannelsPerSocket)
+            {
+                ChannelsLog.TooManyChannels(_runtime.Logger, Id, _runtime.Options.MaxChannelsPerSocket);
+                SendReply(message.JoinRef, message.Ref, message.Topic, "error", TooManyChannels);
+                return ValueTask.CompletedTask;
+            }
+
+            process = new ChannelProcess(this, channelType, message.Topic, message.JoinRef ?? message.Ref, previous);
+            _channels[message.Topic] = process;
+        }
+
+        process.PostJoin(message);
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask HandleLeave(in InboundMessage message)
+    {
+        var process = Find(message.Topic);
+        if (process is null)
+        {
+            // Leaving a topic that is not joined is already done; Phoenix answers ok too.
+            SendReply(message.JoinRef, message.Ref, message.Topic, "ok", Payload.Empty);
+        }
+        else if (message.JoinRef is null || message.JoinRef == process.JoinRef)
+        {
+            process.PostLeave(message);
+        }
+
+        // Otherwise the leave names an older join that the server already closed: ignore it.
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask HandleEvent(in InboundMessage message)
+    {
+        var process = Find(message.Topic);
+        if (process is null)
+        {
+            SendReply(null, message.Ref, message.Topic, "error", UnmatchedTopic);
+            return ValueTask.CompletedTask;
+        }
+
+        if (message.JoinRef is not null && message.JoinRef != process.JoinRef)
+        {
+            // A stale join_ref: the client is still talking to a join it has since replaced.
+            return ValueTask.CompletedTask;
+        }
+
+        return process.PostInAsync(message);
+    }
+
+    private ChannelProcess? Find(string topic)
+    {
+        lock (_gate)
+        {
+            return _channels.GetValueOrDefault(topic);
+        }
+    }
+
+    /// <summary>Forgets a channel that ended, unless a newer join already took its topic.</summary>
+    public void Remove(ChannelProcess process)
+    {
+        lock (_gate)
+        {
+            if (_channels.TryGetValue(process.Topic, out var current) && ReferenceEquals(current, process))
+            {
+                _channels.Remove(process.Topic);
+            }
+        }
+    }
+
+    public void SendReply(string? joinRef, string? @ref, string topic, string status, object? response) =>
+        SendEncoded(static (s, state) => s.EncodeReply(state.joinRef, state.@ref, state.topic, state.status, state.payload),
+            (joinRef, @ref, topic, status, payload: _runtime.Encode(response)));
+
+    public void SendMessage(string? joinRef, string? @ref, string topic, string @event, Payload payload) =>
+        SendEncoded(static (s, state) => s.EncodeMessage(state.joinRef, state.@ref, state.topic, state.@event, state.payload),
+            (joinRef, @ref, topic, @event, payload));
+
+    /// <summary>Sends a frame as is; used by the fastlane, where the frame is shared.</summary>
+    public void Send(OutboundFrame frame) => _transport.Send(frame);
+
+    /// <summary>Disconnects the client because it cannot keep up with what it is sent.</summary>
+    public void DisconnectSlowConsumer(int pending)
+    {
+        ChannelsLog.SlowConsumer(_runtime.Logger, Id, pending);
+        _transport.Close(WebSocketCloseStatus.PolicyViolation, "slow consumer");
+    }
+
+    private void SendEncoded<TState>(Func<MessageSerializer, TState, OutboundFrame> encode, TState state)
+    {
+        OutboundFrame frame;
+        try
+        {
+            frame = encode(Serializer, state);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
+        {
+            // A binary payload for a 1.0.0 client, or a field too long for a binary frame.
+            ChannelsLog.UnencodableFrame(_runtime.Logger, ex.Message);
+            return;
+        }
+
+        _transport.Send(frame);
+    }
+
+    /// <summary>The socket id topic's broadcasts: only <c>disconnect</c> means anything there.</summary>
+    void IBroadcastSubscriber.Deliver(Broadcast broadcast)
+    {
+        if (broadcast.Event == "disconnect")
+        {
+            // 1001, not 1000: phoenix.js reconnects after anything but a normal closure,
+            // and the client must come back to find out that its token no longer works.
+            _transport.Close(WebSocketCloseStatus.EndpointUnavailable, "disconnected");
+        }
+    }
+
+    /// <summary>
+    /// Ends every channel of the socket, once, after the transport is gone. Each channel's
+    /// terminate runs in its own mailbox, after whatever it was doing.
+    /// </summary>
+    public Task TerminateAsync(TerminateReason reason)
+    {
+        ChannelProcess[] processes;
+        lock (_gate)
+        {
+            if (_terminated)
+            {
+                return Task.CompletedTask;
+            }
+
+            _terminated = true;
+            processes = [.. _channels.Values];
+            _channels.Clear();
+        }
+
+        _idSubscription?.Dispose();
+        foreach (var process in processes)
+        {
+            process.PostTerminate(reason, notifyClient: false);
+        }
+
+        return Task.WhenAll(processes.Select(p => p.Terminated));
+    }
+}

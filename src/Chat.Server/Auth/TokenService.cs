@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Security.Claims;
+using Chat.Server.Configuration;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Chat.Server.Auth;
+
+/// <summary>
+/// Issues and verifies the chat's tokens (CONTRACT.md §1): HS256 JWTs with <c>sub</c> (the
+/// user id), <c>name</c> (the username) and <c>exp</c>. A host application that shares the
+/// key mints the same tokens for its own users.
+/// </summary>
+public sealed class TokenService
+{
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly SigningCredentials _credentials;
+    private readonly TokenValidationParameters _validation;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _lifetime;
+
+    public TokenService(SigningKeyStore keys, IOptions<ChatOptions> options, TimeProvider clock)
+    {
+        _clock = clock;
+        _lifetime = options.Value.Auth.TokenLifetime;
+        _credentials = new SigningCredentials(keys.Key, SecurityAlgorithms.HmacSha256);
+        _validation = CreateValidationParameters(keys.Key);
+    }
+
+    /// <summary>The rules every token must pass, shared with the HTTP bearer authentication.</summary>
+    public TokenValidationParameters ValidationParameters => _validation;
+
+    public static TokenValidationParameters CreateValidationParameters(SecurityKey key) => new()
+    {
+        IssuerSigningKey = key,
+        // Only HS256: a token that names another algorithm, "none" included, is refused.
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ValidateLifetime = true,
+        ClockSkew = TimeSpan.FromSeconds(30),
+        // The contract names no issuer or audience, so that other systems can mint tokens.
+        ValidateIssuer = false,
+        ValidateAudience = false,
+        NameClaimType = "name",
+    };
+
+    public string Issue(ChatUser user)
+    {
+        var now = _clock.GetUtcNow().UtcDateTime;
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = user.Id.ToString(CultureInfo.InvariantCulture),
+                ["name"] = user.Username,
+            },
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + _lifetime,
+            SigningCredentials = _credentials,
+        });
+    }
+
+    /// <summary>The user a token speaks for, or null when it is missing, tampered with, expired or unsigned.</summary>
+    public async ValueTask<ChatUser?> VerifyAsync(string? token)
+    {
+        if (string.IsNullOrWhiteSpace(token) || token.Length > 8192)
+        {
+            return null;
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, _validation).ConfigureAwait(false);
+        return result.IsValid ? FromClaims(result.ClaimsIdentity) : null;
+    }
+
+    /// <summary>Reads the user from a validated identity; null unless <c>sub</c> is a positive integer and <c>name</c> is set.</summary>
+    public static ChatUser? FromClaims(ClaimsIdentity? identity)
+    {
+        var sub = identity?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        var name = identity?.FindFirst("name")?.Value;
+        return long.TryParse(sub, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 && !string.IsNullOrWhiteSpace(name)
+            ? new ChatUser(id, name)
+            : null;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+using Chat.Channels;
+using Chat.Server.Auth;
+using Chat.Server.Channels;
+
+namespace Chat.Server.Sockets;
+
+/// <summary>
+/// The chat's socket (the seed's <c>user_socket.ex</c>): a client connects with its token,
+/// as the <c>token</c> param or as phoenix.js's <c>authToken</c>, and may then join rooms.
+/// </summary>
+public sealed class UserSocket : SocketHandler
+{
+    /// <summary>The assign that holds the verified <see cref="ChatUser"/>.</summary>
+    public const string UserAssign = "user";
+
+    private readonly TokenService _tokens;
+
+    public UserSocket(TokenService tokens)
+    {
+        _tokens = tokens;
+        Channel<RoomChannel>("room:*");
+    }
+
+    /// <summary>The socket id of a user's sockets; a <c>disconnect</c> broadcast to it signs the user out everywhere.</summary>
+    public static string SocketId(long userId) => "user_socket:" + userId.ToString(CultureInfo.InvariantCulture);
+
+    public override async ValueTask<ConnectResult> ConnectAsync(ConnectRequest request, CancellationToken cancellationToken)
+    {
+        var token = request.AuthToken ?? request.Params.GetValueOrDefault("token");
+        var user = await _tokens.VerifyAsync(token).ConfigureAwait(false);
+        if (user is null)
+        {
+            return ConnectResult.Refuse();
+        }
+
+        return ConnectResult.Ok(new Dictionary<string, object?> { [UserAssign] = user }, SocketId(user.Id));
+    }
+}
