@@ -16,6 +16,7 @@ internal sealed class WebSocketSession : ISocketTransport
     private readonly ChannelsRuntime _runtime;
     private readonly Mailbox<SendItem> _sendQueue;
     private readonly CancellationTokenSource _closing = new();
+    private readonly TaskCompletionSource _closeFrameSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SocketConnection? _connection;
     private int _closeRequested;
     private long _lastReceivedTicks = Environment.TickCount64;
@@ -24,7 +25,11 @@ internal sealed class WebSocketSession : ISocketTransport
     {
         _socket = socket;
         _runtime = runtime;
-        _sendQueue = new Mailbox<SendItem>(SendAsync, _ => _socket.Abort());
+        _sendQueue = new Mailbox<SendItem>(SendAsync, _ =>
+        {
+            _socket.Abort();
+            _closeFrameSent.TrySetResult();
+        });
     }
 
     /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) of the last frame from the client.</summary>
@@ -48,12 +53,42 @@ internal sealed class WebSocketSession : ISocketTransport
         finally
         {
             await connection.TerminateAsync(registry.IsShuttingDown ? TerminateReason.Shutdown : TerminateReason.Closed).ConfigureAwait(false);
+            await FinishCloseHandshakeAsync().ConfigureAwait(false);
+            ChannelsLog.SocketClosed(_runtime.Logger, connection.Id);
+        }
+    }
+
+    /// <summary>
+    /// Lets the close handshake finish before the connection is dropped: a client that reads a
+    /// reset instead of a close frame never learns the close code, and the code decides
+    /// whether phoenix.js reconnects.
+    /// </summary>
+    private async Task FinishCloseHandshakeAsync()
+    {
+        try
+        {
+            if (Volatile.Read(ref _closeRequested) != 0)
+            {
+                // Our close frame waits in the send queue behind the frames before it.
+                await _closeFrameSent.Task.WaitAsync(_runtime.Options.CloseTimeout).ConfigureAwait(false);
+            }
+
+            if (_socket.State == WebSocketState.CloseSent)
+            {
+                // We (or the WebSocket itself, on invalid UTF-8) closed first: wait for the answer.
+                using var timeout = new CancellationTokenSource(_runtime.Options.CloseTimeout);
+                await DrainUntilClosedAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or TimeoutException or IOException)
+        {
+        }
+        finally
+        {
             if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
             {
                 _socket.Abort();
             }
-
-            ChannelsLog.SocketClosed(_runtime.Logger, connection.Id);
         }
     }
 
@@ -95,7 +130,7 @@ internal sealed class WebSocketSession : ISocketTransport
                     if (length > maxFrameBytes)
                     {
                         Close(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {maxFrameBytes} bytes");
-                        await DrainUntilClosedAsync().ConfigureAwait(false);
+                        await DrainUntilClosedAsync(_closing.Token).ConfigureAwait(false);
                         return;
                     }
                 }
@@ -137,14 +172,14 @@ internal sealed class WebSocketSession : ISocketTransport
     }
 
     /// <summary>After asking the client to close, read and discard until its close frame arrives.</summary>
-    private async Task DrainUntilClosedAsync()
+    private async Task DrainUntilClosedAsync(CancellationToken cancellationToken)
     {
         var scratch = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferSize);
         try
         {
             while (true)
             {
-                var result = await _socket.ReceiveAsync(scratch.AsMemory(), _closing.Token).ConfigureAwait(false);
+                var result = await _socket.ReceiveAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return;
@@ -202,6 +237,11 @@ internal sealed class WebSocketSession : ISocketTransport
     {
         if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
         {
+            if (item.CloseStatus is not null)
+            {
+                _closeFrameSent.TrySetResult();
+            }
+
             return;
         }
 
@@ -209,7 +249,15 @@ internal sealed class WebSocketSession : ISocketTransport
         {
             // Close reasons are limited to 123 bytes by the protocol.
             var reason = item.CloseDescription!.Length > 120 ? item.CloseDescription[..120] : item.CloseDescription;
-            await _socket.CloseOutputAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _socket.CloseOutputAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _closeFrameSent.TrySetResult();
+            }
+
             return;
         }
 

@@ -1,0 +1,84 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Chat.Channels.Internal.Transport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Channels.Tests;
+
+/// <summary>Timeouts and bounds, each on a server configured to reach them quickly.</summary>
+public sealed class SocketLimitsTests
+{
+    [Fact]
+    public async Task A_socket_that_sends_nothing_is_closed_after_the_idle_timeout()
+    {
+        await using var server = await KestrelSocketServer.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(2));
+        using var quiet = await server.ConnectAsync();
+        using var chatty = await server.ConnectAsync();
+
+        using var keepAlive = new CancellationTokenSource();
+        var heartbeats = Task.Run(async () =>
+        {
+            while (!keepAlive.IsCancellationRequested)
+            {
+                await chatty.SendTextAsync("""[null,"hb","phoenix","heartbeat",{}]""");
+                await chatty.ReceiveTextAsync();
+                await Task.Delay(100);
+            }
+        });
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await quiet.ReceiveCloseAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(WebSocketState.Open, chatty.State);
+        await keepAlive.CancelAsync();
+        await heartbeats;
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_is_disconnected_and_others_carry_on()
+    {
+        await using var server = await KestrelSocketServer.StartAsync(o => o.MaxPendingFrames = 16);
+        var registry = server.Services.GetRequiredService<SocketRegistry>();
+        using var reader = await server.ConnectAsync();
+        using var stalled = await server.ConnectAsync();
+        foreach (var socket in new[] { reader, stalled })
+        {
+            await socket.SendTextAsync("""["1","1","echo:flood","phx_join",{}]""");
+            await socket.ReceiveTextAsync();
+        }
+
+        // Far more than the socket buffers of both ends can hold. The reader keeps up, one
+        // frame at a time; the stalled client reads none of it.
+        var broadcaster = server.Services.GetRequiredService<Broadcaster>();
+        var chunk = new string('z', 16 * 1024);
+        for (var i = 0; i < 2000 && registry.Count > 1; i++)
+        {
+            await broadcaster.BroadcastAsync("echo:flood", "shout", new { i, chunk });
+            await reader.ReceiveMessageAsync(TimeSpan.FromSeconds(10));
+        }
+
+        for (var i = 0; i < 200 && registry.Count > 1; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.Equal(1, registry.Count);
+        Assert.Equal(WebSocketState.Open, reader.State);
+    }
+
+    [Fact]
+    public async Task The_hundred_and_first_channel_is_refused()
+    {
+        await using var server = await KestrelSocketServer.StartAsync();
+        using var socket = await server.ConnectAsync();
+
+        for (var i = 0; i < 100; i++)
+        {
+            await socket.SendTextAsync($$"""["{{i}}","{{i}}","echo:{{i}}","phx_join",{"silent":true}]""");
+            Assert.Contains("\"ok\"", await socket.ReceiveTextAsync());
+        }
+
+        await socket.SendTextAsync("""["x","x","echo:100","phx_join",{}]""");
+        var reply = JsonDocument.Parse(await socket.ReceiveTextAsync()).RootElement;
+
+        Assert.Equal("too many channels joined", reply[4].GetProperty("response").GetProperty("reason").GetString());
+    }
+}

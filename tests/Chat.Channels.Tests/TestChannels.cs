@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+
+namespace Chat.Channels.Tests;
+
+/// <summary>Routes <c>echo:*</c> to <see cref="EchoChannel"/>; accepts sockets whose <c>token</c> param is <c>good</c>.</summary>
+public sealed class TestSocketHandler : SocketHandler
+{
+    public TestSocketHandler()
+    {
+        Channel<EchoChannel>("echo:*");
+    }
+
+    public override ValueTask<ConnectResult> ConnectAsync(ConnectRequest request, CancellationToken cancellationToken)
+    {
+        var token = request.AuthToken ?? request.Params.GetValueOrDefault("token");
+        return ValueTask.FromResult(token == "good"
+            ? ConnectResult.Ok(new Dictionary<string, object?> { ["user"] = request.Params.GetValueOrDefault("user", "anon") }, request.Params.GetValueOrDefault("id"))
+            : ConnectResult.Refuse());
+    }
+}
+
+/// <summary>Records every terminate, so tests can assert on reasons.</summary>
+public sealed class TerminateLog
+{
+    private readonly ConcurrentQueue<(string Topic, TerminateReason Reason)> _entries = new();
+
+    public IReadOnlyCollection<(string Topic, TerminateReason Reason)> Entries => _entries;
+
+    public void Add(string topic, TerminateReason reason) => _entries.Enqueue((topic, reason));
+
+    public async Task<TerminateReason> WaitForAsync(string topic, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var entry in _entries)
+            {
+                if (entry.Topic == topic)
+                {
+                    return entry.Reason;
+                }
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException($"No terminate for {topic}.");
+    }
+}
+
+/// <summary>A channel whose behaviour each test picks through the event it pushes.</summary>
+public sealed class EchoChannel(TerminateLog terminations) : Channel
+{
+    private int _handled;
+
+    public override IReadOnlyCollection<string> Intercepts => ["intercepted"];
+
+    public override async ValueTask<JoinResult> JoinAsync(string topic, Payload payload, ChannelSocket socket)
+    {
+        var options = payload.ToJsonElement();
+        if (options.TryGetProperty("refuse", out _))
+        {
+            return JoinResult.Error(new { reason = "refused" });
+        }
+
+        if (options.TryGetProperty("crash", out _))
+        {
+            throw new InvalidOperationException("join failed on purpose");
+        }
+
+        if (options.TryGetProperty("hold_ms", out var hold))
+        {
+            await Task.Delay(hold.GetInt32());
+        }
+
+        var pushRefused = false;
+        try
+        {
+            socket.Push("too_early", null);
+        }
+        catch (InvalidOperationException)
+        {
+            pushRefused = true;
+        }
+
+        if (options.TryGetProperty("after_join", out _))
+        {
+            socket.Send("after_join");
+        }
+
+        socket.Assign("joined_topic", topic);
+        return options.TryGetProperty("silent", out _)
+            ? JoinResult.Ok()
+            : JoinResult.Ok(new { topic, push_refused = pushRefused, user = socket.Assigns["user"] });
+    }
+
+    public override async ValueTask<InResult> HandleInAsync(string @event, Payload payload, ChannelSocket socket)
+    {
+        _handled++;
+        switch (@event)
+        {
+            case "echo":
+                return InResult.Ok(payload);
+            case "status":
+                return InResult.Reply(payload.ToJsonElement().GetProperty("status").GetString()!, new { handled = _handled });
+            case "slow":
+                var json = payload.ToJsonElement();
+                await Task.Delay(json.GetProperty("ms").GetInt32());
+                return InResult.Ok(new { seq = json.GetProperty("seq").GetInt32(), handled = _handled });
+            case "reply_later":
+                var target = socket.Ref;
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(20);
+                    target.Reply("ok", new { later = true });
+                });
+                return InResult.NoReply;
+            case "stop":
+                return InResult.Stop("requested", "ok", new { stopping = true });
+            case "crash":
+                throw new InvalidOperationException("crashed on purpose");
+            case "push":
+                socket.Push("pushed", payload);
+                return InResult.NoReply;
+            case "broadcast":
+                await socket.BroadcastAsync("shout", payload);
+                return InResult.Ok();
+            case "broadcast_from":
+                await socket.BroadcastFromAsync("shout", payload);
+                return InResult.Ok();
+            case "broadcast_intercepted":
+                await socket.BroadcastAsync("intercepted", payload);
+                return InResult.Ok();
+            case "send_self":
+                socket.Send("info");
+                return InResult.Ok();
+            default:
+                return await base.HandleInAsync(@event, payload, socket);
+        }
+    }
+
+    public override ValueTask HandleOutAsync(string @event, Payload payload, ChannelSocket socket)
+    {
+        // Per-recipient work: drop the event for the user it names, tag it for everyone else.
+        var json = payload.ToJsonElement();
+        var me = socket.Assigns["user"] as string;
+        if (json.TryGetProperty("drop_for", out var dropFor) && dropFor.GetString() == me)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        socket.Push(@event, new { seen_by = me, original = json });
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask HandleInfoAsync(object message, ChannelSocket socket)
+    {
+        socket.Push(message as string ?? "unknown", new { topic = socket.Get<string>("joined_topic") });
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask TerminateAsync(TerminateReason reason, ChannelSocket socket)
+    {
+        terminations.Add(socket.Topic, reason);
+        return ValueTask.CompletedTask;
+    }
+}
+
+internal static class JsonAssert
+{
+    public static string Str(this JsonElement element, string property) => element.GetProperty(property).GetString()!;
+}
