@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh Debian machine with the .NET SDK, starts
+# it on loopback, runs every test (.NET, then Node end-to-end, then the browser), stops it,
+# and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+
+log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- 1. Packages -------------------------------------------------------------------------
+pg_bin=/usr/lib/postgresql/15/bin
+missing=()
+[ -x "$pg_bin/postgres" ] || missing+=(postgresql-15)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v node >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "Installing ${missing[*]}"
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || { echo "could not install ${missing[*]}"; exit 1; }
+fi
+
+# --- 2. Services -------------------------------------------------------------------------
+work=$(mktemp -d /tmp/chat-test.XXXXXX)
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+pg_port=$(free_port)
+redis_port=$(free_port)
+
+if [ "$(id -u)" -eq 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; chown -R postgres "$work"; else as_pg() { "$@"; }; fi
+
+cleanup() {
+  log "Stopping services"
+  as_pg "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1
+  redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+log "Starting PostgreSQL on 127.0.0.1:$pg_port"
+as_pg "$pg_bin/initdb" -D "$work/pg" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null || { echo "initdb failed"; exit 1; }
+# Durability is not under test here, so fsync is off to keep the suite fast.
+as_pg "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $work -c fsync=off -c full_page_writes=off -c max_connections=300" start >/dev/null \
+  || { cat "$work/pg.log"; exit 1; }
+
+log "Starting Redis on 127.0.0.1:$redis_port"
+redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize yes \
+  --logfile "$work/redis.log" --dir "$work" || { echo "redis failed"; exit 1; }
+
+export CI="${CI:-}"
+export CHAT_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+export CHAT_TEST_REDIS="127.0.0.1:$redis_port"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# --- 3. Build ----------------------------------------------------------------------------
+log "Building"
+dotnet build Chat.slnx -c Debug -nologo -v quiet || exit 1
+
+# --- 4. Tests ----------------------------------------------------------------------------
+failed=0
+
+log ".NET tests"
+dotnet test Chat.slnx -c Debug --no-build --nologo -v quiet || failed=1
+
+log "End-to-end tests (phoenix client, raw WebSockets)"
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed=1
+
+if [ "$failed" -ne 0 ]; then log "FAILED"; exit 1; fi
+log "All tests passed"
