@@ -2,6 +2,7 @@ using Chat.Channels;
 using Chat.Server.Auth;
 using Chat.Server.Configuration;
 using Chat.Server.Sockets;
+using Chat.Server.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UseDefaultAddress("http://localhost:4000");
@@ -13,6 +14,7 @@ builder.Services.AddChatChannels(builder.Configuration);
 var app = builder.Build();
 
 app.UseWebSockets();
+app.UseWebApp();
 app.MapSocket<UserSocket>("/socket");
 app.MapGet("/healthz", () => TypedResults.Ok("ok"));
 
