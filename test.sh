@@ -67,5 +67,8 @@ dotnet test Chat.slnx -c Debug --no-build --nologo -v quiet || failed=1
 log "End-to-end tests (phoenix client, raw WebSockets)"
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed=1
 
+log "Browser tests (headless Chromium, the web app against the real server)"
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed=1
+
 if [ "$failed" -ne 0 ]; then log "FAILED"; exit 1; fi
 log "All tests passed"
