@@ -207,7 +207,7 @@ describe("the web app", { timeout: 120_000 }, () => {
     await sendMessage(alicePage, "Morning! The new sign-in screen is up for review.");
     await sendMessage(alicePage, "Two things I'd like eyes on:\n• the error states\n• the dark theme");
     await bobPage.locator(".message[data-id]", { hasText: "dark theme" }).waitFor();
-    await sendMessage(bobPage, "Looking now. The spacing feels much calmer than before 👌");
+    await sendMessage(bobPage, "Looking now. The spacing feels much calmer than before");
     await alicePage.locator(".message[data-id]", { hasText: "Looking now" }).waitFor();
     await bobPage.locator("textarea.composer-input").pressSequentially("Found one");
     await alicePage.locator(".typing", { hasText: "is typing" }).waitFor();

@@ -70,20 +70,22 @@ describe("history and content", { timeout: 180_000 }, () => {
     const firstPage = await messagesOf(page);
     assert.ok(firstPage.length < total, "not everything at once");
 
-    // Scroll to the top, page by page, like a reader: the message that was at the top stays
-    // exactly where it was while the older page is put above it.
+    // Scroll to the top, page by page, like a reader: the text that was at the top stays
+    // exactly where it was while the older page is put above it. (Its row may lose its
+    // author line, when the older page ends with the same author: the text still stays.)
     for (let round = 0; round < 10; round++) {
       const before = await timeline.evaluate((el) => {
         const first = el.querySelector(".message[data-id]");
         el.scrollTop = 0;
-        return { id: first.dataset.id, y: first.getBoundingClientRect().top, count: el.querySelectorAll(".message[data-id]").length };
+        const y = first.querySelector(".message-text").getBoundingClientRect().top;
+        return { id: first.dataset.id, y, count: el.querySelectorAll(".message[data-id]").length };
       });
       await page.waitForFunction(
         (count) => document.querySelectorAll(".timeline .message[data-id]").length > count || document.querySelector(".room-intro"),
         before.count,
       );
       await page.waitForFunction(() => document.querySelector(".timeline").getAttribute("aria-busy") === "false");
-      const y = await page.evaluate((id) => document.querySelector(`.message[data-id="${id}"]`).getBoundingClientRect().top, before.id);
+      const y = await page.evaluate((id) => document.querySelector(`.message[data-id="${id}"] .message-text`).getBoundingClientRect().top, before.id);
       assert.ok(Math.abs(y - before.y) <= 2, `the message on screen moved by ${y - before.y}px when older ones loaded`);
       if (await page.locator(".room-intro").count()) break;
     }

@@ -29,8 +29,13 @@ export function launchBrowser() {
   });
 }
 
-/** Starts the real server with limits that leave room for the tests' bursts of messages. */
+/**
+ * Starts the real server (its own port and data directory). CHAT_BROWSER_TEST_URL points the
+ * tests at a server that is already running instead, e.g. `dotnet run` while working on web/.
+ */
 export function startServer(env = {}) {
+  const external = process.env.CHAT_BROWSER_TEST_URL;
+  if (external) return { httpUrl: external.replace(/\/$/, ""), dispose: async () => {} };
   return new TestServer({ env }).start();
 }
 

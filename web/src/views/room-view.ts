@@ -352,8 +352,12 @@ export class RoomView {
       let current = this.rows.get(row.key);
       if (!current || current.sig !== row.sig) {
         const element = row.build();
-        if (current) current.element.replaceWith(element);
-        else added = true;
+        if (current) {
+          if (cursor === current.element) cursor = element;
+          current.element.replaceWith(element);
+        } else {
+          added = true;
+        }
         current = { element, sig: row.sig };
         this.rows.set(row.key, current);
       }
