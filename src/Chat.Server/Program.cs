@@ -1,5 +1,6 @@
+using Chat;
 using Chat.Channels;
-using Chat.Server.Auth;
+using Chat.Server.Api;
 using Chat.Server.Configuration;
 using Chat.Server.Sockets;
 using Chat.Server.Web;
@@ -8,17 +9,34 @@ var builder = WebApplication.CreateBuilder(args);
 builder.UseDefaultAddress("http://localhost:4000");
 
 builder.Services.AddChatConfiguration(builder.Configuration);
+builder.Services.AddChatContext(builder.Configuration);
 builder.Services.AddChatAuth();
 builder.Services.AddChatChannels(builder.Configuration);
+builder.Services.AddChatApi();
 
 var app = builder.Build();
 
+if (args is ["migrate", ..])
+{
+    // `dotnet run --project src/Chat.Server -- migrate`: apply migrations, then exit.
+    await app.Services.MigrateChatDatabaseAsync();
+    return;
+}
+
+await app.PrepareDatabaseAsync();
+
 app.UseWebSockets();
 app.UseWebApp();
-app.MapSocket<UserSocket>("/socket");
-app.MapGet("/healthz", () => TypedResults.Ok("ok"));
+app.UseAuthentication();
+app.UseAuthorization();
 
-app.Run();
+app.MapSocket<UserSocket>("/socket");
+app.MapAccountEndpoints();
+app.MapRoomEndpoints();
+app.MapHealthEndpoints();
+app.MapOpenApi();
+
+await app.RunAsync();
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory</c>.</summary>
 public partial class Program;

@@ -14,7 +14,7 @@ public sealed class SigningKeyStore
     public const int MinimumKeyBytes = 32;
     private const string KeyFileName = "signing-key";
 
-    public SigningKeyStore(IOptions<ChatOptions> options)
+    public SigningKeyStore(IOptions<ChatServerOptions> options)
     {
         var configured = options.Value.Auth.SigningKey;
         var keyBytes = string.IsNullOrWhiteSpace(configured)

@@ -20,7 +20,7 @@ public sealed class TokenService
     private readonly TimeProvider _clock;
     private readonly TimeSpan _lifetime;
 
-    public TokenService(SigningKeyStore keys, IOptions<ChatOptions> options, TimeProvider clock)
+    public TokenService(SigningKeyStore keys, IOptions<ChatServerOptions> options, TimeProvider clock)
     {
         _clock = clock;
         _lifetime = options.Value.Auth.TokenLifetime;

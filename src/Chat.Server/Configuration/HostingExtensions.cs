@@ -1,11 +1,19 @@
 using Chat.Channels;
+using Chat.Server.Api;
 using Chat.Server.Auth;
+using Chat.Server.Events;
+using Chat.Server.Health;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chat.Server.Configuration;
 
 /// <summary>One call per module, so Program.cs reads as a table of contents.</summary>
 public static class HostingExtensions
 {
+    private const string ReadyTag = "ready";
+
     /// <summary>Listens on <paramref name="address"/> unless <c>--urls</c> or <c>ASPNETCORE_URLS</c> says otherwise.</summary>
     public static void UseDefaultAddress(this WebApplicationBuilder builder, string address)
     {
@@ -17,15 +25,34 @@ public static class HostingExtensions
 
     public static IServiceCollection AddChatConfiguration(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.Section));
+        services.AddOptions<ChatServerOptions>().Bind(configuration.GetSection(ChatServerOptions.Section));
         services.AddSingleton(TimeProvider.System);
         return services;
     }
 
+    /// <summary>The chat context on the configured database, with its events turned into broadcasts.</summary>
+    public static IServiceCollection AddChatContext(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddChat(DatabaseConfiguration.FromConfiguration(configuration));
+        services.Configure<ChatOptions>(options =>
+            options.MaxMessageLength = configuration.GetValue("Chat:Messages:MaxLength", options.MaxMessageLength));
+        services.AddSingleton<IChatEvents, ChannelBroadcastEvents>();
+        return services;
+    }
+
+    /// <summary>Tokens: issued at sign-in, checked by the socket and by HTTP bearer authentication alike.</summary>
     public static IServiceCollection AddChatAuth(this IServiceCollection services)
     {
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<TokenService>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<TokenService>((options, tokens) =>
+            {
+                options.TokenValidationParameters = tokens.ValidationParameters;
+                options.MapInboundClaims = false;
+            });
+        services.AddAuthorization();
         return services;
     }
 
@@ -42,8 +69,52 @@ public static class HostingExtensions
             {
                 options.AllowedOrigins.Add(origin);
             }
+
+            options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
         });
         return services;
+    }
+
+    /// <summary>JSON in snake_case with generated serializers, problem details for bad requests, OpenAPI, health checks.</summary>
+    public static IServiceCollection AddChatApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
+        });
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+        return services;
+    }
+
+    /// <summary><c>/healthz</c> answers while the process lives; <c>/readyz</c> only while its dependencies answer.</summary>
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        return app;
+    }
+
+    /// <summary>Migrates (unless configured off) and makes sure the lobby exists.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        if (DatabaseConfiguration.MigrateOnStart(app.Configuration))
+        {
+            await app.Services.MigrateChatDatabaseAsync();
+        }
+
+        await app.Services.GetRequiredService<ChatService>().EnsureLobbyAsync();
     }
 
     // "Chat__AllowedOrigins=https://a.example,https://b.example" arrives as one string.

@@ -1,7 +1,7 @@
 namespace Chat.Server.Configuration;
 
-/// <summary>The <c>Chat</c> configuration section (CONTRACT.md §0).</summary>
-public sealed class ChatOptions
+/// <summary>The host's part of the <c>Chat</c> configuration section (CONTRACT.md §0).</summary>
+public sealed class ChatServerOptions
 {
     public const string Section = "Chat";
 

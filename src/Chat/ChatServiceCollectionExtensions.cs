@@ -1,0 +1,47 @@
+using Chat.Messages;
+using Chat.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Chat;
+
+public static class ChatServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the chat context on <paramref name="database"/>: pooled EF Core contexts, the
+    /// group-commit writer with the provider's batch store, and <see cref="ChatService"/>.
+    /// Register <see cref="IChatEvents"/> handlers to hear about committed writes.
+    /// </summary>
+    public static IServiceCollection AddChat(this IServiceCollection services, ChatDatabase database)
+    {
+        services.AddSingleton(database);
+        services.AddPooledDbContextFactory<ChatDbContext>(database.Configure);
+        services.AddOptions<ChatOptions>();
+        services.AddOptions<MessageWriterOptions>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IMessageBatchStore>(_ => database.Provider switch
+        {
+            DatabaseProvider.Sqlite => new SqliteMessageBatchStore(database),
+            DatabaseProvider.Postgres => new PostgresMessageBatchStore(database),
+            _ => throw new InvalidOperationException($"No message store for {database.Provider}."),
+        });
+        services.AddSingleton<MessageWriter>();
+        services.AddSingleton(provider => new ChatService(
+            provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
+            provider.GetRequiredService<MessageWriter>(),
+            provider.GetServices<IChatEvents>(),
+            provider.GetRequiredService<IOptions<ChatOptions>>(),
+            provider.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+
+    /// <summary>Applies every migration the database lacks.</summary>
+    public static async Task MigrateChatDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        var contexts = services.GetRequiredService<IDbContextFactory<ChatDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

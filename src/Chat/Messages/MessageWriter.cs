@@ -1,0 +1,201 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Messages;
+
+/// <summary>
+/// Group commit: every new message goes through one bounded queue, drained by one writer.
+/// Whatever has queued up while the previous transaction committed goes into the next one,
+/// so a thousand concurrent senders cost a few transactions, not a thousand fsyncs, and a
+/// lone sender still commits at once.
+/// </summary>
+/// <remarks>
+/// A message is acknowledged only after its transaction has committed. When a batch fails,
+/// its messages are retried one per transaction, so one bad message fails alone and every
+/// other gets stored. After each commit the writer, still in commit order, first tells each
+/// sender (<see cref="PendingMessage.OnStored"/>) and then publishes the new messages; so
+/// broadcasts leave in id order, which is what lets a client catch up with
+/// <c>last_seen_id</c> without a gap.
+/// </remarks>
+internal sealed partial class MessageWriter : IAsyncDisposable
+{
+    private readonly Channel<PendingMessage> _queue;
+    private readonly IMessageBatchStore _store;
+    private readonly IEnumerable<IChatEvents> _events;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<MessageWriter> _logger;
+    private readonly int _maxBatchSize;
+    private readonly Task _loop;
+    private long _batchesCommitted;
+    private long _batchesRetried;
+
+    public MessageWriter(
+        IMessageBatchStore store,
+        IEnumerable<IChatEvents> events,
+        IOptions<MessageWriterOptions> options,
+        TimeProvider clock,
+        ILogger<MessageWriter> logger)
+    {
+        _store = store;
+        _events = events;
+        _clock = clock;
+        _logger = logger;
+        _maxBatchSize = options.Value.MaxBatchSize;
+        _queue = Channel.CreateBounded<PendingMessage>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Transactions committed so far; fewer than messages whenever senders overlap.</summary>
+    public long BatchesCommitted => Interlocked.Read(ref _batchesCommitted);
+
+    /// <summary>Batches that failed and were retried one message per transaction.</summary>
+    public long BatchesRetried => Interlocked.Read(ref _batchesRetried);
+
+    /// <summary>Queues a validated message; completes with its result once committed (or failed).</summary>
+    public async Task<ChatResult<PostedMessage>> WriteAsync(PendingMessage message, CancellationToken cancellationToken)
+    {
+        await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        return await message.Completion.Task.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<PendingMessage>(_maxBatchSize);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var message))
+            {
+                batch.Add(message);
+            }
+
+            try
+            {
+                await WriteBatchAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Never leave a sender waiting, whatever went wrong.
+                LogBatchFailed(_logger, ex, batch.Count);
+                foreach (var message in batch)
+                {
+                    Complete(message, ChatResult<PostedMessage>.Failed("could not be stored"));
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task WriteBatchAsync(IReadOnlyList<PendingMessage> batch)
+    {
+        // Milliseconds: what both databases store exactly and what clients display.
+        var now = TruncateToMilliseconds(_clock.GetUtcNow().UtcDateTime);
+        PostedMessage[] results;
+        try
+        {
+            results = await _store.WriteAsync(batch, now, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (batch.Count > 1)
+        {
+            Interlocked.Increment(ref _batchesRetried);
+            LogBatchRetried(_logger, ex, batch.Count);
+            foreach (var message in batch)
+            {
+                await WriteBatchAsync([message]).ConfigureAwait(false);
+            }
+
+            return;
+        }
+        catch (Exception ex)
+        {
+            var outcome = _store.IsMissingRoom(ex)
+                ? ChatResult<PostedMessage>.Invalid(Validation.FieldErrors.Of("room", Validation.ErrorMessages.DoesNotExist))
+                : ChatResult<PostedMessage>.Failed("could not be stored");
+            if (!_store.IsMissingRoom(ex))
+            {
+                LogMessageFailed(_logger, ex);
+            }
+
+            Complete(batch[0], outcome);
+            return;
+        }
+
+        Interlocked.Increment(ref _batchesCommitted);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var result = ChatResult<PostedMessage>.Ok(results[i]);
+            NotifySender(batch[i], result);
+            if (results[i].Created)
+            {
+                await PublishAsync(results[i].Message, batch[i].RoomSlug).ConfigureAwait(false);
+            }
+
+            batch[i].Completion.TrySetResult(result);
+        }
+    }
+
+    private void Complete(PendingMessage message, ChatResult<PostedMessage> result)
+    {
+        NotifySender(message, result);
+        message.Completion.TrySetResult(result);
+    }
+
+    private void NotifySender(PendingMessage message, ChatResult<PostedMessage> result)
+    {
+        try
+        {
+            message.OnStored?.Invoke(result);
+        }
+        catch (Exception ex)
+        {
+            LogNotifyFailed(_logger, ex);
+        }
+    }
+
+    private async ValueTask PublishAsync(MessageView message, string roomSlug)
+    {
+        foreach (var handler in _events)
+        {
+            try
+            {
+                await handler.MessageCreatedAsync(message, roomSlug).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The message is stored; a failed broadcast must not fail the send.
+                LogPublishFailed(_logger, ex, message.Id);
+            }
+        }
+    }
+
+    internal static DateTime TruncateToMilliseconds(DateTime value) =>
+        new(value.Ticks - (value.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+
+    /// <summary>Stops taking messages, writes every queued one, then closes the store.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        await _store.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "A batch of {Count} messages failed; retrying them one by one.")]
+    private static partial void LogBatchRetried(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(2, LogLevel.Error, "A message could not be stored.")]
+    private static partial void LogMessageFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Error, "Publishing message {Id} failed.")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, long id);
+
+    [LoggerMessage(5, LogLevel.Error, "A sender's callback threw.")]
+    private static partial void LogNotifyFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Critical, "The message writer failed on a batch of {Count}.")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+}

@@ -1,0 +1,128 @@
+using Chat.Persistence;
+using Microsoft.Data.Sqlite;
+
+namespace Chat.Messages;
+
+/// <summary>
+/// SQLite: one connection owned by the writer, two prepared statements, and one
+/// <c>BEGIN IMMEDIATE</c> transaction per batch. In-process inserts cost microseconds; the
+/// commit's fsync is the real price, and the batch pays it once.
+/// </summary>
+internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageBatchStore
+{
+    private const int ConstraintForeignKey = 787;
+
+    private SqliteConnection? _connection;
+    private SqliteCommand? _insert;
+    private SqliteCommand? _findOriginal;
+
+    public Task<PostedMessage[]> WriteAsync(IReadOnlyList<PendingMessage> batch, DateTime now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult(Write(batch, now));
+        }
+        catch
+        {
+            // A failed statement can leave the connection in any state: start afresh next time.
+            Reset();
+            throw;
+        }
+    }
+
+    private PostedMessage[] Write(IReadOnlyList<PendingMessage> batch, DateTime now)
+    {
+        EnsureOpen();
+        var results = new PostedMessage[batch.Count];
+        using var transaction = _connection!.BeginTransaction(deferred: false);
+        _insert!.Transaction = transaction;
+        _findOriginal!.Transaction = transaction;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            _insert.Parameters[0].Value = message.Content;
+            _insert.Parameters[1].Value = message.Author.Id;
+            _insert.Parameters[2].Value = message.Author.Username;
+            _insert.Parameters[3].Value = message.RoomId;
+            _insert.Parameters[4].Value = (object?)message.ClientId ?? DBNull.Value;
+            _insert.Parameters[5].Value = now;
+            results[i] = _insert.ExecuteScalar() is long id
+                ? new PostedMessage(message.ToView(id, now), Created: true)
+                : new PostedMessage(FindOriginal(message), Created: false);
+        }
+
+        transaction.Commit();
+        return results;
+    }
+
+    private MessageView FindOriginal(PendingMessage message)
+    {
+        _findOriginal!.Parameters[0].Value = message.RoomId;
+        _findOriginal.Parameters[1].Value = message.Author.Id;
+        _findOriginal.Parameters[2].Value = message.ClientId;
+        using var reader = _findOriginal.ExecuteReader();
+        if (!reader.Read())
+        {
+            throw new InvalidOperationException("A client_id conflicted, but its original message is missing.");
+        }
+
+        return new MessageView(
+            reader.GetInt64(0), message.RoomId, message.Author.Id, reader.GetString(1), reader.GetString(2),
+            DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc));
+    }
+
+    private void EnsureOpen()
+    {
+        if (_connection is not null)
+        {
+            return;
+        }
+
+        _connection = new SqliteConnection(database.ConnectionString);
+        _connection.Open();
+        SqlitePragmas.Apply(_connection);
+
+        _insert = _connection.CreateCommand();
+        _insert.CommandText = """
+            INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at)
+            VALUES ($content, $user_id, $username, $room_id, $client_id, $now, $now)
+            ON CONFLICT (room_id, user_id, client_id) DO NOTHING
+            RETURNING id
+            """;
+        foreach (var name in new[] { "$content", "$user_id", "$username", "$room_id", "$client_id", "$now" })
+        {
+            _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        _findOriginal = _connection.CreateCommand();
+        _findOriginal.CommandText = """
+            SELECT id, username, content, inserted_at FROM messages
+            WHERE room_id = $room_id AND user_id = $user_id AND client_id = $client_id
+            """;
+        foreach (var name in new[] { "$room_id", "$user_id", "$client_id" })
+        {
+            _findOriginal.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        _insert.Prepare();
+        _findOriginal.Prepare();
+    }
+
+    public bool IsMissingRoom(Exception exception) =>
+        exception is SqliteException { SqliteExtendedErrorCode: ConstraintForeignKey };
+
+    private void Reset()
+    {
+        _insert?.Dispose();
+        _findOriginal?.Dispose();
+        _connection?.Dispose();
+        _insert = _findOriginal = null;
+        _connection = null;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Reset();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Chat.Persistence;
+
+/// <summary>
+/// Where the chat's data lives: the provider, its connection, and the migration set that
+/// goes with it (one per provider, in its own assembly, as EF Core recommends).
+/// </summary>
+public sealed class ChatDatabase : IDisposable
+{
+    public const string SqliteMigrationsAssembly = "Chat.Migrations.Sqlite";
+    public const string PostgresMigrationsAssembly = "Chat.Migrations.Postgres";
+
+    private ChatDatabase(DatabaseProvider provider, string connectionString, NpgsqlDataSource? dataSource)
+    {
+        Provider = provider;
+        ConnectionString = connectionString;
+        PostgresDataSource = dataSource;
+    }
+
+    public DatabaseProvider Provider { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>The pooled Npgsql data source, shared by EF Core and the message writer.</summary>
+    public NpgsqlDataSource? PostgresDataSource { get; }
+
+    public static ChatDatabase Sqlite(string connectionString) =>
+        new(DatabaseProvider.Sqlite, SqliteConnectionStrings.WithDefaults(connectionString), null);
+
+    public static ChatDatabase Postgres(string connectionString) =>
+        new(DatabaseProvider.Postgres, connectionString, new NpgsqlDataSourceBuilder(connectionString).Build());
+
+    public static ChatDatabase Create(DatabaseProvider provider, string connectionString) => provider switch
+    {
+        DatabaseProvider.Sqlite => Sqlite(connectionString),
+        DatabaseProvider.Postgres => Postgres(connectionString),
+        _ => throw new ArgumentOutOfRangeException(nameof(provider)),
+    };
+
+    /// <summary>Points an EF Core context at this database.</summary>
+    public void Configure(DbContextOptionsBuilder options)
+    {
+        switch (Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                options.UseSqlite(ConnectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrationsAssembly))
+                    .AddInterceptors(SqlitePragmas.Interceptor);
+                break;
+            case DatabaseProvider.Postgres:
+                options.UseNpgsql(PostgresDataSource!, postgres => postgres.MigrationsAssembly(PostgresMigrationsAssembly));
+                break;
+        }
+    }
+
+    public DbContextOptions<ChatDbContext> CreateOptions()
+    {
+        var builder = new DbContextOptionsBuilder<ChatDbContext>();
+        Configure(builder);
+        return builder.Options;
+    }
+
+    public void Dispose() => PostgresDataSource?.Dispose();
+}
+
+internal static class SqliteConnectionStrings
+{
+    /// <summary>Shared cache off and pooling on: every connection has its own page cache and WAL reader.</summary>
+    public static string WithDefaults(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Pooling = true,
+            DefaultTimeout = 30,
+        };
+        if (builder.Mode == SqliteOpenMode.ReadWriteCreate && !string.IsNullOrEmpty(builder.DataSource)
+            && builder.DataSource != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        return builder.ToString();
+    }
+}

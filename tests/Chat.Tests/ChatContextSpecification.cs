@@ -1,0 +1,459 @@
+using System.Globalization;
+using Chat.Messages;
+using Chat.Persistence;
+using Chat.Rooms;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Tests;
+
+/// <summary>
+/// The chat context's behaviour, one suite for every provider: each subclass runs it on a
+/// fresh, migrated database of its own.
+/// </summary>
+public abstract class ChatContextSpecification(DatabaseFixture fixture)
+{
+    private static int s_counter;
+
+    private ChatService Chat => fixture.Chat;
+
+    private static ChatUser Ann { get; } = new(101, "ann");
+
+    private static ChatUser Bob { get; } = new(102, "bob");
+
+    private static string Unique(string stem) =>
+        string.Create(CultureInfo.InvariantCulture, $"{stem} {Interlocked.Increment(ref s_counter)} {Guid.NewGuid().ToString("N")[..12]}");
+
+    private async Task<RoomView> NewRoomAsync(string? name = null)
+    {
+        var result = await Chat.CreateRoomAsync(name ?? Unique("Room"), null);
+        Assert.True(result.IsOk, result.Errors?.ToString());
+        return result.Value!;
+    }
+
+    private async Task<MessageView> SendAsync(RoomView room, string content, ChatUser? author = null, string? clientId = null)
+    {
+        var result = await Chat.CreateMessageAsync(room, author ?? Ann, content, clientId);
+        Assert.True(result.IsOk, result.Errors?.ToString() ?? result.Failure);
+        return result.Value!.Message;
+    }
+
+    private static IReadOnlyList<string> ErrorsOf<T>(ChatResult<T> result, string field)
+    {
+        Assert.False(result.IsOk);
+        Assert.NotNull(result.Errors);
+        return result.Errors.ByField.TryGetValue(field, out var messages) ? messages : [];
+    }
+
+    // --- Schema -----------------------------------------------------------------------
+
+    [Fact]
+    public async Task Every_model_change_is_covered_by_a_migration()
+    {
+        await using var db = await fixture.Services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync();
+
+        Assert.False(db.Database.HasPendingModelChanges(), "The model has changes that no migration covers: add a migration for this provider.");
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
+
+    [Fact]
+    public async Task The_seed_migrations_come_first_and_every_addition_has_its_own()
+    {
+        await using var db = await fixture.Services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync();
+
+        var names = (await db.Database.GetAppliedMigrationsAsync()).Select(m => m[(m.IndexOf('_', StringComparison.Ordinal) + 1)..]).ToList();
+
+        Assert.Equal(
+            ["CreateChatRooms", "CreateChatMessages", "MakeRoomSlugsUniqueAndRequired", "AddMessageRoomForeignKey", "AddMessageHistoryIndex", "CreateUsers", "AddMessageClientId"],
+            names);
+    }
+
+    [Fact]
+    public async Task The_tables_have_the_seeds_columns()
+    {
+        await using var db = await fixture.Services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync();
+
+        // Each statement fails if a column is missing.
+        await db.Database.ExecuteSqlRawAsync("SELECT id, name, description, slug, inserted_at, updated_at FROM rooms WHERE 1 = 0");
+        await db.Database.ExecuteSqlRawAsync("SELECT id, content, user_id, username, room_id, client_id, inserted_at, updated_at FROM messages WHERE 1 = 0");
+        await db.Database.ExecuteSqlRawAsync("SELECT id, username, normalized_username, password_hash, inserted_at, updated_at FROM users WHERE 1 = 0");
+    }
+
+    // --- Rooms and slugs --------------------------------------------------------------
+
+    [Fact]
+    public async Task The_lobby_is_created_once()
+    {
+        await Chat.EnsureLobbyAsync();
+        await Chat.EnsureLobbyAsync();
+
+        var lobby = await Chat.GetRoomAsync("lobby");
+        Assert.NotNull(lobby);
+        Assert.Equal("Lobby", lobby.Name);
+        Assert.Single(await Chat.ListRoomsAsync(), r => r.Slug == "lobby");
+    }
+
+    [Fact]
+    public async Task Slugs_fold_accents_and_clashes_get_numbered()
+    {
+        var stem = "Café Crème " + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        var expected = Slug.From(stem);
+
+        var first = await NewRoomAsync(stem + "!");
+        var second = await NewRoomAsync(stem);
+        var third = await NewRoomAsync("  " + stem + " ?? ");
+
+        Assert.StartsWith("cafe-creme-", first.Slug, StringComparison.Ordinal);
+        Assert.Equal(expected, first.Slug);
+        Assert.Equal(expected + "-2", second.Slug);
+        Assert.Equal(expected + "-3", third.Slug);
+        Assert.Equal(stem + "!", first.Name);
+    }
+
+    [Fact]
+    public async Task A_name_with_nothing_left_for_a_slug_gets_room_n()
+    {
+        var first = await NewRoomAsync("!!!");
+        var second = await NewRoomAsync("日本語");
+
+        Assert.Matches("^room-[0-9]+$", first.Slug);
+        Assert.Matches("^room-[0-9]+$", second.Slug);
+        Assert.NotEqual(first.Slug, second.Slug);
+    }
+
+    [Fact]
+    public async Task Concurrent_rooms_with_one_name_all_get_distinct_slugs()
+    {
+        var name = Unique("Race");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Chat.CreateRoomAsync(name, null)));
+
+        Assert.All(results, r => Assert.True(r.IsOk));
+        Assert.Equal(8, results.Select(r => r.Value!.Slug).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData(null, "can't be blank")]
+    [InlineData("   ", "can't be blank")]
+    public async Task Room_names_must_not_be_blank(string? name, string error) =>
+        Assert.Equal([error], ErrorsOf(await Chat.CreateRoomAsync(name, null), "name"));
+
+    [Fact]
+    public async Task Room_names_and_descriptions_have_limits()
+    {
+        var tooLong = await Chat.CreateRoomAsync(new string('n', 81), new string('d', 1001));
+        var atLimit = await Chat.CreateRoomAsync("  " + new string('n', 79) + "x  ", new string('d', 1000));
+
+        Assert.Equal(["should be at most 80 character(s)"], ErrorsOf(tooLong, "name"));
+        Assert.Equal(["should be at most 1000 character(s)"], ErrorsOf(tooLong, "description"));
+        Assert.True(atLimit.IsOk);
+        Assert.Equal(80, atLimit.Value!.Name.Length);
+    }
+
+    [Fact]
+    public async Task Rooms_list_in_name_order_and_creation_is_published()
+    {
+        var zed = await NewRoomAsync("zz " + Guid.NewGuid());
+        var alpha = await NewRoomAsync("AA " + Guid.NewGuid());
+
+        var names = (await Chat.ListRoomsAsync()).Select(r => r.Name).ToList();
+
+        Assert.True(names.IndexOf(alpha.Name) < names.IndexOf(zed.Name));
+        Assert.Contains(fixture.Events.Rooms, r => r.Id == alpha.Id);
+    }
+
+    [Fact]
+    public async Task Updating_a_room_keeps_its_slug_and_deleting_it_deletes_its_messages()
+    {
+        var room = await NewRoomAsync();
+        await SendAsync(room, "doomed");
+
+        var updated = await Chat.UpdateRoomAsync(room.Slug, "Renamed " + room.Name, "new description");
+        var deleted = await Chat.DeleteRoomAsync(room.Slug);
+
+        Assert.Equal(room.Slug, updated!.Value!.Slug);
+        Assert.Equal("new description", updated.Value.Description);
+        Assert.True(deleted);
+        Assert.Null(await Chat.GetRoomAsync(room.Slug));
+        Assert.Empty((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
+    }
+
+    // --- Messages ---------------------------------------------------------------------
+
+    [Fact]
+    public async Task Messages_are_trimmed_stamped_in_utc_and_published()
+    {
+        var room = await NewRoomAsync();
+        var before = DateTime.UtcNow.AddSeconds(-1);
+
+        var message = await SendAsync(room, "  hello there  ", Bob);
+
+        Assert.Equal("hello there", message.Content);
+        Assert.Equal((Bob.Id, Bob.Username, room.Id), (message.UserId, message.Username, message.RoomId));
+        Assert.Equal(DateTimeKind.Utc, message.InsertedAt.Kind);
+        Assert.InRange(message.InsertedAt, before, DateTime.UtcNow.AddSeconds(1));
+        var stored = Assert.Single((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
+        Assert.Equal(message, stored);
+        Assert.Contains(fixture.Events.Messages, m => m.Id == message.Id);
+    }
+
+    [Theory]
+    [InlineData("", "can't be blank")]
+    [InlineData(" \n\t ", "can't be blank")]
+    public async Task Message_content_must_not_be_blank(string content, string error)
+    {
+        var room = await NewRoomAsync();
+
+        Assert.Equal([error], ErrorsOf(await Chat.CreateMessageAsync(room, Ann, content, null), "content"));
+    }
+
+    [Fact]
+    public async Task Message_content_is_limited_to_4000_characters_as_people_count_them()
+    {
+        var room = await NewRoomAsync();
+        var decomposedE = "e\u0301"; // one character on screen, two code points
+
+        var tooLong = await Chat.CreateMessageAsync(room, Ann, new string('x', 4001), null);
+        var atLimit = await Chat.CreateMessageAsync(room, Ann, string.Concat(Enumerable.Repeat(decomposedE, 4000)), null);
+
+        Assert.Equal(["should be at most 4000 character(s)"], ErrorsOf(tooLong, "content"));
+        Assert.True(atLimit.IsOk);
+    }
+
+    [Fact]
+    public async Task Client_ids_are_limited_to_64_characters()
+    {
+        var room = await NewRoomAsync();
+
+        var result = await Chat.CreateMessageAsync(room, Ann, "hi", new string('c', 65));
+
+        Assert.Equal(["should be at most 64 character(s)"], ErrorsOf(result, "client_id"));
+    }
+
+    [Fact]
+    public async Task A_repeated_client_id_returns_the_first_message_even_under_concurrent_retries()
+    {
+        var room = await NewRoomAsync();
+        var published = fixture.Events.Messages.Count(m => m.RoomId == room.Id);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            Chat.CreateMessageAsync(room, Ann, $"attempt {i}", "retry-me")));
+
+        Assert.All(results, r => Assert.True(r.IsOk));
+        var ids = results.Select(r => r.Value!.Message.Id).Distinct().ToList();
+        Assert.Single(ids);
+        Assert.Single(results, r => r.Value!.Created);
+        Assert.All(results, r => Assert.Equal(results.Single(x => x.Value!.Created).Value!.Message.Content, r.Value!.Message.Content));
+        Assert.Single((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
+        Assert.Equal(published + 1, fixture.Events.Messages.Count(m => m.RoomId == room.Id));
+
+        var later = await Chat.CreateMessageAsync(room, Ann, "much later", "retry-me");
+        Assert.False(later.Value!.Created);
+        Assert.Equal(ids[0], later.Value.Message.Id);
+    }
+
+    [Fact]
+    public async Task A_client_id_is_scoped_to_its_user_and_room()
+    {
+        var room = await NewRoomAsync();
+        var other = await NewRoomAsync();
+
+        var ann = await SendAsync(room, "a", Ann, "same");
+        var bob = await SendAsync(room, "b", Bob, "same");
+        var elsewhere = await SendAsync(other, "c", Ann, "same");
+
+        Assert.Equal(3, new[] { ann.Id, bob.Id, elsewhere.Id }.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Concurrent_senders_share_transactions()
+    {
+        var room = await NewRoomAsync();
+        var writer = fixture.Services.GetRequiredService<MessageWriter>();
+        var batchesBefore = writer.BatchesCommitted;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Chat.CreateMessageAsync(room, Ann, $"m{i}", null)));
+
+        Assert.All(results, r => Assert.True(r.IsOk));
+        Assert.Equal(300, results.Select(r => r.Value!.Message.Id).Distinct().Count());
+        Assert.InRange(writer.BatchesCommitted - batchesBefore, 1, 150);
+    }
+
+    [Fact]
+    public async Task One_bad_message_in_a_batch_fails_alone()
+    {
+        var room = await NewRoomAsync();
+        var vanished = room with { Id = long.MaxValue - 7, Slug = "vanished" };
+        var writer = fixture.Services.GetRequiredService<MessageWriter>();
+        var retriesBefore = writer.BatchesRetried;
+
+        // Queue enough good messages around the bad one that they share its batch.
+        var sends = Enumerable.Range(0, 200)
+            .Select(i => i == 100
+                ? Chat.CreateMessageAsync(vanished, Ann, "to a room that is gone", null)
+                : Chat.CreateMessageAsync(room, Ann, $"good {i}", null))
+            .ToList();
+        var results = await Task.WhenAll(sends);
+
+        Assert.Equal(["does not exist"], ErrorsOf(results[100], "room"));
+        Assert.Equal(199, results.Count(r => r.IsOk));
+        Assert.Equal(199, (await Chat.ListMessagesAsync(room.Id, new HistoryRequest(Limit: 100 * 2))).Messages.Count);
+        Assert.True(writer.BatchesRetried > retriesBefore, "the bad message should have shared a batch with good ones");
+    }
+
+    [Fact]
+    public async Task Messages_are_published_in_id_order()
+    {
+        var room = await NewRoomAsync();
+
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => Chat.CreateMessageAsync(room, i % 2 == 0 ? Ann : Bob, $"m{i}", null)));
+
+        var published = fixture.Events.Messages.Where(m => m.RoomId == room.Id).Select(m => m.Id).ToList();
+        Assert.Equal(100, published.Count);
+        Assert.Equal(published.Order().ToList(), published);
+    }
+
+    [Fact]
+    public async Task The_sender_hears_of_its_message_before_it_is_published()
+    {
+        var room = await NewRoomAsync();
+        var publishedAtCallback = -1;
+
+        var result = await Chat.CreateMessageAsync(room, Ann, "ordered", null, onStored: stored =>
+            publishedAtCallback = fixture.Events.Messages.Count(m => m.Id == stored.Value!.Message.Id));
+
+        Assert.Equal(0, publishedAtCallback);
+        Assert.Contains(fixture.Events.Messages, m => m.Id == result.Value!.Message.Id);
+    }
+
+    // --- History ----------------------------------------------------------------------
+
+    [Fact]
+    public async Task History_of_an_empty_room_is_empty()
+    {
+        var room = await NewRoomAsync();
+
+        var page = await Chat.ListMessagesAsync(room.Id, new HistoryRequest());
+
+        Assert.Empty(page.Messages);
+        Assert.False(page.HasMore);
+    }
+
+    [Fact]
+    public async Task History_with_exactly_limit_messages_has_no_more_and_one_more_has_more()
+    {
+        var room = await NewRoomAsync();
+        var sent = new List<MessageView>();
+        for (var i = 0; i < 10; i++)
+        {
+            sent.Add(await SendAsync(room, $"m{i}"));
+        }
+
+        var exact = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(Limit: 10));
+        var short1 = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(Limit: 9));
+
+        Assert.Equal(sent.Select(m => m.Id), exact.Messages.Select(m => m.Id));
+        Assert.False(exact.HasMore);
+        Assert.Equal(sent.Skip(1).Select(m => m.Id), short1.Messages.Select(m => m.Id));
+        Assert.True(short1.HasMore);
+    }
+
+    [Fact]
+    public async Task History_pages_backwards_without_gaps_or_duplicates_and_ends_before_the_first_id()
+    {
+        var room = await NewRoomAsync();
+        var sent = new List<long>();
+        for (var i = 0; i < 23; i++)
+        {
+            sent.Add((await SendAsync(room, $"m{i}")).Id);
+        }
+
+        var seen = new List<long>();
+        long? before = null;
+        bool hasMore;
+        do
+        {
+            var page = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(BeforeId: before, Limit: 5));
+            seen.InsertRange(0, page.Messages.Select(m => m.Id));
+            before = page.Messages.FirstOrDefault()?.Id;
+            hasMore = page.HasMore;
+        }
+        while (hasMore);
+
+        Assert.Equal(sent, seen);
+        var beforeFirst = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(BeforeId: sent[0]));
+        Assert.Empty(beforeFirst.Messages);
+        Assert.False(beforeFirst.HasMore);
+    }
+
+    [Fact]
+    public async Task Catching_up_after_an_id_returns_exactly_what_followed_it_in_order()
+    {
+        var room = await NewRoomAsync();
+        var other = await NewRoomAsync();
+        var sent = new List<long>();
+        for (var i = 0; i < 40; i++)
+        {
+            sent.Add((await SendAsync(room, $"m{i}")).Id);
+            await SendAsync(other, "noise");
+        }
+
+        var lastSeen = sent[9];
+        var missed = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(AfterId: lastSeen, Limit: 500));
+        var partial = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(AfterId: lastSeen, Limit: 20));
+
+        Assert.Equal(sent.Skip(10), missed.Messages.Select(m => m.Id));
+        Assert.False(missed.HasMore);
+        Assert.Equal(sent.Skip(10).Take(20), partial.Messages.Select(m => m.Id));
+        Assert.True(partial.HasMore);
+    }
+
+    // --- Users ------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Passwords_are_stored_as_salted_slow_hashes_and_verified()
+    {
+        var name = "user" + Guid.NewGuid().ToString("N")[..8];
+        var registered = await Chat.RegisterAsync(name, "correct horse");
+        var twin = await Chat.RegisterAsync(name + "2", "correct horse");
+
+        await using var db = await fixture.Services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync();
+        var hashes = await db.Users.Where(u => u.Id == registered.Value!.Id || u.Id == twin.Value!.Id).Select(u => u.PasswordHash).ToListAsync();
+        Assert.Equal(2, hashes.Count);
+        Assert.All(hashes, h => Assert.DoesNotContain("correct horse", h, StringComparison.Ordinal));
+        Assert.NotEqual(hashes[0], hashes[1]); // salted
+        Assert.All(hashes, h => Assert.Equal(0x01, Convert.FromBase64String(h)[0])); // Identity's V3 format: PBKDF2 with HMAC-SHA512
+
+        Assert.Equal(registered.Value!.Id, (await Chat.VerifyPasswordAsync(name.ToUpperInvariant(), "correct horse"))?.Id);
+        Assert.Null(await Chat.VerifyPasswordAsync(name, "wrong horse"));
+        Assert.Null(await Chat.VerifyPasswordAsync("nobody" + name, "correct horse"));
+    }
+
+    [Fact]
+    public async Task Usernames_are_unique_without_regard_to_case()
+    {
+        var name = "Case" + Guid.NewGuid().ToString("N")[..8];
+        Assert.True((await Chat.RegisterAsync(name, "password1")).IsOk);
+
+        var clash = await Chat.RegisterAsync(name.ToLowerInvariant(), "password2");
+
+        Assert.Equal(["has already been taken"], ErrorsOf(clash, "username"));
+    }
+
+    [Theory]
+    [InlineData("ab", "password1", "username", "should be at least 3 character(s)")]
+    [InlineData("this-name-is-far-too-long-for-us-x", "password1", "username", "should be at most 32 character(s)")]
+    [InlineData("bad name!", "password1", "username", "has invalid format")]
+    [InlineData("ünïcode", "password1", "username", "has invalid format")]
+    [InlineData(null, "password1", "username", "can't be blank")]
+    [InlineData("validname", "short", "password", "should be at least 8 character(s)")]
+    [InlineData("validname", "", "password", "can't be blank")]
+    public async Task Registration_explains_what_is_wrong(string? username, string password, string field, string error) =>
+        Assert.Contains(error, ErrorsOf(await Chat.RegisterAsync(username, password), field));
+}
+
+[Collection("sqlite")]
+public sealed class SqliteChatContextTests(SqliteDatabaseFixture fixture) : ChatContextSpecification(fixture), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection("postgres")]
+public sealed class PostgresChatContextTests(PostgresDatabaseFixture fixture) : ChatContextSpecification(fixture), IClassFixture<PostgresDatabaseFixture>;

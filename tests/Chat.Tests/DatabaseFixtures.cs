@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Chat.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Chat.Tests;
+
+/// <summary>Everything the context said it committed, in the order it said so.</summary>
+public sealed class RecordingEvents : IChatEvents
+{
+    public ConcurrentQueue<RoomView> Rooms { get; } = new();
+
+    public ConcurrentQueue<MessageView> Messages { get; } = new();
+
+    public ValueTask RoomCreatedAsync(RoomView room)
+    {
+        Rooms.Enqueue(room);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask MessageCreatedAsync(MessageView message, string roomSlug)
+    {
+        Messages.Enqueue(message);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A fresh, migrated database of one provider, with the chat context on it.</summary>
+public abstract class DatabaseFixture : IAsyncLifetime
+{
+    private ServiceProvider? _services;
+
+    public ChatDatabase Database { get; private set; } = null!;
+
+    public IServiceProvider Services => _services!;
+
+    public ChatService Chat => Services.GetRequiredService<ChatService>();
+
+    public RecordingEvents Events { get; } = new();
+
+    protected abstract Task<ChatDatabase> CreateDatabaseAsync();
+
+    protected abstract Task DropDatabaseAsync();
+
+    public async Task InitializeAsync()
+    {
+        Database = await CreateDatabaseAsync();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<IChatEvents>(Events);
+        services.AddChat(Database);
+        _services = services.BuildServiceProvider();
+        await _services.MigrateChatDatabaseAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        Database.Dispose();
+        await DropDatabaseAsync();
+    }
+}
+
+public sealed class SqliteDatabaseFixture : DatabaseFixture
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chat-tests-" + Guid.NewGuid().ToString("N"));
+
+    protected override Task<ChatDatabase> CreateDatabaseAsync() =>
+        Task.FromResult(ChatDatabase.Sqlite($"Data Source={Path.Combine(_directory, "chat.db")}"));
+
+    protected override Task DropDatabaseAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresDatabaseFixture : DatabaseFixture
+{
+    private readonly string _name = "chat_test_" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>The admin connection string that ./test.sh exports; a missing server is a failure, never a skip.</summary>
+    public static string AdminConnectionString =>
+        Environment.GetEnvironmentVariable("CHAT_TEST_POSTGRES") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("CHAT_TEST_POSTGRES is not set: run the tests through ./test.sh, which starts PostgreSQL.");
+
+    protected override async Task<ChatDatabase> CreateDatabaseAsync()
+    {
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = _name };
+        return ChatDatabase.Postgres(builder.ConnectionString);
+    }
+
+    protected override async Task DropDatabaseAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
