@@ -7,7 +7,7 @@ import {
   sendMessage, signedInContext, startServer, uniqueName, watchPage,
 } from "./support/browser.js";
 
-describe("the web app", { timeout: 120_000 }, () => {
+describe("the web app", { timeout: 600_000 }, () => {
   let server;
   let browser;
 
@@ -213,6 +213,11 @@ describe("the web app", { timeout: 120_000 }, () => {
     await alicePage.locator(".typing", { hasText: "is typing" }).waitFor();
     await alicePage.locator(".members-count", { hasText: "2 online" }).waitFor();
     await screenshot(alicePage, "room-desktop-light");
+
+    await alicePage.getByRole("button", { name: "New room" }).click();
+    await alicePage.getByLabel("Name").fill("Release planning");
+    await screenshot(alicePage, "new-room-dialog");
+    await alicePage.keyboard.press("Escape");
 
     const dark = await open(alice, { colorScheme: "dark" });
     await openRoom(dark, room.slug);

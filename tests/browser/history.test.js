@@ -3,11 +3,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  createRoom, createUser, launchBrowser, messagesOf, openRoom, postMessage, sendMessage,
-  signedInContext, startServer, uniqueName, waitUntil, watchPage,
+  createRoom, createUser, launchBrowser, messagesOf, openRoom, postMessage, screenshot,
+  sendMessage, signedInContext, startServer, uniqueName, waitUntil, watchPage,
 } from "./support/browser.js";
 
-describe("history and content", { timeout: 180_000 }, () => {
+describe("history and content", { timeout: 600_000 }, () => {
   let server;
   let browser;
   const contexts = [];
@@ -158,6 +158,7 @@ describe("history and content", { timeout: 180_000 }, () => {
       await sendMessage(page, `burst ${i}`);
     }
     await failed.first().getByRole("alert").filter({ hasText: /too fast/i }).waitFor();
+    await screenshot(page, "send-rate-limited");
     const text = await failed.first().locator(".message-text").textContent();
     const firstTry = pushes.filter((p) => p.content === text);
     assert.equal(firstTry.length, 1);

@@ -3,11 +3,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  createRoom, createUser, launchBrowser, messagesOf, openRoom, sendMessage, signedInContext,
-  startServer, uniqueName, waitUntil, watchPage,
+  createRoom, createUser, launchBrowser, messagesOf, openRoom, screenshot, sendMessage,
+  signedInContext, startServer, uniqueName, waitUntil, watchPage,
 } from "./support/browser.js";
 
-describe("two users, live", { timeout: 120_000 }, () => {
+describe("two users, live", { timeout: 600_000 }, () => {
   let server;
   let browser;
   const contexts = [];
@@ -148,6 +148,7 @@ describe("two users, live", { timeout: 120_000 }, () => {
     // Bob writes while offline: it waits, and goes out once he is back.
     await sendMessage(b.page, "written offline");
     await b.page.locator(".message.is-queued", { hasText: "written offline" }).waitFor();
+    await screenshot(b.page, "room-offline");
 
     for (let i = 1; i <= 5; i++) {
       await sendMessage(a.page, `missed ${i}`);
@@ -189,6 +190,7 @@ describe("two users, live", { timeout: 120_000 }, () => {
     for (let i = 1; i <= 3; i++) await sendMessage(a.page, `news ${i}`);
     const busyLink = b.page.locator(`.room-link[data-slug="${busy.slug}"]`);
     await busyLink.locator(".badge", { hasText: "3" }).waitFor();
+    await screenshot(b.page, "unread-badge");
     assert.equal(await b.page.title(), `(3) #${quiet.name} · Chat`);
     // A room never joined in this browser shows no count.
     assert.equal(await b.page.locator(".room-link", { hasText: "Lobby" }).locator(".badge").count(), 0);

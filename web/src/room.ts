@@ -173,6 +173,14 @@ export class RoomSession {
     return count;
   }
 
+  /** Name and description, from the room list: shown until (and updated after) the join answers. */
+  describe(room: Room): void {
+    const current = this.room;
+    if (current && current.name === room.name && current.description === room.description) return;
+    this.room = room;
+    this.changed.emit("update");
+  }
+
   markRead(): void {
     if (this.status !== "joined") return;
     const newest = this.newestId ?? 0;

@@ -101,7 +101,13 @@ export class ChatApp {
     root.replaceChildren(this.shell);
 
     this.cleanups.push(
-      this.directory.changed.subscribe(() => this.queueSidebar()),
+      this.directory.changed.subscribe(() => {
+        for (const [slug, session] of this.sessions) {
+          const room = this.directory.rooms.get(slug);
+          if (room) session.describe(room);
+        }
+        this.queueSidebar();
+      }),
       this.connection.changed.subscribe((state) => this.renderBanner(state)),
     );
     const onClick = (event: MouseEvent) => this.onLinkClick(event);
@@ -220,6 +226,9 @@ export class ChatApp {
       this.prefs.setLastRead(s, id),
     );
     this.sessions.set(slug, session);
+    // The name and description are known from the room list before the join answers.
+    const known = this.directory.rooms.get(slug);
+    if (known) session.describe(known);
     const created = session;
     created.changed.subscribe((change) => {
       if (change === "missing") this.prefs.forget(slug);
