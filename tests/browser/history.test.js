@@ -140,11 +140,27 @@ describe("history and content", { timeout: 600_000 }, () => {
     assert.equal((await page.locator("textarea.composer-input").inputValue()).length, 4001);
     assert.equal(await page.locator(".message.is-failed").count(), 0);
   });
+});
+
+// A server of its own, with a small rate limit, so a burst from the page runs into it.
+describe("failed sends", { timeout: 600_000 }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer({ Chat__RateLimit__Burst: "4", Chat__RateLimit__MessagesPerSecond: "0.5" });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
 
   test("a rate-limited send says why, and its retry reuses the client_id", async () => {
     const alice = await createUser(server, "alice");
     const room = await createRoom(server, alice.token, `Burst ${uniqueName("")}`);
-    const { page } = await pageFor(alice);
+    const context = await signedInContext(browser, server, alice);
+    const page = await context.newPage();
     const pushes = [];
     page.on("websocket", (ws) => ws.on("framesent", ({ payload }) => {
       const frame = JSON.parse(String(payload));
@@ -178,5 +194,6 @@ describe("history and content", { timeout: 600_000 }, () => {
     assert.ok(tries.length >= 2);
     assert.equal(new Set(tries.map((p) => p.client_id)).size, 1, "the same client_id on every try");
     assert.equal((await messagesOf(page)).filter((m) => m.text === text).length, 1);
+    await context.close();
   });
 });

@@ -67,6 +67,8 @@ export class RoomSession {
   /** Whether older messages than the oldest loaded exist (or may exist). */
   hasOlder: boolean;
   loadingOlder = false;
+  /** True once the first presence_state has arrived. */
+  presenceReady = false;
   olderFailed = false;
   /** True once the newest page or the history before the catch-up point has been loaded. */
   historyLoaded: boolean;
@@ -103,7 +105,10 @@ export class RoomSession {
     this.channel.on("new_msg", (message: Message) => this.add([message], "append"));
     this.channel.on("typing", (payload: { user_id: number; username: string }) => this.onTyping(payload));
     this.presence = new Presence(this.channel);
-    this.presence.onSync(() => this.changed.emit("update"));
+    this.presence.onSync(() => {
+      this.presenceReady = true;
+      this.changed.emit("update");
+    });
     this.channel.onError(() => {
       if (this.status === "joined") this.changed.emit("update");
     });

@@ -32,6 +32,7 @@ export interface RoomViewHost {
 }
 
 let viewCounter = 0;
+const autoSized = typeof CSS !== "undefined" && CSS.supports("field-sizing", "content");
 
 export class RoomView {
   readonly element: HTMLElement;
@@ -105,6 +106,7 @@ export class RoomView {
     });
     this.textarea.addEventListener("input", () => {
       if (this.textarea.value.trim()) this.session.typing();
+      this.fitComposer();
     });
     const form = h(
       "form",
@@ -164,8 +166,17 @@ export class RoomView {
     const content = this.textarea.value.trim();
     if (!content) return;
     this.textarea.value = "";
+    this.fitComposer();
     this.unreadMarker = null;
     this.session.send(content);
+  }
+
+  /** Grows the composer with its text where CSS field-sizing is not supported. */
+  private fitComposer(): void {
+    if (autoSized) return;
+    const box = this.textarea;
+    box.style.height = "auto";
+    box.style.height = `${Math.min(box.scrollHeight + 2, window.innerHeight * 0.4)}px`;
   }
 
   private toggleMembers(): void {
@@ -418,6 +429,7 @@ export class RoomView {
             onclick: () => {
               this.session.discard(p.clientId);
               this.textarea.value = p.content;
+              this.fitComposer();
               this.textarea.focus();
             },
           },
@@ -446,9 +458,9 @@ export class RoomView {
   private renderMembers(): void {
     const members = this.session.members;
     const count = members.length;
-    this.membersCount.textContent = this.session.status === "joined" ? `${count} online` : "";
+    this.membersCount.textContent = this.session.presenceReady ? `${count} online` : "";
     this.membersButton.setAttribute("aria-expanded", String(this.membersOpen));
-    this.membersButton.setAttribute("aria-label", `${plural(count, "person", "people")} online${this.membersOpen ? "" : ", show list"}`);
+    this.membersButton.title = this.session.presenceReady ? `${plural(count, "person", "people")} in this room right now` : "";
     this.element?.classList.toggle("members-open", this.membersOpen);
     this.membersHeading.textContent = `Online — ${count}`;
     const me = this.session.me.id;
