@@ -122,7 +122,7 @@ export class RoomSession {
   private join(): void {
     this.channel
       .join()
-      .receive("ok", (reply: { room: Room; messages: Message[]; has_more: boolean }) => this.onJoined(reply, this.joinSentLastSeenId))
+      .receive("ok", (reply) => this.onJoined(reply, this.joinSentLastSeenId))
       .receive("error", (reply: { reason?: string }) => {
         if (reply?.reason === "room not found") {
           this.status = "missing";
@@ -132,18 +132,19 @@ export class RoomSession {
       });
   }
 
-  private onJoined(reply: { room: Room; messages: Message[]; has_more: boolean }, catchUpFrom: number | null): void {
-    this.room = reply.room;
+  private onJoined(reply: Partial<{ room: Room; messages: Message[]; has_more: boolean }> | null, catchUpFrom: number | null): void {
+    const { room, messages = [], has_more = false } = reply ?? {};
+    if (room) this.room = room;
     this.status = "joined";
     this.typers.clear();
     if (catchUpFrom === null) {
       // The newest page.
-      this.hasOlder = reply.has_more;
+      this.hasOlder = has_more;
       this.historyLoaded = true;
     }
-    this.add(reply.messages, "joined");
+    this.add(messages, "joined");
     if (this.lastReadId === null) this.lastReadId = this.newestId ?? 0;
-    if (catchUpFrom !== null && reply.has_more) void this.fillForward();
+    if (catchUpFrom !== null && has_more) void this.fillForward();
     this.flushOutbox();
   }
 
