@@ -311,6 +311,9 @@ export class RoomSession {
         ? `Too long: a message ${tooLong.replace(/^should be /, "can be ")}.`
         : `${describeFieldErrors(reply.errors)}.`;
       pending.retryable = !tooLong;
+    } else if (reply?.reason === "unavailable") {
+      pending.error = "The server couldn't store it just now. Retry in a moment.";
+      pending.retryable = true;
     } else {
       pending.error = reply?.reason ? `The server refused it (${String(reply.reason).replace(/_/g, " ")}).` : "The server refused it.";
       pending.retryable = true;
