@@ -18,6 +18,9 @@ public sealed class ChannelSocket
         _assigns = new Dictionary<string, object?>(socketAssigns, StringComparer.Ordinal);
     }
 
+    /// <summary>The channel behind this handle, for engine services such as presence.</summary>
+    internal ChannelProcess Process => _process;
+
     /// <summary>The joined topic, such as <c>room:lobby</c>.</summary>
     public string Topic => _process.Topic;
 

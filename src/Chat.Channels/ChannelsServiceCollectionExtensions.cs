@@ -1,5 +1,6 @@
 using Chat.Channels.Internal;
 using Chat.Channels.Internal.Transport;
+using Chat.Channels.Presence;
 using Chat.Channels.PubSub;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,8 +11,8 @@ namespace Chat.Channels;
 public static class ChannelsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the channel layer with the in-process pubsub. Call <c>MapSocket</c> on the
-    /// endpoints to serve a socket handler.
+    /// Adds the channel layer with the in-process pubsub and presence (<see cref="IPresence"/>).
+    /// Call <c>MapSocket</c> on the endpoints to serve a socket handler.
     /// </summary>
     public static ChannelsBuilder AddChannels(this IServiceCollection services, Action<ChannelsOptions>? configure = null)
     {
@@ -22,6 +23,7 @@ public static class ChannelsServiceCollectionExtensions
         }
 
         services.TryAddSingleton<IPubSub, InProcessPubSub>();
+        services.TryAddSingleton<IPresence, InProcessPresence>();
         services.TryAddSingleton<ChannelsRuntime>();
         services.TryAddSingleton<SocketRegistry>();
         services.TryAddSingleton<Broadcaster>();

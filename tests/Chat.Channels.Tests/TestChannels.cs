@@ -1,14 +1,20 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
+using Chat.Channels.Presence;
 
 namespace Chat.Channels.Tests;
 
-/// <summary>Routes <c>echo:*</c> to <see cref="EchoChannel"/>; accepts sockets whose <c>token</c> param is <c>good</c>.</summary>
+/// <summary>
+/// Routes <c>echo:*</c> to <see cref="EchoChannel"/> and <c>presence:*</c> to <see cref="PresenceChannel"/>;
+/// accepts sockets whose <c>token</c> param is <c>good</c>.
+/// </summary>
 public sealed class TestSocketHandler : SocketHandler
 {
     public TestSocketHandler()
     {
         Channel<EchoChannel>("echo:*");
+        Channel<PresenceChannel>("presence:*");
     }
 
     public override ValueTask<ConnectResult> ConnectAsync(ConnectRequest request, CancellationToken cancellationToken)
@@ -165,6 +171,86 @@ public sealed class EchoChannel(TerminateLog terminations) : Channel
         terminations.Add(socket.Topic, reason);
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>The channel handles of every presence join, so a test can call <see cref="IPresence"/> for a channel directly.</summary>
+public sealed class JoinedChannels
+{
+    private readonly ConcurrentQueue<ChannelSocket> _sockets = new();
+
+    public void Add(ChannelSocket socket) => _sockets.Enqueue(socket);
+
+    public ChannelSocket Last(string topic) => _sockets.Last(s => s.Topic == topic);
+}
+
+/// <summary>
+/// A room with presence, as a chat would write it: tracks the socket's <c>user</c> after the
+/// join, then pushes <c>tracked</c> <c>{"phx_ref"}</c> and <c>presence_state</c>. Join options:
+/// <c>device</c> (goes into the meta) and <c>refuse_after_track</c> (tracks inside the join,
+/// then refuses it). Events: <c>untrack</c>, <c>track_again</c>, <c>crash</c>.
+/// </summary>
+public sealed class PresenceChannel(IPresence presence, JoinedChannels joined) : Channel
+{
+    private static readonly object AfterJoin = new();
+
+    public override async ValueTask<JoinResult> JoinAsync(string topic, Payload payload, ChannelSocket socket)
+    {
+        var options = payload.ToJsonElement();
+        socket.Assign("device", options.TryGetProperty("device", out var device) ? device.GetString() : "web");
+        if (options.TryGetProperty("refuse_after_track", out _))
+        {
+            await presence.TrackAsync(socket, User(socket), Meta(socket));
+            return JoinResult.Error(new { reason = "refused" });
+        }
+
+        joined.Add(socket);
+        socket.Send(AfterJoin);
+        return JoinResult.Ok();
+    }
+
+    public override async ValueTask HandleInfoAsync(object message, ChannelSocket socket)
+    {
+        if (ReferenceEquals(message, AfterJoin))
+        {
+            var phxRef = await presence.TrackAsync(socket, User(socket), Meta(socket));
+            socket.Push("tracked", new { phx_ref = phxRef });
+            socket.Push("presence_state", await presence.ListAsync(socket.Topic));
+        }
+    }
+
+    public override async ValueTask<InResult> HandleInAsync(string @event, Payload payload, ChannelSocket socket)
+    {
+        switch (@event)
+        {
+            case "untrack":
+                await presence.UntrackAsync(socket, User(socket));
+                return InResult.Ok();
+            case "track_again":
+                try
+                {
+                    await presence.TrackAsync(socket, User(socket), Meta(socket));
+                    return InResult.Ok();
+                }
+                catch (InvalidOperationException ex)
+                {
+                    return InResult.Error(new { reason = ex.Message });
+                }
+
+            case "crash":
+                throw new InvalidOperationException("crashed on purpose");
+            default:
+                return await base.HandleInAsync(@event, payload, socket);
+        }
+    }
+
+    private static string User(ChannelSocket socket) => socket.Get<string>("user");
+
+    private static object Meta(ChannelSocket socket) => new
+    {
+        username = User(socket),
+        device = socket.Assigns["device"],
+        online_at = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+    };
 }
 
 internal static class JsonAssert

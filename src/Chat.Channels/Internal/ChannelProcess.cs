@@ -20,6 +20,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private readonly ChannelSocket _socket;
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _joinGate = new();
+    private readonly Lock _monitorGate = new();
+    private List<ExitMonitor>? _monitors;
+    private bool _exited;
     private List<Broadcast>? _heldDuringJoin;
     private Channel? _channel;
     private HashSet<string>? _intercepts;
@@ -91,6 +94,35 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     }
 
     public void RequestStop(string reason) => _stopRequest = reason;
+
+    /// <summary>
+    /// Calls <paramref name="onExit"/> once this channel has ended, however it ended: the
+    /// client left, the socket closed, a callback crashed, a duplicate join replaced it, the
+    /// server shut down, or its join failed. Erlang's monitor on a channel pid, which is how
+    /// Phoenix.Presence learns that a tracked channel is gone.
+    /// </summary>
+    /// <remarks>
+    /// The callback runs in this channel's mailbox, after <see cref="Channel.TerminateAsync"/>
+    /// and the client's <c>phx_close</c> or <c>phx_error</c>, and before <see cref="Terminated"/>
+    /// completes; so a duplicate join, which waits for the channel it replaces, runs after the
+    /// old channel's cleanup. Returns <c>null</c> when the channel has already ended (the
+    /// callback is not kept); dispose the result to stop monitoring.
+    /// </remarks>
+    public IDisposable? Monitor(Func<ValueTask> onExit)
+    {
+        ArgumentNullException.ThrowIfNull(onExit);
+        lock (_monitorGate)
+        {
+            if (_exited)
+            {
+                return null;
+            }
+
+            var monitor = new ExitMonitor(this, onExit);
+            (_monitors ??= []).Add(monitor);
+            return monitor;
+        }
+    }
 
     public void Push(string @event, object? payload)
     {
@@ -209,13 +241,13 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         catch (Exception ex)
         {
             ChannelsLog.JoinCrashed(Runtime.Logger, ex, _channelType.Name, Topic);
-            EndJoin(message, "error", JoinCrashed);
+            await EndJoinAsync(message, "error", JoinCrashed).ConfigureAwait(false);
             return;
         }
 
         if (!result.IsJoined)
         {
-            EndJoin(message, "error", Runtime.Encode(result.Response));
+            await EndJoinAsync(message, "error", Runtime.Encode(result.Response)).ConfigureAwait(false);
             return;
         }
 
@@ -234,7 +266,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         await AfterCallbackAsync().ConfigureAwait(false);
     }
 
-    private void EndJoin(InboundMessage message, string status, Payload response)
+    private async ValueTask EndJoinAsync(InboundMessage message, string status, Payload response)
     {
         lock (_joinGate)
         {
@@ -244,8 +276,8 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
         _subscription?.Dispose();
         Connection.SendReply(message.JoinRef, message.Ref, Topic, status, response);
-        Connection.Remove(this);
-        _terminated.TrySetResult();
+        // A join may have registered work before it failed (a presence tracked in the join).
+        await ExitAsync().ConfigureAwait(false);
     }
 
     private async ValueTask HandleInAsync(InboundMessage message)
@@ -353,8 +385,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_close", Payload.Empty);
         }
 
-        Connection.Remove(this);
-        _terminated.TrySetResult();
+        await ExitAsync().ConfigureAwait(false);
     }
 
     private async ValueTask CrashAsync(Exception exception)
@@ -364,7 +395,33 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         _subscription?.Dispose();
         await RunTerminateAsync(new TerminateReason(TerminateKind.Crashed, exception.Message, exception)).ConfigureAwait(false);
         Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_error", ChannelCrash);
+        await ExitAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The last step of every ending: forget the channel, run the monitors, then complete <see cref="Terminated"/>.</summary>
+    private async ValueTask ExitAsync()
+    {
         Connection.Remove(this);
+        List<ExitMonitor>? monitors;
+        lock (_monitorGate)
+        {
+            _exited = true;
+            monitors = _monitors;
+            _monitors = null;
+        }
+
+        foreach (var monitor in monitors ?? [])
+        {
+            try
+            {
+                await monitor.OnExit().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                ChannelsLog.ExitMonitorFailed(Runtime.Logger, ex, _channelType.Name, Topic);
+            }
+        }
+
         _terminated.TrySetResult();
     }
 
@@ -377,6 +434,19 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         catch (Exception ex)
         {
             ChannelsLog.TerminateFailed(Runtime.Logger, ex, _channelType.Name, Topic);
+        }
+    }
+
+    private sealed class ExitMonitor(ChannelProcess process, Func<ValueTask> onExit) : IDisposable
+    {
+        public Func<ValueTask> OnExit => onExit;
+
+        public void Dispose()
+        {
+            lock (process._monitorGate)
+            {
+                process._monitors?.Remove(this);
+            }
         }
     }
 

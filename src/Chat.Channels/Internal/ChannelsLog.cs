@@ -44,4 +44,7 @@ internal static partial class ChannelsLog
 
     [LoggerMessage(13, LogLevel.Error, "Unexpected failure in the channel layer.")]
     public static partial void UnexpectedFailure(ILogger logger, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Error, "Cleanup after channel {ChannelType} on \"{Topic}\" ended failed.")]
+    public static partial void ExitMonitorFailed(ILogger logger, Exception exception, string channelType, string topic);
 }

@@ -1,0 +1,339 @@
+using System.Text.Json;
+using Chat.Channels.Presence;
+using Chat.Channels.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Channels.Tests;
+
+/// <summary>
+/// Presence through <see cref="PresenceChannel"/>, the way a chat room uses it. Presences are
+/// written as <c>"ann:ref1,ref2 bob:ref3"</c> (keys in order, each key's phx_refs in list
+/// order) after checking that every entry has exactly the shape phoenix.js reads.
+/// </summary>
+public sealed class PresenceTests : IAsyncLifetime
+{
+    private const string Room = "presence:room";
+
+    private ChannelTestHost _host = null!;
+
+    private IPresence Presence => _host.Services.GetRequiredService<IPresence>();
+
+    public Task InitializeAsync()
+    {
+        _host = ChannelTestHost.Create(services => services.AddSingleton<JoinedChannels>());
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Presence_state_after_join_lists_every_member_in_the_shape_phoenix_js_reads()
+    {
+        var ann = await JoinAsync("ann");
+        var bob = await JoinAsync("bob");
+
+        Assert.Equal($"ann:{ann.Ref}", Describe(ann.State));
+        Assert.Equal($"ann:{ann.Ref} bob:{bob.Ref}", Describe(bob.State));
+        var meta = bob.State.GetProperty("ann").GetProperty("metas")[0];
+        Assert.Equal(["username", "device", "online_at", "phx_ref"], meta.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("ann", meta.Str("username"));
+        Assert.Equal(JsonValueKind.String, meta.GetProperty("online_at").ValueKind);
+    }
+
+    [Fact]
+    public async Task Tracking_broadcasts_a_join_diff_that_members_already_there_receive()
+    {
+        var ann = await JoinAsync("ann");
+
+        var bob = await JoinAsync("bob");
+
+        var diff = await NextDiffAsync(ann);
+        AssertDiff(diff, joins: $"bob:{bob.Ref}", leaves: "");
+        Assert.Equal("bob", diff.GetProperty("joins").GetProperty("bob").GetProperty("metas")[0].Str("username"));
+    }
+
+    [Fact]
+    public async Task Two_sockets_with_the_same_key_are_one_key_with_two_metas()
+    {
+        var laptop = await JoinAsync("ann", device: "laptop");
+        var phone = await JoinAsync("ann", device: "phone");
+
+        Assert.NotEqual(laptop.Ref, phone.Ref);
+        Assert.Equal($"ann:{laptop.Ref},{phone.Ref}", Describe(phone.State));
+        var metas = phone.State.GetProperty("ann").GetProperty("metas");
+        Assert.Equal(["laptop", "phone"], metas.EnumerateArray().Select(m => m.Str("device")));
+        AssertDiff(await NextDiffAsync(laptop), joins: $"ann:{phone.Ref}", leaves: "");
+    }
+
+    [Fact]
+    public async Task Closing_one_of_two_sockets_of_a_key_sends_a_leave_of_that_meta_only()
+    {
+        var bob = await JoinAsync("bob");
+        var laptop = await JoinAsync("ann", device: "laptop");
+        var phone = await JoinAsync("ann", device: "phone");
+        await NextDiffAsync(bob);
+        await NextDiffAsync(bob);
+
+        await laptop.Socket.CloseAsync();
+
+        AssertDiff(await NextDiffAsync(bob), joins: "", leaves: $"ann:{laptop.Ref}");
+        AssertDiff(await NextDiffAsync(phone), joins: "", leaves: $"ann:{laptop.Ref}");
+        Assert.Equal($"ann:{phone.Ref} bob:{bob.Ref}", await ListAsync());
+    }
+
+    [Fact]
+    public async Task Leaving_the_topic_untracks()
+    {
+        var bob = await JoinAsync("bob");
+        var ann = await JoinAsync("ann");
+        await NextDiffAsync(bob);
+
+        Assert.True((await ann.Channel.LeaveAsync()).IsOk);
+
+        AssertDiff(await NextDiffAsync(bob), joins: "", leaves: $"ann:{ann.Ref}");
+        Assert.Equal($"bob:{bob.Ref}", await ListAsync());
+    }
+
+    [Fact]
+    public async Task A_crashed_channel_untracks()
+    {
+        var bob = await JoinAsync("bob");
+        var ann = await JoinAsync("ann");
+        await NextDiffAsync(bob);
+
+        await ann.Channel.PushNoWaitAsync("crash");
+
+        Assert.Equal("channel_crash", (await ann.Channel.AssertPushAsync("phx_error")).Str("reason"));
+        AssertDiff(await NextDiffAsync(bob), joins: "", leaves: $"ann:{ann.Ref}");
+        Assert.Equal($"bob:{bob.Ref}", await ListAsync());
+    }
+
+    [Fact]
+    public async Task A_duplicate_join_untracks_the_old_channel_before_the_new_one_tracks()
+    {
+        var bob = await JoinAsync("bob");
+        var first = await JoinAsync("ann");
+        await NextDiffAsync(bob);
+
+        var second = await JoinAsync("ann", socket: first.Socket);
+
+        AssertDiff(await NextDiffAsync(bob), joins: "", leaves: $"ann:{first.Ref}");
+        AssertDiff(await NextDiffAsync(bob), joins: $"ann:{second.Ref}", leaves: "");
+        Assert.Equal($"ann:{second.Ref} bob:{bob.Ref}", Describe(second.State));
+        Assert.Equal($"ann:{second.Ref} bob:{bob.Ref}", await ListAsync());
+    }
+
+    [Fact]
+    public async Task A_join_refused_after_tracking_untracks()
+    {
+        var bob = await JoinAsync("bob");
+
+        var (reply, _) = await Connect("ann").JoinAsync(Room, new { refuse_after_track = true });
+
+        Assert.Equal("refused", reply.Response.Str("reason"));
+        var join = await NextDiffAsync(bob);
+        var annRef = join.GetProperty("joins").GetProperty("ann").GetProperty("metas")[0].Str("phx_ref");
+        AssertDiff(await NextDiffAsync(bob), joins: "", leaves: $"ann:{annRef}");
+        Assert.Equal($"bob:{bob.Ref}", await ListAsync());
+    }
+
+    [Fact]
+    public async Task UntrackAsync_sends_a_leave_and_the_channel_ending_later_sends_none()
+    {
+        var bob = await JoinAsync("bob");
+        var ann = await JoinAsync("ann");
+        await NextDiffAsync(bob);
+
+        Assert.True((await ann.Channel.PushAsync("untrack")).IsOk);
+
+        AssertDiff(await NextDiffAsync(bob), joins: "", leaves: $"ann:{ann.Ref}");
+        Assert.Equal($"bob:{bob.Ref}", await ListAsync());
+        Assert.True((await ann.Channel.PushAsync("untrack")).IsOk, "untracking a key not tracked does nothing");
+        using var probe = await _host.SubscribeAsync(Room);
+        // CloseAsync returns once the channel has ended and its cleanup has run, and the
+        // in-process pubsub delivers synchronously: a second leave would already be here.
+        await ann.Socket.CloseAsync();
+        await probe.RefuteBroadcastAsync("presence_diff");
+    }
+
+    [Fact]
+    public async Task A_channel_cannot_track_the_same_key_twice()
+    {
+        var ann = await JoinAsync("ann");
+
+        var reply = await ann.Channel.PushAsync("track_again");
+
+        Assert.Equal("error", reply.Status);
+        Assert.Contains("already tracks", reply.Response.Str("reason"), StringComparison.Ordinal);
+        Assert.Equal($"ann:{ann.Ref}", await ListAsync());
+    }
+
+    [Fact]
+    public async Task A_channel_that_has_ended_is_not_tracked()
+    {
+        var ann = await JoinAsync("ann");
+        var socket = _host.Services.GetRequiredService<JoinedChannels>().Last(Room);
+        await ann.Socket.CloseAsync();
+        using var probe = await _host.SubscribeAsync(Room);
+
+        var phxRef = await Presence.TrackAsync(socket, "late", new { username = "late" });
+
+        Assert.False(string.IsNullOrEmpty(phxRef));
+        Assert.Equal("", await ListAsync());
+        await probe.RefuteBroadcastAsync("presence_diff");
+    }
+
+    [Fact]
+    public async Task The_meta_must_be_a_json_object_and_the_trackers_phx_ref_replaces_any_other()
+    {
+        await JoinAsync("ann");
+        var socket = _host.Services.GetRequiredService<JoinedChannels>().Last(Room);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Presence.TrackAsync(socket, "list", new[] { 1, 2 }).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => Presence.TrackAsync(socket, "binary", Payload.FromBinary(new byte[] { 1 })).AsTask());
+        var typed = await Presence.TrackAsync(socket, "typed", new { phx_ref = "mine", status = "away" });
+        var encoded = await Presence.TrackAsync(socket, "encoded", Payload.FromJson("""{ "status": "busy" }"""u8.ToArray()));
+        var empty = await Presence.TrackAsync(socket, "empty", null);
+
+        var state = (await Presence.ListAsync(Room)).ToJsonElement();
+        Assert.Equal($$"""{"status":"away","phx_ref":"{{typed}}"}""", state.GetProperty("typed").GetProperty("metas")[0].GetRawText());
+        Assert.Equal($$"""{"status":"busy","phx_ref":"{{encoded}}"}""", state.GetProperty("encoded").GetProperty("metas")[0].GetRawText());
+        Assert.Equal($$"""{"phx_ref":"{{empty}}"}""", state.GetProperty("empty").GetProperty("metas")[0].GetRawText());
+        Assert.False(state.TryGetProperty("list", out _));
+    }
+
+    [Fact]
+    public async Task Listing_a_topic_nobody_tracks_is_the_empty_object()
+    {
+        Assert.Equal("{}", (await Presence.ListAsync("presence:nobody")).ToString());
+    }
+
+    [Fact]
+    public async Task Concurrent_joins_and_closes_keep_every_member_with_unique_refs_and_diffs_in_order()
+    {
+        const int Members = 40;
+        const string Busy = "presence:busy";
+        using var probe = await _host.SubscribeAsync(Busy);
+
+        // Five keys, eight channels each, all joining at once on different threads.
+        var members = await Task.WhenAll(Enumerable.Range(0, Members).Select(i =>
+            Task.Run(() => JoinAsync($"user{i % 5}", topic: Busy))));
+
+        var refs = members.Select(m => m.Ref).ToHashSet();
+        Assert.Equal(Members, refs.Count);
+        var listed = (await Presence.ListAsync(Busy)).ToJsonElement();
+        Assert.Equal(5, listed.EnumerateObject().Count());
+        Assert.True(refs.SetEquals(AllRefs(listed)));
+        var replayed = new Dictionary<string, HashSet<string>>();
+        await ReplayAsync(probe, Members, replayed);
+        Assert.Equal(Canonical(listed), Canonical(replayed));
+
+        await Task.WhenAll(members.Select(m => Task.Run(m.Socket.CloseAsync)));
+
+        Assert.Equal("{}", (await Presence.ListAsync(Busy)).ToString());
+        await ReplayAsync(probe, Members, replayed);
+        Assert.Empty(replayed);
+        Assert.Equal(0, ((InProcessPresence)Presence).TopicCount);
+    }
+
+    private TestSocket Connect(string user) =>
+        _host.Connect<TestSocketHandler>(new Dictionary<string, object?> { ["user"] = user });
+
+    /// <summary>
+    /// Joins <see cref="PresenceChannel"/> and waits for everything its join sends the client:
+    /// the reply, the diff of its own join, its phx_ref, and presence_state.
+    /// </summary>
+    private async Task<Member> JoinAsync(string user, string topic = Room, string device = "web", TestSocket? socket = null)
+    {
+        socket ??= Connect(user);
+        var (reply, channel) = await socket.JoinAsync(topic, new { device });
+        Assert.True(reply.IsOk);
+        var phxRef = (await channel.AssertPushAsync("tracked")).Str("phx_ref");
+        var state = await channel.AssertPushAsync("presence_state");
+        var ownJoin = await socket.ReceiveAsync(m => m.Topic == topic && m.Event == "presence_diff" && m.Payload.GetRawText().Contains(phxRef, StringComparison.Ordinal))
+            ?? throw new TestAssertionException($"{user} did not see its own join.");
+        AssertDiff(ownJoin.Payload, joins: $"{user}:{phxRef}", leaves: "");
+        return new Member(socket, channel, phxRef, state);
+    }
+
+    private static async Task<JsonElement> NextDiffAsync(Member member)
+    {
+        var message = await member.Socket.ReceiveAsync(m => m.Topic == member.Channel.Topic && m.Event == "presence_diff")
+            ?? throw new TestAssertionException("Expected a presence_diff; got none.");
+        Assert.True(message.IsBroadcast);
+        return message.Payload;
+    }
+
+    private async Task<string> ListAsync() => Describe((await Presence.ListAsync(Room)).ToJsonElement());
+
+    private static void AssertDiff(JsonElement diff, string joins, string leaves)
+    {
+        Assert.Equal(["joins", "leaves"], diff.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(joins, Describe(diff.GetProperty("joins")));
+        Assert.Equal(leaves, Describe(diff.GetProperty("leaves")));
+    }
+
+    /// <summary>
+    /// <c>"ann:r1,r2 bob:r3"</c>; fails unless every key maps to exactly <c>{"metas": [...]}</c>
+    /// and every meta is an object with a string <c>phx_ref</c>.
+    /// </summary>
+    private static string Describe(JsonElement presences)
+    {
+        Assert.Equal(JsonValueKind.Object, presences.ValueKind);
+        var parts = new List<string>();
+        foreach (var presence in presences.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            Assert.Equal(["metas"], presence.Value.EnumerateObject().Select(p => p.Name));
+            var refs = presence.Value.GetProperty("metas").EnumerateArray().Select(m => m.Str("phx_ref"));
+            parts.Add($"{presence.Name}:{string.Join(",", refs)}");
+        }
+
+        return string.Join(" ", parts);
+    }
+
+    private static IEnumerable<string> AllRefs(JsonElement presences) =>
+        presences.EnumerateObject().SelectMany(p => p.Value.GetProperty("metas").EnumerateArray().Select(m => m.Str("phx_ref")));
+
+    /// <summary>
+    /// Applies the next <paramref name="count"/> diffs the probe saw, in order, as phoenix.js's
+    /// syncDiff does. A leave published before the join it undoes would leave a ghost behind.
+    /// </summary>
+    private static async Task ReplayAsync(BroadcastProbe probe, int count, Dictionary<string, HashSet<string>> state)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var diff = await probe.AssertBroadcastAsync("presence_diff");
+            foreach (var join in diff.GetProperty("joins").EnumerateObject())
+            {
+                if (!state.TryGetValue(join.Name, out var refs))
+                {
+                    state[join.Name] = refs = [];
+                }
+
+                refs.UnionWith(join.Value.GetProperty("metas").EnumerateArray().Select(m => m.Str("phx_ref")));
+            }
+
+            foreach (var leave in diff.GetProperty("leaves").EnumerateObject())
+            {
+                if (state.TryGetValue(leave.Name, out var refs))
+                {
+                    refs.ExceptWith(leave.Value.GetProperty("metas").EnumerateArray().Select(m => m.Str("phx_ref")));
+                    if (refs.Count == 0)
+                    {
+                        state.Remove(leave.Name);
+                    }
+                }
+            }
+        }
+    }
+
+    private static string Canonical(JsonElement presences) =>
+        string.Join(" ", presences.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => $"{p.Name}:{string.Join(",", p.Value.GetProperty("metas").EnumerateArray().Select(m => m.Str("phx_ref")).Order(StringComparer.Ordinal))}"));
+
+    private static string Canonical(Dictionary<string, HashSet<string>> presences) =>
+        string.Join(" ", presences.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => $"{p.Key}:{string.Join(",", p.Value.Order(StringComparer.Ordinal))}"));
+
+    private sealed record Member(TestSocket Socket, TestChannel Channel, string Ref, JsonElement State);
+}

@@ -1,0 +1,333 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Chat.Channels.PubSub;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Server.Tests;
+
+/// <summary>Every status of CONTRACT.md §1–§2, on each provider.</summary>
+public abstract class HttpApiSpecification(ChatServerFactory factory)
+{
+    private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
+        await response.Content.ReadFromJsonAsync<JsonElement>();
+
+    private static string NewName() => "u" + Guid.NewGuid().ToString("N")[..10];
+
+    private async Task<JsonElement> CreateRoomAsync(HttpClient client, string name)
+    {
+        var response = await client.PostAsJsonAsync("/api/rooms", new { name });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await JsonOf(response)).GetProperty("room");
+    }
+
+    // --- §1 accounts --------------------------------------------------------------------
+
+    [Fact]
+    public async Task Sign_up_answers_201_with_the_user_and_a_working_token()
+    {
+        using var client = factory.CreateClient();
+        var name = NewName();
+
+        var response = await client.PostAsJsonAsync("/api/users", new { username = name, password = "password123" });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await JsonOf(response);
+        Assert.Equal(name, body.GetProperty("user").GetProperty("username").GetString());
+        Assert.True(body.GetProperty("user").GetProperty("id").GetInt64() > 0);
+        using var authed = factory.ClientWithToken(body.GetProperty("token").GetString()!);
+        Assert.Equal(HttpStatusCode.Created, (await authed.PostAsJsonAsync("/api/rooms", new { name = "Made by " + name })).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("ab", "password123", "username", "should be at least 3 character(s)")]
+    [InlineData("has space", "password123", "username", "has invalid format")]
+    [InlineData("validname", "short", "password", "should be at least 8 character(s)")]
+    public async Task Sign_up_answers_422_with_field_errors(string username, string password, string field, string error)
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/api/users", new { username, password });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var errors = (await JsonOf(response)).GetProperty("errors").GetProperty(field);
+        Assert.Contains(error, errors.EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Sign_up_with_a_taken_name_in_any_case_answers_422()
+    {
+        using var client = factory.CreateClient();
+        var name = NewName();
+        await client.PostAsJsonAsync("/api/users", new { username = name, password = "password123" });
+
+        var response = await client.PostAsJsonAsync("/api/users", new { username = name.ToUpperInvariant(), password = "password123" });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("has already been taken", (await JsonOf(response)).GetProperty("errors").GetProperty("username")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Sign_in_answers_200_with_the_same_shape_or_401()
+    {
+        using var client = factory.CreateClient();
+        var name = NewName();
+        await client.PostAsJsonAsync("/api/users", new { username = name, password = "password123" });
+
+        var ok = await client.PostAsJsonAsync("/api/session", new { username = name, password = "password123" });
+        var wrong = await client.PostAsJsonAsync("/api/session", new { username = name, password = "password124" });
+        var unknown = await client.PostAsJsonAsync("/api/session", new { username = "no" + name, password = "password123" });
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var body = await JsonOf(ok);
+        Assert.Equal(name, body.GetProperty("user").GetProperty("username").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("token").GetString()));
+        foreach (var refused in new[] { wrong, unknown })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("invalid username or password", (await JsonOf(refused)).GetProperty("error").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Malformed_json_answers_400_and_the_server_carries_on()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.PostAsync("/api/users", new StringContent("{\"username\": ", Encoding.UTF8, "application/json"));
+        var wrongType = await client.PostAsync("/api/users", new StringContent("{\"username\": 5, \"password\": []}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/rooms")).StatusCode);
+    }
+
+    // --- §2 rooms -------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Rooms_are_listed_by_name_and_the_lobby_always_exists()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        await CreateRoomAsync(client, "zzz " + NewName());
+        await CreateRoomAsync(client, "AAA " + NewName());
+
+        var response = await client.GetAsync("/api/rooms");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var names = (await JsonOf(response)).GetProperty("rooms").EnumerateArray().Select(r => r.GetProperty("name").GetString()!).ToList();
+        Assert.Equal(names.Order(StringComparer.OrdinalIgnoreCase).ToList(), names);
+        Assert.Contains("Lobby", names);
+    }
+
+    [Fact]
+    public async Task Creating_a_room_answers_201_with_the_room_shape()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var name = "Café Crème " + NewName();
+
+        var response = await client.PostAsJsonAsync("/api/rooms", new { name, description = "Coffee talk" });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var room = (await JsonOf(response)).GetProperty("room");
+        Assert.Equal(["id", "name", "slug", "description", "inserted_at", "updated_at"], room.EnumerateObject().Select(p => p.Name));
+        Assert.StartsWith("cafe-creme-", room.GetProperty("slug").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Coffee talk", room.GetProperty("description").GetString());
+        Assert.EndsWith("Z", room.GetProperty("inserted_at").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Creating_a_room_answers_422_for_bad_input_and_401_without_a_valid_token()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        using var anonymous = factory.CreateClient();
+        using var forged = factory.ClientWithToken(factory.TokenFor(1, "x")[..^3] + "abc");
+
+        var invalid = await client.PostAsJsonAsync("/api/rooms", new { name = "  " });
+        var noToken = await anonymous.PostAsJsonAsync("/api/rooms", new { name = "nope" });
+        var badToken = await forged.PostAsJsonAsync("/api/rooms", new { name = "nope" });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.StatusCode);
+        Assert.Equal("can't be blank", (await JsonOf(invalid)).GetProperty("errors").GetProperty("name")[0].GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, badToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_room_is_found_by_slug_or_404()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var room = await CreateRoomAsync(client, "Findable " + NewName());
+
+        var found = await client.GetAsync($"/api/rooms/{room.GetProperty("slug").GetString()}");
+        var missing = await client.GetAsync("/api/rooms/no-such-room-" + NewName());
+
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        Assert.Equal(room.GetProperty("id").GetInt64(), (await JsonOf(found)).GetProperty("room").GetProperty("id").GetInt64());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    // --- §2 messages ----------------------------------------------------------------------
+
+    [Fact]
+    public async Task Posting_a_message_answers_201_and_a_retried_client_id_returns_the_same_message()
+    {
+        var (client, userId) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(client, "Talk " + NewName())).GetProperty("slug").GetString();
+
+        var first = await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = "hello", client_id = "c-1" });
+        var retry = await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = "hello", client_id = "c-1" });
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var message = (await JsonOf(first)).GetProperty("message");
+        Assert.Equal(["id", "room_id", "user_id", "username", "content", "inserted_at"], message.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(userId, message.GetProperty("user_id").GetInt64());
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(message.GetProperty("id").GetInt64(), (await JsonOf(retry)).GetProperty("message").GetProperty("id").GetInt64());
+        var history = await JsonOf(await client.GetAsync($"/api/rooms/{slug}/messages"));
+        Assert.Single(history.GetProperty("messages").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Posting_a_message_answers_401_404_and_422()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        using var anonymous = factory.CreateClient();
+        var slug = (await CreateRoomAsync(client, "Strict " + NewName())).GetProperty("slug").GetString();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = "hi" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/api/rooms/missing-room-x/messages", new { content = "hi" })).StatusCode);
+        var blank = await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = " " });
+        var tooLong = await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = new string('x', 4001) });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, blank.StatusCode);
+        Assert.Equal("can't be blank", (await JsonOf(blank)).GetProperty("errors").GetProperty("content")[0].GetString());
+        Assert.Equal("should be at most 4000 character(s)", (await JsonOf(tooLong)).GetProperty("errors").GetProperty("content")[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_host_minted_token_for_a_user_without_a_row_may_post()
+    {
+        using var client = factory.ClientWithToken(factory.TokenFor(987_654, "from-the-host-app"));
+
+        var response = await client.PostAsJsonAsync("/api/rooms/lobby/messages", new { content = "integrated" });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var message = (await JsonOf(response)).GetProperty("message");
+        Assert.Equal(987_654, message.GetProperty("user_id").GetInt64());
+        Assert.Equal("from-the-host-app", message.GetProperty("username").GetString());
+    }
+
+    [Fact]
+    public async Task History_is_oldest_first_with_has_more_and_pages_by_before_and_after()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(client, "Paged " + NewName())).GetProperty("slug").GetString();
+        var ids = new List<long>();
+        for (var i = 0; i < 7; i++)
+        {
+            var posted = await JsonOf(await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = $"m{i}" }));
+            ids.Add(posted.GetProperty("message").GetProperty("id").GetInt64());
+        }
+
+        async Task AssertPageAsync(string query, IEnumerable<long> expected, bool hasMore)
+        {
+            var response = await client.GetAsync($"/api/rooms/{slug}/messages{query}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await JsonOf(response);
+            Assert.Equal(expected, body.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("id").GetInt64()));
+            Assert.Equal(hasMore, body.GetProperty("has_more").GetBoolean());
+        }
+
+        await AssertPageAsync("", ids, hasMore: false);
+        await AssertPageAsync("?limit=3", ids[4..], hasMore: true);
+        await AssertPageAsync($"?before={ids[4]}&limit=3", ids[1..4], hasMore: true);
+        await AssertPageAsync($"?after={ids[2]}&limit=3", ids[3..6], hasMore: true);
+        await AssertPageAsync($"?before={ids[0]}", [], hasMore: false);
+    }
+
+    [Theory]
+    [InlineData("?limit=0")]
+    [InlineData("?limit=101")]
+    public async Task History_limits_outside_1_to_100_answer_422(string query)
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync($"/api/rooms/lobby/messages{query}");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.True((await JsonOf(response)).GetProperty("errors").TryGetProperty("limit", out _));
+    }
+
+    [Fact]
+    public async Task History_of_an_unknown_room_answers_404()
+    {
+        using var client = factory.CreateClient();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/rooms/no-such-room-y/messages")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_message_posted_over_http_is_broadcast_to_its_room_topic()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(client, "Relay " + NewName())).GetProperty("slug").GetString();
+        var probe = new BroadcastCapture();
+        using var subscription = await factory.Services.GetRequiredService<IPubSub>().SubscribeAsync($"room:{slug}", probe);
+
+        var posted = await JsonOf(await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = "over http" }));
+
+        var broadcast = await probe.NextAsync();
+        Assert.Equal("new_msg", broadcast.Event);
+        Assert.Equal(posted.GetProperty("message").GetRawText(), broadcast.Payload.ToString());
+    }
+
+    // --- operations -------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    [InlineData("/openapi/v1.json")]
+    public async Task Operational_endpoints_answer_200(string path)
+    {
+        using var client = factory.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(path)).StatusCode);
+    }
+
+    private sealed class BroadcastCapture : IBroadcastSubscriber
+    {
+        private readonly TaskCompletionSource<Broadcast> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Deliver(Broadcast broadcast) => _next.TrySetResult(broadcast);
+
+        public Task<Broadcast> NextAsync() => _next.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+}
+
+public sealed class SqliteHttpApiTests(SqliteChatServerFactory factory) : HttpApiSpecification(factory), IClassFixture<SqliteChatServerFactory>;
+
+public sealed class PostgresHttpApiTests(PostgresChatServerFactory factory) : HttpApiSpecification(factory), IClassFixture<PostgresChatServerFactory>;
+
+public sealed class ReadinessTests
+{
+    [Fact]
+    public async Task Readyz_answers_503_once_the_database_is_gone_while_healthz_stays_200()
+    {
+        var factory = new PostgresChatServerFactory();
+        await factory.InitializeAsync();
+        try
+        {
+            using var client = factory.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+
+            await factory.DropDatabaseAsync();
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        }
+        finally
+        {
+            await factory.DisposeAsync();
+        }
+    }
+}
