@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { TestServer } from "./support/server.js";
 import { mintToken } from "./support/tokens.js";
+import { createRoom, uniqueName } from "./support/api.js";
 
 class RawClient {
   constructor(url, protocols) {
@@ -171,10 +172,12 @@ describe("raw WebSocket protocol", () => {
   });
 
   test("the 101st channel is refused", async () => {
+    const slugs = ["lobby"];
+    for (let i = 1; i < 101; i++) slugs.push((await createRoom(server, token, uniqueName("Many "))).slug);
     const client = await connect();
-    for (let i = 0; i < 100; i++) client.sendJson([`j${i}`, `j${i}`, i === 0 ? "room:lobby" : `room:room-${i}`, "phx_join", {}]);
+    for (let i = 0; i < 100; i++) client.sendJson([`j${i}`, `j${i}`, `room:${slugs[i]}`, "phx_join", {}]);
     for (let i = 0; i < 100; i++) await client.nextJson(([, ref]) => ref === `j${i}`);
-    client.sendJson(["x", "x", "room:one-too-many", "phx_join", {}]);
+    client.sendJson(["x", "x", `room:${slugs[100]}`, "phx_join", {}]);
     const [, , , , payload] = await client.nextJson(([, ref]) => ref === "x");
     assert.deepEqual(payload, { status: "error", response: { reason: "too many channels joined" } });
   });

@@ -1,4 +1,7 @@
+using System.Security.Claims;
+using Chat.Channels;
 using Chat.Server.Auth;
+using Chat.Server.Sockets;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Server.Api;
@@ -11,6 +14,7 @@ public static class AccountEndpoints
         var api = app.MapGroup("/api").WithTags("Accounts");
         api.MapPost("/users", RegisterAsync).WithName("Register");
         api.MapPost("/session", SignInAsync).WithName("SignIn");
+        api.MapDelete("/session", DisconnectEverywhereAsync).WithName("DisconnectEverywhere").RequireAuthorization();
         return app;
     }
 
@@ -37,5 +41,21 @@ public static class AccountEndpoints
         }
 
         return TypedResults.Ok(new SessionResponse(user, tokens.Issue(new ChatUser(user.Id, user.Username))));
+    }
+
+    /// <summary>
+    /// Closes every socket of the signed-in user, on every node (close code 1001). Tokens are
+    /// stateless and stay valid until they expire: a client signing out discards its own.
+    /// </summary>
+    private static async Task<Results<NoContent, UnauthorizedHttpResult>> DisconnectEverywhereAsync(
+        ClaimsPrincipal principal, Broadcaster broadcaster, CancellationToken cancellationToken)
+    {
+        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is not { } user)
+        {
+            return TypedResults.Unauthorized();
+        }
+
+        await broadcaster.DisconnectAsync(UserSocket.SocketId(user.Id), cancellationToken);
+        return TypedResults.NoContent();
     }
 }

@@ -20,4 +20,12 @@ namespace Chat.Server.Api;
 [JsonSerializable(typeof(ErrorsResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(ReasonResponse))]
+[JsonSerializable(typeof(Channels.RoomJoinPayload))]
+[JsonSerializable(typeof(Channels.NewMessagePayload))]
+[JsonSerializable(typeof(Channels.HistoryPayload))]
+[JsonSerializable(typeof(Channels.CreateRoomPayload))]
+[JsonSerializable(typeof(Channels.RoomJoinReply))]
+[JsonSerializable(typeof(Channels.LobbyJoinReply))]
+[JsonSerializable(typeof(Channels.TypingEvent))]
+[JsonSerializable(typeof(Channels.PresenceMeta))]
 internal sealed partial class ChatJsonContext : JsonSerializerContext;

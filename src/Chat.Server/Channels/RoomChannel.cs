@@ -1,45 +1,156 @@
-using System.Text.Json;
 using Chat.Channels;
+using Chat.Channels.Presence;
+using Chat.Server.Api;
 using Chat.Server.Sockets;
+using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Channels;
 
 /// <summary>
-/// <c>room:{slug}</c>. This first cut relays messages without storing them; persistence,
-/// history and presence arrive with the chat context.
+/// <c>room:{slug}</c> (the seed's <c>room_channel.ex</c>): history on join, with gapless catch-up
+/// from <c>last_seen_id</c>; durable sends; typing; presence.
 /// </summary>
-public sealed class RoomChannel : Channel
+public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence presence, TimeProvider clock) : Channel
 {
-    private const int MaxContentLength = 4000;
+    private const int CatchUpLimit = ChatService.MaxCatchUpLimit;
+    private static readonly object AfterJoin = new();
 
-    public override ValueTask<JoinResult> JoinAsync(string topic, Payload payload, ChannelSocket socket)
-    {
-        var slug = topic["room:".Length..];
-        var valid = slug.Length is > 0 and <= 80 && slug.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
-        return ValueTask.FromResult(valid ? JoinResult.Ok() : JoinResult.Error(new ReasonReply("room not found")));
-    }
+    private RoomView _room = null!;
+    private ChatUser _user = null!;
 
-    public override async ValueTask<InResult> HandleInAsync(string @event, Payload payload, ChannelSocket socket)
+    /// <summary>
+    /// <c>typing</c> is intercepted: it goes to the other members, but not to the sender's
+    /// other tabs, which only handle_out can tell apart. <c>new_msg</c> stays on the fastlane.
+    /// </summary>
+    public override IReadOnlyCollection<string> Intercepts { get; } = ["typing"];
+
+    /// <summary>The seed's "subscribe topic": the room must exist; the reply carries what the client lacks.</summary>
+    public override async ValueTask<JoinResult> JoinAsync(string topic, Payload payload, ChannelSocket socket)
     {
-        if (@event != "new_msg" || payload.IsBinary)
+        var room = await chat.GetRoomAsync(topic["room:".Length..]);
+        if (room is null)
         {
-            return InResult.Error(new ReasonReply("unknown event"));
+            return JoinResult.Error(ChannelReplies.RoomNotFound);
         }
 
-        var json = payload.ToJsonElement();
-        var content = json.TryGetProperty("content", out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()!.Trim()
-            : "";
-        if (content.Length is 0 or > MaxContentLength)
+        var request = ChannelReplies.Read<RoomJoinPayload>(payload);
+        if (request is null)
         {
-            return InResult.Error(new { errors = new Dictionary<string, string[]> { ["content"] = [content.Length == 0 ? "can't be blank" : $"should be at most {MaxContentLength} character(s)"] } });
+            return JoinResult.Error(ErrorsResponse.From(Validation.FieldErrors.Of("last_seen_id", "is invalid")));
         }
 
-        var user = socket.CurrentUser();
-        var message = new { content, user_id = user.Id, username = user.Username };
-        await socket.BroadcastAsync("new_msg", message);
-        return InResult.Ok(new { message });
+        _room = room;
+        _user = socket.CurrentUser();
+        // With last_seen_id: everything after it, oldest first, so a reconnecting client gets
+        // exactly what it missed. Without: the newest page.
+        var page = request.LastSeenId is { } lastSeen
+            ? await chat.ListMessagesAsync(room.Id, new HistoryRequest(AfterId: lastSeen, Limit: CatchUpLimit))
+            : await chat.ListMessagesAsync(room.Id, new HistoryRequest());
+
+        // Presence may only be pushed after the join reply; the mailbox runs this next.
+        socket.Send(AfterJoin);
+        return JoinResult.Ok(new RoomJoinReply(room, page.Messages, page.HasMore));
     }
 
-    private sealed record ReasonReply(string Reason);
+    public override async ValueTask HandleInfoAsync(object message, ChannelSocket socket)
+    {
+        if (ReferenceEquals(message, AfterJoin))
+        {
+            socket.Push("presence_state", await presence.ListAsync(socket.Topic));
+            await presence.TrackAsync(socket, UserKey(_user.Id), new PresenceMeta(_user.Username, Messages.MessageWriter.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime)));
+        }
+    }
+
+    /// <summary>The seed's "handle incoming messages".</summary>
+    public override async ValueTask<InResult> HandleInAsync(string @event, Payload payload, ChannelSocket socket) => @event switch
+    {
+        "new_msg" => await NewMessageAsync(payload, socket),
+        "history" => await HistoryAsync(payload),
+        "typing" => await TypingAsync(socket),
+        _ => InResult.Error(ChannelReplies.UnknownEvent),
+    };
+
+    private async ValueTask<InResult> NewMessageAsync(Payload payload, ChannelSocket socket)
+    {
+        if (ChannelReplies.Read<NewMessagePayload>(payload) is not { } request)
+        {
+            return ChannelReplies.Malformed();
+        }
+
+        if (!limits.TrySend(_user.Id))
+        {
+            return InResult.Error(ChannelReplies.RateLimited);
+        }
+
+        if (chat.ValidateMessage(request.Content, request.ClientId, out _, out _) is { } invalid)
+        {
+            return ChannelReplies.Invalid(invalid);
+        }
+
+        // The reply goes out from the writer, right after the commit and before the
+        // broadcast, so the sender hears "ok" first and every member sees messages in id order.
+        var sender = socket.Ref;
+        await chat.CreateMessageAsync(_room, _user, request.Content, request.ClientId, onStored: stored =>
+        {
+            if (stored.IsOk)
+            {
+                sender.Reply("ok", new MessageResponse(stored.Value!.Message));
+            }
+            else if (stored.Errors is { } errors)
+            {
+                sender.Reply("error", ErrorsResponse.From(errors));
+            }
+            else
+            {
+                sender.Reply("error", ChannelReplies.Unavailable);
+            }
+        });
+        return InResult.NoReply;
+    }
+
+    private async ValueTask<InResult> HistoryAsync(Payload payload)
+    {
+        if (ChannelReplies.Read<HistoryPayload>(payload) is not { } request)
+        {
+            return ChannelReplies.Malformed();
+        }
+
+        var limit = request.Limit ?? HistoryRequest.DefaultLimit;
+        if (limit is < 1 or > ChatService.MaxHistoryLimit)
+        {
+            return ChannelReplies.Invalid(Validation.FieldErrors.Of("limit", $"must be between 1 and {ChatService.MaxHistoryLimit}"));
+        }
+
+        var page = await chat.ListMessagesAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: limit));
+        return InResult.Ok(new MessagesResponse(page.Messages, page.HasMore));
+    }
+
+    private async ValueTask<InResult> TypingAsync(ChannelSocket socket)
+    {
+        // Not stored, and throttled: a notice every keystroke would be noise on the wire.
+        if (limits.TryType(_user.Id, _room.Id))
+        {
+            await socket.BroadcastFromAsync("typing", new TypingEvent(_user.Id, _user.Username));
+        }
+
+        return InResult.Ok();
+    }
+
+    /// <summary>The seed's "send messages to the room": per-recipient filtering of intercepted events.</summary>
+    public override ValueTask HandleOutAsync(string @event, Payload payload, ChannelSocket socket)
+    {
+        if (@event == "typing" && ChannelReplies.Read<TypingEvent>(payload) is { } typing && typing.UserId == _user.Id)
+        {
+            // The typist's own other tabs do not need to be told that they are typing.
+            return ValueTask.CompletedTask;
+        }
+
+        socket.Push(@event, payload);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The seed's "unsubscribe topic": presence untracks itself when the channel ends, whatever the reason.</summary>
+    public override ValueTask TerminateAsync(TerminateReason reason, ChannelSocket socket) => ValueTask.CompletedTask;
+
+    private static string UserKey(long userId) => userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,7 @@
 using Chat.Channels;
 using Chat.Server.Api;
 using Chat.Server.Auth;
+using Chat.Server.Channels;
 using Chat.Server.Events;
 using Chat.Server.Health;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -61,6 +62,8 @@ public static class HostingExtensions
         var allowedOrigins = configuration.GetSection("Chat:AllowedOrigins").Get<string[]>() is { Length: > 0 } list
             ? list
             : SplitList(configuration["Chat:AllowedOrigins"]);
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection("Chat:RateLimit"));
+        services.AddSingleton<RateLimits>();
         services.AddChannels(options =>
         {
             // Limits and timeouts (Chat:Channels:IdleTimeout, :MaxPendingFrames, ...).

@@ -20,6 +20,7 @@ public sealed class UserSocket : SocketHandler
     {
         _tokens = tokens;
         Channel<RoomChannel>("room:*");
+        Channel<ChatChannel>("chat:lobby");
     }
 
     /// <summary>The socket id of a user's sockets; a <c>disconnect</c> broadcast to it signs the user out everywhere.</summary>

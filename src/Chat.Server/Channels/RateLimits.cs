@@ -1,0 +1,71 @@
+using System.Threading.RateLimiting;
+
+namespace Chat.Server.Channels;
+
+/// <summary>The <c>Chat:RateLimit</c> configuration section.</summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Messages a user may send per second, sustained, across all their sockets.</summary>
+    public double MessagesPerSecond { get; set; } = 10;
+
+    /// <summary>Messages a user may send at once after being quiet.</summary>
+    public int Burst { get; set; } = 20;
+
+    /// <summary>At most one typing notice per user and room in this interval.</summary>
+    public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Per-user token buckets for sending, and per-user-and-room throttling of typing notices.
+/// One limiter per key, created on first use and dropped when idle by the partitioned
+/// limiter, which also replenishes every bucket from one timer.
+/// </summary>
+public sealed class RateLimits : IDisposable
+{
+    private readonly PartitionedRateLimiter<long> _messages;
+    private readonly PartitionedRateLimiter<(long UserId, long RoomId)> _typing;
+
+    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options)
+    {
+        var settings = options.Value;
+        // Refill in small steps (a tenth of a second's worth) so the rate is smooth, not a
+        // burst at the top of every second.
+        var tokensPerPeriod = Math.Max(1, (int)Math.Round(settings.MessagesPerSecond / 10));
+        var period = TimeSpan.FromSeconds(tokensPerPeriod / settings.MessagesPerSecond);
+        _messages = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetTokenBucketLimiter(userId, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = settings.Burst,
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+        _typing = PartitionedRateLimiter.Create<(long UserId, long RoomId), (long, long)>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = 1,
+            Window = settings.TypingInterval,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+    }
+
+    /// <summary>Takes one message from the user's bucket; false when it is empty.</summary>
+    public bool TrySend(long userId)
+    {
+        using var lease = _messages.AttemptAcquire(userId);
+        return lease.IsAcquired;
+    }
+
+    /// <summary>True when a typing notice may go out now for this user in this room.</summary>
+    public bool TryType(long userId, long roomId)
+    {
+        using var lease = _typing.AttemptAcquire((userId, roomId));
+        return lease.IsAcquired;
+    }
+
+    public void Dispose()
+    {
+        _messages.Dispose();
+        _typing.Dispose();
+    }
+}

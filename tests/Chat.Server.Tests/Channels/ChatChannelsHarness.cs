@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using Chat.Channels;
+using Chat.Channels.Testing;
+using Chat.Persistence;
+using Chat.Server.Api;
+using Chat.Server.Auth;
+using Chat.Server.Channels;
+using Chat.Server.Configuration;
+using Chat.Server.Events;
+using Chat.Server.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Server.Tests.Channels;
+
+/// <summary>
+/// The chat channels on the channel test harness: the real context on a fresh SQLite file,
+/// the real user socket, no WebSocket.
+/// </summary>
+public sealed class ChatChannelsHarness : IAsyncLifetime
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "chat-channel-tests-" + Guid.NewGuid().ToString("N"));
+
+    public ChannelTestHost Host { get; private set; } = null!;
+
+    public ChatService Chat => Host.Services.GetRequiredService<ChatService>();
+
+    public async Task InitializeAsync()
+    {
+        Host = ChannelTestHost.Create(
+            services =>
+            {
+                services.AddLogging();
+                services.Configure<ChatServerOptions>(o =>
+                {
+                    o.DataDir = _dataDir;
+                    o.Auth.SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+                });
+                services.AddChatAuth();
+                services.AddChat(ChatDatabase.Sqlite($"Data Source={Path.Combine(_dataDir, "chat.db")}"));
+                services.AddSingleton<IChatEvents, ChannelBroadcastEvents>();
+                services.Configure<RateLimitOptions>(o =>
+                {
+                    o.MessagesPerSecond = 1;
+                    o.Burst = 3;
+                });
+                services.AddSingleton<RateLimits>();
+            },
+            options => options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default));
+        await Host.Services.MigrateChatDatabaseAsync();
+        await Chat.EnsureLobbyAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    public TestSocket Connect(ChatUser user) =>
+        Host.Connect<UserSocket>(new Dictionary<string, object?> { [UserSocket.UserAssign] = user }, UserSocket.SocketId(user.Id));
+
+    public async Task<RoomView> NewRoomAsync() =>
+        (await Chat.CreateRoomAsync("Room " + Guid.NewGuid().ToString("N")[..8], null)).Value!;
+}

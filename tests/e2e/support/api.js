@@ -1,0 +1,44 @@
+// The HTTP half of the contract, for setting up the end-to-end tests.
+import { randomUUID } from "node:crypto";
+
+export function uniqueName(prefix = "u") {
+  return `${prefix}${randomUUID().replaceAll("-", "").slice(0, 10)}`;
+}
+
+async function call(server, method, path, { token, body } = {}) {
+  const response = await fetch(`${server.httpUrl}${path}`, {
+    method,
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Signs a new user up; resolves with { user, token }. */
+export async function signUp(server, username = uniqueName()) {
+  const { status, body } = await call(server, "POST", "/api/users", { body: { username, password: "password123" } });
+  if (status !== 201) throw new Error(`sign up failed: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export async function createRoom(server, token, name = uniqueName("Room ")) {
+  const { status, body } = await call(server, "POST", "/api/rooms", { token, body: { name } });
+  if (status !== 201) throw new Error(`create room failed: ${status} ${JSON.stringify(body)}`);
+  return body.room;
+}
+
+export async function postMessage(server, token, slug, content, clientId) {
+  return call(server, "POST", `/api/rooms/${slug}/messages`, { token, body: { content, client_id: clientId } });
+}
+
+export async function history(server, slug, query = "") {
+  return call(server, "GET", `/api/rooms/${slug}/messages${query}`);
+}
+
+export async function disconnectEverywhere(server, token) {
+  return call(server, "DELETE", "/api/session", { token });
+}
