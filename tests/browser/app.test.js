@@ -209,7 +209,8 @@ describe("the web app", { timeout: 600_000 }, () => {
     await bobPage.locator(".message[data-id]", { hasText: "dark theme" }).waitFor();
     await sendMessage(bobPage, "Looking now. The spacing feels much calmer than before");
     await alicePage.locator(".message[data-id]", { hasText: "Looking now" }).waitFor();
-    await bobPage.locator("textarea.composer-input").pressSequentially("Found one");
+    // Typing notices go out at most every few seconds: Bob types at a human pace.
+    await bobPage.locator("textarea.composer-input").pressSequentially("Found one", { delay: 400 });
     await alicePage.locator(".typing", { hasText: "is typing" }).waitFor();
     await alicePage.locator(".members-count", { hasText: "2 online" }).waitFor();
     await screenshot(alicePage, "room-desktop-light");

@@ -47,6 +47,8 @@ export type RoomStatus = "joining" | "joined" | "missing";
 const historyPage = 50;
 const sendTimeoutMs = 10_000;
 const typingShownMs = 5_000;
+// A little over the server's own throttle (Chat:RateLimit:TypingInterval, 2 s), which drops
+// notices that come sooner.
 const typingSendEveryMs = 2_500;
 
 let clientCounter = 0;
@@ -247,7 +249,6 @@ export class RoomSession {
       attempt: 0,
     };
     this.pending.push(pending);
-    this.lastTypingSent = 0;
     this.push(pending);
     this.changed.emit("own");
   }
