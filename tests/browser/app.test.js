@@ -67,6 +67,10 @@ describe("the web app", { timeout: 600_000 }, () => {
     await page.getByRole("heading", { name: roomName }).waitFor();
     await page.getByRole("link", { name: roomName }).waitFor();
 
+    // The message list is a live region that screen readers follow.
+    const log = page.getByRole("log", { name: `Messages in #${roomName}` });
+    assert.equal(await log.getAttribute("aria-live"), "polite");
+
     await sendMessage(page, "Hello, room!");
     const message = page.locator(".message", { hasText: "Hello, room!" });
     await message.and(page.locator("[data-id]")).waitFor();
@@ -219,6 +223,20 @@ describe("the web app", { timeout: 600_000 }, () => {
     await alicePage.getByLabel("Name").fill("Release planning");
     await screenshot(alicePage, "new-room-dialog");
     await alicePage.keyboard.press("Escape");
+
+    // Opening a room with history does not make the layout jump (fonts, history, presence).
+    const fresh = await open(alice);
+    await fresh.addInitScript(() => {
+      window.__layoutShift = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__layoutShift += entry.value;
+      }).observe({ type: "layout-shift", buffered: true });
+    });
+    await openRoom(fresh, room.slug);
+    await fresh.locator(".message[data-id]", { hasText: "Looking now" }).waitFor();
+    await fresh.waitForTimeout(500);
+    const shift = await fresh.evaluate(() => window.__layoutShift);
+    assert.ok(shift < 0.05, `cumulative layout shift ${shift}`);
 
     const dark = await open(alice, { colorScheme: "dark" });
     await openRoom(dark, room.slug);

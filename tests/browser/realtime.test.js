@@ -45,9 +45,13 @@ describe("two users, live", { timeout: 600_000 }, () => {
       assert.deepEqual(names.sort(), [alice.user.username, bob.user.username].sort());
     }
 
-    // Typing shows on the other side only, and goes when the message arrives.
+    // Typing shows on the other side only, and goes when the message arrives; its line is
+    // reserved, so the composer does not move when it appears.
+    const composerTop = () => b.page.locator("form.composer").evaluate((el) => el.getBoundingClientRect().top);
+    const before = await composerTop();
     await a.page.locator("textarea.composer-input").pressSequentially("hi bob");
     await b.page.locator(".typing", { hasText: `${alice.user.username} is typing…` }).waitFor();
+    assert.equal(await composerTop(), before, "the composer stays put when 'is typing' appears");
     assert.equal(await a.page.locator(".typing").textContent(), "");
     await a.page.locator("textarea.composer-input").press("Enter");
     await b.page.locator(".message[data-id]", { hasText: "hi bob" }).waitFor();
