@@ -113,7 +113,7 @@ export class ChatApp {
     const onClick = (event: MouseEvent) => this.onLinkClick(event);
     const onPop = () => this.route(false);
     const onVisible = () => {
-      if (document.visibilityState === "visible" && this.activeSlug) this.views.get(this.activeSlug)?.show(false);
+      if (document.visibilityState === "visible" && this.activeSlug) this.views.get(this.activeSlug)?.onDocumentVisible();
     };
     document.addEventListener("click", onClick);
     window.addEventListener("popstate", onPop);

@@ -158,8 +158,9 @@ export class RoomView {
     this.visible = false;
   }
 
-  focusComposer(): void {
-    this.textarea.focus();
+  /** The tab is visible again: what is on screen now counts as read. */
+  onDocumentVisible(): void {
+    if (this.visible) this.afterScroll();
   }
 
   private submit(): void {
