@@ -3,7 +3,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  createRoom, createUser, launchBrowser, messagesOf, openRoom, screenshot, sendMessage,
+  createRoom, createUser, launchBrowser, messagesOf, openRoom, postMessage, screenshot, sendMessage,
   signedInContext, startServer, uniqueName, waitUntil, watchPage,
 } from "./support/browser.js";
 
@@ -175,6 +175,38 @@ describe("two users, live", { timeout: 600_000 }, () => {
     const { messages } = await response.json();
     assert.deepEqual(messages.map((m) => m.content), expected);
     assert.deepEqual(b.problems, []);
+  });
+
+  test("a long absence: more missed than one catch-up holds still arrives once, in order", async () => {
+    const alice = await createUser(server, "alice");
+    const bob = await createUser(server, "bob");
+    const room = await createRoom(server, alice.token, `Away ${uniqueName("")}`);
+    const b = await pageFor(bob);
+    await openRoom(b.page, room.slug);
+    await postMessage(server, alice.token, room.slug, "first");
+    await b.page.locator(".message[data-id]", { hasText: "first" }).waitFor();
+
+    await b.context.setOffline(true);
+    await b.page.locator(".banner.visible").waitFor();
+    // The join's catch-up brings at most 500; the rest comes after it.
+    const missed = 530;
+    for (let i = 1; i <= missed; i += 10) {
+      await Promise.all(Array.from({ length: Math.min(10, missed - i + 1) }, (_, k) => k + i)
+        .map((n) => postMessage(server, alice.token, room.slug, `away ${n}`, `away-${n}`)));
+    }
+    await b.context.setOffline(false);
+    await b.page.locator(".message[data-id]", { hasText: `away ${missed}` }).waitFor({ timeout: 30_000 });
+    await postMessage(server, alice.token, room.slug, "welcome back");
+    await b.page.locator(".message[data-id]", { hasText: "welcome back" }).waitFor();
+
+    const shown = await messagesOf(b.page);
+    const { messages: stored } = await (await fetch(`${server.httpUrl}/api/rooms/${room.slug}/messages?limit=100`)).json();
+    assert.equal(shown.length, missed + 2);
+    assert.equal(new Set(shown.map((m) => m.id)).size, shown.length, "no duplicates");
+    const ids = shown.map((m) => m.id);
+    assert.deepEqual(ids, [...ids].sort((x, y) => x - y), "in id order");
+    assert.deepEqual(shown.slice(-100).map((m) => m.id), stored.map((m) => m.id), "no gaps at the end");
+    assert.equal(shown.at(-1).text, "welcome back");
   });
 
   test("unread counts on other rooms this browser has joined", async () => {

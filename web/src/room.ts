@@ -78,6 +78,8 @@ export class RoomSession {
   lastReadId: number | null;
   private lastSeenId: number | null;
   private joinSentLastSeenId: number | null = null;
+  /** While a catch-up larger than one reply is paged in: the newest id known to have no gap before it. */
+  private fillingFrom: number | null = null;
   private readonly ids = new Set<number>();
   private readonly channel: Channel;
   private readonly presence: Presence;
@@ -144,24 +146,39 @@ export class RoomSession {
       this.hasOlder = has_more;
       this.historyLoaded = true;
     }
+    const gap = catchUpFrom !== null && has_more;
+    // While a gap is being filled, the newest id seen is not what a rejoin may ask after.
+    if (gap) this.fillingFrom = Math.max(catchUpFrom, ...messages.map((m) => m.id));
     this.add(messages, "joined");
     if (this.lastReadId === null) this.lastReadId = this.newestId ?? 0;
-    if (catchUpFrom !== null && has_more) void this.fillForward();
+    if (gap) void this.fillForward();
     this.flushOutbox();
   }
 
-  /** More was missed than one join reply holds: page forward over HTTP until level. */
+  /**
+   * More was missed than one join reply holds: page forward over HTTP from the end of what
+   * the reply brought (not from the newest message, as live ones may already have come).
+   */
   private async fillForward(): Promise<void> {
-    for (let i = 0; i < 100 && !this.left; i++) {
-      const after = this.newestId;
-      if (after === null) return;
-      try {
-        const { messages, has_more } = await api.listMessages(this.slug, { after, limit: 100 });
+    let level = false;
+    try {
+      for (let i = 0; i < 100 && !this.left && this.fillingFrom !== null; i++) {
+        const { messages, has_more } = await api.listMessages(this.slug, { after: this.fillingFrom, limit: 100 });
+        if (messages.length) this.fillingFrom = Math.max(this.fillingFrom, ...messages.map((m) => m.id));
         this.add(messages, "append");
-        if (!has_more || messages.length === 0) return;
-      } catch {
-        return;
+        if (!has_more || messages.length === 0) {
+          level = true;
+          break;
+        }
       }
+    } catch {
+      /* the next rejoin asks again from where the filling got to */
+    } finally {
+      if (this.fillingFrom !== null) {
+        // Level: everything up to the newest message is here, live ones included.
+        this.lastSeenId = level ? Math.max(this.newestId ?? 0, this.fillingFrom) : this.fillingFrom;
+      }
+      this.fillingFrom = null;
     }
   }
 
@@ -209,7 +226,7 @@ export class RoomSession {
       this.insert(message);
       this.typers.delete(message.user_id);
       added = true;
-      if (this.lastSeenId === null || message.id > this.lastSeenId) this.lastSeenId = message.id;
+      if (this.fillingFrom === null && (this.lastSeenId === null || message.id > this.lastSeenId)) this.lastSeenId = message.id;
     }
     if (added || resolved || change === "joined") this.changed.emit(change);
   }
