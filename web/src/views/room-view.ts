@@ -463,6 +463,8 @@ export class RoomView {
     this.membersButton.setAttribute("aria-expanded", String(this.membersOpen));
     this.membersButton.title = this.session.presenceReady ? `${plural(count, "person", "people")} in this room right now` : "";
     this.element?.classList.toggle("members-open", this.membersOpen);
+    // While the channel is down, who is online is not known: the list stays, greyed out.
+    this.element?.classList.toggle("is-disconnected", this.session.status === "joined" && !this.session.joined);
     this.membersHeading.textContent = `Online — ${count}`;
     const me = this.session.me.id;
     replaceChildren(
