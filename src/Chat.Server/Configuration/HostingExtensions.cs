@@ -24,6 +24,17 @@ public static class HostingExtensions
         }
     }
 
+    /// <summary>
+    /// Quiet defaults that hold wherever the server starts from (appsettings files are read
+    /// from the working directory); configuration still overrides them.
+    /// </summary>
+    public static void UseQuietLogging(this WebApplicationBuilder builder)
+    {
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Migrations", LogLevel.Information);
+    }
+
     public static IServiceCollection AddChatConfiguration(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ChatServerOptions>().Bind(configuration.GetSection(ChatServerOptions.Section));

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const serverDll = process.env.CHAT_SERVER_DLL
+export const serverDll = process.env.CHAT_SERVER_DLL
   ?? join(repoRoot, "src/Chat.Server/bin/Debug/net10.0/Chat.Server.dll");
 
 export async function freePort() {

@@ -215,6 +215,7 @@ internal sealed class WebSocketSession : ISocketTransport
             ChannelsLog.SlowConsumer(_runtime.Logger, SocketId, _sendQueue.Count);
             // The client is not reading, so a close frame would only wait behind the others.
             Interlocked.Exchange(ref _closeRequested, 1);
+            _closeFrameSent.TrySetResult();
             _socket.Abort();
             _closing.Cancel();
         }
