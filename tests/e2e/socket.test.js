@@ -76,12 +76,14 @@ describe("socket and channels with the phoenix client", () => {
   });
 
   test("heartbeats are answered, so the client keeps its connection", async () => {
-    const socket = open({ params: { token: token(1, "alice") }, heartbeatIntervalMs: 50 });
+    // phoenix.js drops a connection whose heartbeat is not answered before the next one
+    // is due, so a short interval proves prompt answers without being flaky on a busy machine.
+    const socket = open({ params: { token: token(1, "alice") }, heartbeatIntervalMs: 300 });
     let heartbeatReplies = 0;
     let closes = 0;
     socket.onMessage(({ topic, event }) => { if (topic === "phoenix" && event === "phx_reply") heartbeatReplies++; });
     socket.onClose(() => closes++);
-    await waitFor(() => heartbeatReplies >= 5, 5000, "five heartbeat replies");
+    await waitFor(() => heartbeatReplies >= 3, 5000, "three heartbeat replies");
     assert.equal(closes, 0);
     assert.equal(socket.isConnected(), true);
   });
