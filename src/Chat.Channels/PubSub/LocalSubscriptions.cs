@@ -8,79 +8,192 @@ namespace Chat.Channels.PubSub;
 /// way it travelled.
 /// </summary>
 /// <remarks>
-/// A topic's subscribers are an immutable array replaced, under a lock, on every change;
-/// delivering, which happens far more often than joining, reads them without one.
+/// Delivering happens far more often than joining, so it reads without a lock; and joining
+/// a room of fifty thousand must not copy fifty thousand references, so each topic keeps a
+/// slot array that grows by doubling and reuses freed slots (see <see cref="SubscriberSet"/>).
 /// </remarks>
 public sealed class LocalSubscriptions
 {
-    private readonly ConcurrentDictionary<string, IBroadcastSubscriber[]> _topics = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, SubscriberSet> _topics = new(StringComparer.Ordinal);
 
     /// <summary>Adds a subscriber. Returns true when it is the topic's first on this node.</summary>
     public bool Add(string topic, IBroadcastSubscriber subscriber)
     {
-        lock (_gate)
+        while (true)
         {
-            if (_topics.TryGetValue(topic, out var current))
+            var set = _topics.GetOrAdd(topic, static _ => new SubscriberSet());
+            switch (set.Add(subscriber))
             {
-                _topics[topic] = [.. current, subscriber];
-                return false;
+                case SubscriberSet.AddResult.First:
+                    return true;
+                case SubscriberSet.AddResult.Added:
+                    return false;
+                default:
+                    // The set emptied and was retired between the lookup and the add: take a new one.
+                    _topics.TryRemove(new KeyValuePair<string, SubscriberSet>(topic, set));
+                    continue;
             }
-
-            _topics[topic] = [subscriber];
-            return true;
         }
     }
 
     /// <summary>Removes a subscriber. Returns true when the topic has none left on this node.</summary>
     public bool Remove(string topic, IBroadcastSubscriber subscriber)
     {
-        lock (_gate)
+        if (!_topics.TryGetValue(topic, out var set) || !set.Remove(subscriber, out var nowEmpty))
         {
-            if (!_topics.TryGetValue(topic, out var current))
-            {
-                return false;
-            }
-
-            var index = Array.IndexOf(current, subscriber);
-            if (index < 0)
-            {
-                return false;
-            }
-
-            if (current.Length == 1)
-            {
-                _topics.TryRemove(topic, out _);
-                return true;
-            }
-
-            var next = new IBroadcastSubscriber[current.Length - 1];
-            Array.Copy(current, 0, next, 0, index);
-            Array.Copy(current, index + 1, next, index, current.Length - index - 1);
-            _topics[topic] = next;
             return false;
         }
+
+        if (nowEmpty)
+        {
+            _topics.TryRemove(new KeyValuePair<string, SubscriberSet>(topic, set));
+        }
+
+        return nowEmpty;
     }
 
     /// <summary>How many subscribers a topic has on this node.</summary>
-    public int Count(string topic)
-    {
-        return _topics.TryGetValue(topic, out var current) ? current.Length : 0;
-    }
+    public int Count(string topic) => _topics.TryGetValue(topic, out var set) ? set.Count : 0;
 
     /// <summary>Hands the broadcast to every local subscriber of its topic but the excluded one.</summary>
     public void Deliver(Broadcast broadcast)
     {
-        if (!_topics.TryGetValue(broadcast.Topic, out var subscribers))
+        if (_topics.TryGetValue(broadcast.Topic, out var set))
         {
-            return;
+            set.Deliver(broadcast);
+        }
+    }
+
+    /// <summary>
+    /// One topic's subscribers in a slot array. Adding fills a free slot or appends, copying
+    /// only when the array doubles; removing empties a slot. Writers hold a lock; delivery
+    /// walks whatever array is current without one. A subscriber added or removed while a
+    /// broadcast is being delivered may or may not receive it, which is the same race any
+    /// pubsub has between subscribing and publishing.
+    /// </summary>
+    private sealed class SubscriberSet
+    {
+        private const int MinCompactLength = 64;
+
+        private readonly Lock _gate = new();
+        private readonly Dictionary<IBroadcastSubscriber, int> _slotOf = new(ReferenceEqualityComparer.Instance);
+        private readonly Stack<int> _freeSlots = new();
+        private IBroadcastSubscriber?[] _slots = new IBroadcastSubscriber?[4];
+        private int _used;
+        private bool _retired;
+
+        public enum AddResult
+        {
+            First,
+            Added,
+            Retired,
         }
 
-        foreach (var subscriber in subscribers)
+        public int Count
         {
-            if (!ReferenceEquals(subscriber, broadcast.Except))
+            get
             {
-                subscriber.Deliver(broadcast);
+                lock (_gate)
+                {
+                    return _slotOf.Count;
+                }
+            }
+        }
+
+        public AddResult Add(IBroadcastSubscriber subscriber)
+        {
+            lock (_gate)
+            {
+                if (_retired)
+                {
+                    return AddResult.Retired;
+                }
+
+                if (_slotOf.ContainsKey(subscriber))
+                {
+                    return AddResult.Added;
+                }
+
+                int slot;
+                if (_freeSlots.Count > 0)
+                {
+                    slot = _freeSlots.Pop();
+                }
+                else
+                {
+                    if (_used == _slots.Length)
+                    {
+                        var grown = new IBroadcastSubscriber?[_slots.Length * 2];
+                        Array.Copy(_slots, grown, _used);
+                        Volatile.Write(ref _slots, grown);
+                    }
+
+                    slot = _used++;
+                }
+
+                Volatile.Write(ref _slots[slot], subscriber);
+                _slotOf[subscriber] = slot;
+                return _slotOf.Count == 1 ? AddResult.First : AddResult.Added;
+            }
+        }
+
+        public bool Remove(IBroadcastSubscriber subscriber, out bool nowEmpty)
+        {
+            lock (_gate)
+            {
+                nowEmpty = false;
+                if (!_slotOf.Remove(subscriber, out var slot))
+                {
+                    return false;
+                }
+
+                Volatile.Write(ref _slots[slot], null);
+                _freeSlots.Push(slot);
+                if (_slotOf.Count == 0)
+                {
+                    // A retired set takes no more subscribers; the next Add makes a fresh one.
+                    _retired = true;
+                    nowEmpty = true;
+                }
+                else if (_slots.Length > MinCompactLength && _slotOf.Count < _slots.Length / 4)
+                {
+                    Compact();
+                }
+
+                return true;
+            }
+        }
+
+        /// <summary>
+        /// After a crowd has left, packs the remaining subscribers into a smaller array, so
+        /// that delivering walks the members, not the room's past. Readers holding the old
+        /// array finish with it undisturbed.
+        /// </summary>
+        private void Compact()
+        {
+            var packed = new IBroadcastSubscriber?[Math.Max(4, _slotOf.Count * 2)];
+            var next = 0;
+            foreach (var subscriber in _slotOf.Keys.ToArray())
+            {
+                packed[next] = subscriber;
+                _slotOf[subscriber] = next++;
+            }
+
+            _freeSlots.Clear();
+            _used = next;
+            Volatile.Write(ref _slots, packed);
+        }
+
+        public void Deliver(Broadcast broadcast)
+        {
+            var slots = Volatile.Read(ref _slots);
+            for (var i = 0; i < slots.Length; i++)
+            {
+                var subscriber = Volatile.Read(ref slots[i]);
+                if (subscriber is not null && !ReferenceEquals(subscriber, broadcast.Except))
+                {
+                    subscriber.Deliver(broadcast);
+                }
             }
         }
     }
