@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Chat.Channels.Internal;
 
 /// <summary>
@@ -8,21 +6,31 @@ namespace Chat.Channels.Internal;
 /// they were posted, and never concurrently.
 /// </summary>
 /// <remarks>
-/// No task waits on an empty mailbox: a worker is scheduled on the thread pool only while
-/// items are pending, so an idle channel or an idle socket costs no thread, no timer and
-/// no pending task. A handler that throws is the owner's concern: handlers catch their
-/// own exceptions, and the mailbox only guarantees it keeps draining.
+/// <para>No task waits on an empty mailbox: a worker is scheduled on the thread pool only
+/// while items are pending, so an idle channel or an idle socket costs no thread, no timer
+/// and no pending task. Nor does it hold a buffer: the queue is allocated small on first use
+/// and released again once it has drained after a backlog, because a server holds one
+/// mailbox per socket and one per joined channel, most of them idle.</para>
+/// <para>A short lock guards the queue. Posts come from one producer at a time in the common
+/// case (a socket's reader, a broadcast's dispatch), so it is almost never contended, and it
+/// keeps the bookkeeping (count, capacity, waiting producer) in one consistent place.</para>
+/// <para>A handler that throws is the owner's concern: handlers catch their own exceptions,
+/// and the mailbox only guarantees that it keeps draining.</para>
 /// </remarks>
 internal sealed class Mailbox<T> : IThreadPoolWorkItem
 {
-    private readonly ConcurrentQueue<T> _queue = new();
+    // A backlog longer than this leaves a large array behind; release it once drained.
+    private const int RetainedCapacity = 16;
+
     private readonly Func<T, ValueTask> _handler;
     private readonly Action<Exception> _onHandlerFault;
-    private readonly object _roomGate = new();
+    private readonly Lock _gate = new();
+    private Queue<T>? _queue;
     private TaskCompletionSource? _roomWaiter;
     private int _roomThreshold;
     private int _count;
-    private int _scheduled;
+    private int _peak;
+    private bool _scheduled;
 
     public Mailbox(Func<T, ValueTask> handler, Action<Exception> onHandlerFault)
     {
@@ -30,28 +38,52 @@ internal sealed class Mailbox<T> : IThreadPoolWorkItem
         _onHandlerFault = onHandlerFault;
     }
 
-    /// <summary>Items posted and not yet handled.</summary>
-    public int Count => Volatile.Read(ref _count);
+    /// <summary>Items posted and not yet fully handled.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count;
+            }
+        }
+    }
 
     /// <summary>Posts an item whatever the queue's length. For control messages, which must never be lost.</summary>
     public void Post(T item)
     {
-        Interlocked.Increment(ref _count);
-        _queue.Enqueue(item);
-        Schedule();
+        bool schedule;
+        lock (_gate)
+        {
+            schedule = Enqueue(item);
+        }
+
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
     }
 
     /// <summary>Posts an item unless <paramref name="capacity"/> items are already pending.</summary>
     public bool TryPost(T item, int capacity)
     {
-        if (Interlocked.Increment(ref _count) > capacity)
+        bool schedule;
+        lock (_gate)
         {
-            Interlocked.Decrement(ref _count);
-            return false;
+            if (_count >= capacity)
+            {
+                return false;
+            }
+
+            schedule = Enqueue(item);
         }
 
-        _queue.Enqueue(item);
-        Schedule();
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
         return true;
     }
 
@@ -61,14 +93,9 @@ internal sealed class Mailbox<T> : IThreadPoolWorkItem
     /// </summary>
     public ValueTask WaitForRoomAsync(int capacity)
     {
-        if (Count < capacity)
+        lock (_gate)
         {
-            return ValueTask.CompletedTask;
-        }
-
-        lock (_roomGate)
-        {
-            if (Count < capacity)
+            if (_count < capacity)
             {
                 return ValueTask.CompletedTask;
             }
@@ -81,59 +108,76 @@ internal sealed class Mailbox<T> : IThreadPoolWorkItem
         }
     }
 
-    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
-
-    private void Schedule()
+    /// <summary>Adds an item under the lock; true when a worker must be scheduled for it.</summary>
+    private bool Enqueue(T item)
     {
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        (_queue ??= new Queue<T>(4)).Enqueue(item);
+        _count++;
+        _peak = Math.Max(_peak, _count);
+        if (_scheduled)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            return false;
         }
+
+        _scheduled = true;
+        return true;
     }
+
+    void IThreadPoolWorkItem.Execute() => _ = DrainAsync();
 
     private async Task DrainAsync()
     {
-        while (true)
+        while (TryTake(out var item))
         {
-            while (_queue.TryDequeue(out var item))
+            try
             {
-                try
-                {
-                    await _handler(item).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    _onHandlerFault(ex);
-                }
-
-                Interlocked.Decrement(ref _count);
-                ReleaseWaiterIfRoom();
+                await _handler(item).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _onHandlerFault(ex);
             }
 
-            Volatile.Write(ref _scheduled, 0);
-            // An item posted after the queue looked empty, but before the flag dropped,
-            // found the flag set and did not schedule: take it over here.
-            if (_queue.IsEmpty || Interlocked.Exchange(ref _scheduled, 1) == 1)
-            {
-                return;
-            }
+            Handled();
         }
     }
 
-    private void ReleaseWaiterIfRoom()
+    private bool TryTake(out T item)
     {
-        if (Volatile.Read(ref _roomWaiter) is null)
+        lock (_gate)
         {
-            return;
-        }
-
-        lock (_roomGate)
-        {
-            if (_roomWaiter is not null && Count <= _roomThreshold)
+            if (_queue is { Count: > 0 } queue)
             {
-                _roomWaiter.SetResult();
+                item = queue.Dequeue();
+                return true;
+            }
+
+            // Drained: the next post schedules a new worker.
+            _scheduled = false;
+            if (_peak > RetainedCapacity)
+            {
+                _queue = null;
+                _peak = 0;
+            }
+
+            item = default!;
+            return false;
+        }
+    }
+
+    private void Handled()
+    {
+        TaskCompletionSource? wake = null;
+        lock (_gate)
+        {
+            _count--;
+            if (_roomWaiter is not null && _count <= _roomThreshold)
+            {
+                wake = _roomWaiter;
                 _roomWaiter = null;
             }
         }
+
+        wake?.SetResult();
     }
 }
