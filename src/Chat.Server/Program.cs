@@ -8,6 +8,7 @@ using Chat.Server.Web;
 var builder = WebApplication.CreateBuilder(args);
 builder.UseDefaultAddress("http://localhost:4000");
 builder.UseQuietLogging();
+builder.LimitConnections();
 
 builder.Services.AddChatConfiguration(builder.Configuration);
 builder.Services.AddChatContext(builder.Configuration);

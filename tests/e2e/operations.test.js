@@ -35,3 +35,30 @@ test("a fresh server is healthy, ready, and has the lobby", async () => {
     await server.dispose();
   }
 });
+
+test("connections past the cap are refused at once, and the server lives on", async () => {
+  const { default: WebSocket } = await import("ws");
+  const { mintToken } = await import("./support/tokens.js");
+  const server = await new TestServer({ env: { Chat__Limits__MaxConnections: "20" } }).start();
+  const open = () => new Promise((resolve) => {
+    const ws = new WebSocket(`${server.socketUrl}/websocket?vsn=2.0.0&token=${mintToken(server.signingKey, { sub: 1, name: "cap" })}`);
+    ws.once("open", () => resolve({ ws, ok: true }));
+    ws.once("unexpected-response", (_req, res) => resolve({ ws, ok: false, status: res.statusCode }));
+    ws.once("error", () => resolve({ ws, ok: false }));
+  });
+  try {
+    const attempts = [];
+    for (let i = 0; i < 25; i++) attempts.push(await open());
+    const accepted = attempts.filter((a) => a.ok);
+    assert.equal(accepted.length, 18, "20 connections: 2 plain, 18 upgraded");
+    assert.ok(attempts.some((a) => !a.ok), "some connections must be refused");
+
+    attempts.forEach((a) => a.ws.terminate());
+    await new Promise((r) => setTimeout(r, 500));
+    const again = await open();
+    assert.equal(again.ok, true);
+    again.ws.terminate();
+  } finally {
+    await server.dispose();
+  }
+});

@@ -25,6 +25,29 @@ public static class HostingExtensions
     }
 
     /// <summary>
+    /// Caps connections below the process's open-file limit (or at
+    /// <c>Chat:Limits:MaxConnections</c>). Without a cap, running out of file descriptors
+    /// took the whole process down (see docs/benchmarks.md); with it, Kestrel refuses the
+    /// excess: plain connections are closed at once, WebSocket upgrades answered 400.
+    /// </summary>
+    public static void LimitConnections(this WebApplicationBuilder builder)
+    {
+        var total = builder.Configuration.GetValue<long?>("Chat:Limits:MaxConnections")
+            ?? ConnectionLimit.FromOpenFileLimit(ConnectionLimit.ReadOpenFileLimit());
+        if (total is { } budget)
+        {
+            // Kestrel counts a connection as plain until it upgrades, then as upgraded only:
+            // the two caps together bound the descriptors.
+            var (plain, upgraded) = ConnectionLimit.Split(budget);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Limits.MaxConcurrentConnections = plain;
+                kestrel.Limits.MaxConcurrentUpgradedConnections = upgraded;
+            });
+        }
+    }
+
+    /// <summary>
     /// Quiet defaults that hold wherever the server starts from (appsettings files are read
     /// from the working directory); configuration still overrides them.
     /// </summary>
