@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Histogram } from "./lib/histogram.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const COUNTERS = ["opened", "joined", "failed", "closed", "retried", "heartbeatsSent", "heartbeatReplies", "received"];
+const COUNTERS = ["opened", "joined", "failed", "closed", "retried", "heartbeatsSent", "heartbeatReplies", "received", "cpuMicros"];
 
 export const DEFAULTS = {
   url: "ws://127.0.0.1:4000",
@@ -89,7 +89,8 @@ export class Load {
       for (const k of COUNTERS) sum[k] += w.last?.[k] ?? 0;
       for (const [reason, n] of Object.entries(w.last?.errors ?? {})) errors[reason] = (errors[reason] ?? 0) + n;
     }
-    return { ...sum, target: this.options.connections, workers: this.workers.length, errors };
+    const lastReceivedAt = Math.max(0, ...this.workers.map((w) => w.last?.lastReceivedAt ?? 0));
+    return { ...sum, lastReceivedAt, target: this.options.connections, workers: this.workers.length, errors };
   }
 
   /** Resolves once every worker has tried all its sockets, with the totals. */

@@ -36,6 +36,8 @@ const stats = {
   heartbeatsSent: 0,
   heartbeatReplies: 0,
   received: 0,      // new_msg frames received
+  lastReceivedAt: 0, // CLOCK_MONOTONIC micros of the last new_msg received
+  cpuMicros: 0,     // this process's CPU time (user + system)
   errors: {},       // error/close reason -> count
 };
 const latency = new Histogram();
@@ -46,6 +48,8 @@ function note(reason) {
 }
 
 function emit(type, extra = {}) {
+  const cpu = process.cpuUsage();
+  stats.cpuMicros = cpu.user + cpu.system;
   process.stdout.write(JSON.stringify({ type, worker, t: Date.now(), ...stats, ...extra }) + "\n");
 }
 
@@ -71,8 +75,10 @@ function onFrame(client, data) {
         if (c < 48 || c > 57) break;
         value = value * 10 + (c - 48);
       }
-      latency.record(nowMicros() - value);
+      const now = nowMicros();
+      latency.record(now - value);
       stats.received++;
+      stats.lastReceivedAt = now;
       return;
     }
   }
