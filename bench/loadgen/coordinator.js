@@ -10,6 +10,7 @@ import { Histogram } from "./lib/histogram.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const COUNTERS = ["opened", "joined", "failed", "closed", "retried", "heartbeatsSent", "heartbeatReplies", "received", "cpuMicros"];
+const MAXIMA = ["maxLoopLagMs"];
 
 export const DEFAULTS = {
   url: "ws://127.0.0.1:4000",
@@ -90,6 +91,7 @@ export class Load {
       for (const [reason, n] of Object.entries(w.last?.errors ?? {})) errors[reason] = (errors[reason] ?? 0) + n;
     }
     const lastReceivedAt = Math.max(0, ...this.workers.map((w) => w.last?.lastReceivedAt ?? 0));
+    for (const k of MAXIMA) sum[k] = Math.max(0, ...this.workers.map((w) => w.last?.[k] ?? 0));
     return { ...sum, lastReceivedAt, target: this.options.connections, workers: this.workers.length, errors };
   }
 

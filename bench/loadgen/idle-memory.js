@@ -14,7 +14,7 @@
 //      managed heap); then close the sockets and sample once more, to see what comes back
 //
 // Prints JSON lines as it goes and a Markdown table at the end; --out writes every number.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -104,6 +104,34 @@ function gcCounters(pid, scratch) {
   };
 }
 
+/**
+ * Records the server's allocation rate and GC counts while something runs: dotnet-counters
+ * reports them per second, so their sum over the run is what the run allocated.
+ */
+function watchAllocations(pid, scratch) {
+  const file = join(scratch, "alloc.json");
+  const child = spawn(counters, ["collect", "-p", String(pid), "--format", "json", "-o", file, "--refresh-interval", "1",
+    "--duration", "00:00:10:00", "--counters", "System.Runtime[dotnet.gc.heap.total_allocated,dotnet.gc.collections]"], { stdio: "ignore" });
+  return async () => {
+    await sleep(2500); // the last one-second interval
+    child.kill("SIGINT");
+    await new Promise((done) => (child.exitCode !== null ? done() : child.once("exit", done)));
+    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    rmSync(file, { force: true });
+    // The file may lack its closing brackets after an interrupt, so read it event by event.
+    let allocated = 0;
+    const collections = { gen0: 0, gen1: 0, gen2: 0 };
+    for (const m of text.matchAll(/"name": "([^"]+)",\s*"tags": "([^"]*)",[^}]*?"value": ([\d.eE+-]+)/g)) {
+      if (m[1].startsWith("dotnet.gc.heap.total_allocated")) allocated += Number(m[3]);
+      else if (m[1].startsWith("dotnet.gc.collections")) {
+        const gen = m[2].match(/gen\d/)?.[0];
+        if (gen) collections[gen] += Number(m[3]);
+      }
+    }
+    return { allocated, collections };
+  };
+}
+
 async function openAll(server, connections, topic, firstUserId) {
   const load = new Load({
     url: server.wsUrl, connections, topic, rooms: options.rooms, perWorker: options.perWorker,
@@ -139,8 +167,15 @@ async function run(variant, n) {
     }
     print("baseline", { variant, n, rssMiB: result.baseline.median / MiB, heapMiB: (result.baseline.heap ?? 0) / MiB, fds: fds0 });
 
+    const stopWatching = haveTools ? watchAllocations(server.pid, scratch) : null;
+    if (stopWatching) await sleep(1500); // let the session start before the first socket
     const { load, totals, seconds } = await openAll(server, n, topic, 1);
     result.open = { ...totals, seconds };
+    if (stopWatching) {
+      const { allocated, collections } = await stopWatching();
+      result.open.allocatedPerConnection = allocated / n;
+      result.open.gcCollections = collections;
+    }
     print("opened", { variant, n, ...totals, seconds });
     try {
       await sleep(options.settle * 1000);
@@ -210,11 +245,11 @@ for (const variant of options.variants.split(",")) {
 const kib = (b) => (b == null ? "–" : (b / 1024).toFixed(1));
 const mib = (b) => (b == null ? "–" : (b / MiB).toFixed(1));
 const lines = [
-  "| joined | N | opened/joined | RSS base MiB | RSS with N MiB | **RSS/conn KiB** | after GC: RSS/conn KiB | managed heap/conn KiB | server threads | RSS after close MiB | heap after close − base MiB |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| joined | N | opened/joined | RSS base MiB | RSS with N MiB | **RSS/conn KiB** | after GC: RSS/conn KiB | managed heap/conn KiB | allocated/conn while connecting KiB | gen2 GCs while connecting | server threads | RSS after close MiB | heap after close − base MiB |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ];
 for (const r of results) {
-  lines.push(`| ${r.topic === "none" ? "nothing" : r.topic} | ${r.connections} | ${r.open.joined}${r.valid ? "" : " (INCOMPLETE)"} | ${mib(r.baseline.median)} | ${mib(r.loaded.median)} | **${kib(r.perConnection.rss)}** | ${kib(r.perConnection.rssAfterGc)} | ${kib(r.perConnection.heap)} | ${r.loaded.threads} | ${mib(r.closed.median)} | ${haveTools ? mib(r.closed.heap - r.baseline.heap) : "–"} |`);
+  lines.push(`| ${r.topic === "none" ? "nothing" : r.topic} | ${r.connections} | ${r.open.joined}${r.valid ? "" : " (INCOMPLETE)"} | ${mib(r.baseline.median)} | ${mib(r.loaded.median)} | **${kib(r.perConnection.rss)}** | ${kib(r.perConnection.rssAfterGc)} | ${kib(r.perConnection.heap)} | ${kib(r.open.allocatedPerConnection)} | ${r.open.gcCollections?.gen2 ?? "–"} | ${r.loaded.threads} | ${mib(r.closed.median)} | ${haveTools ? mib(r.closed.heap - r.baseline.heap) : "–"} |`);
 }
 console.log("\n" + lines.join("\n"));
 if (options.out) {

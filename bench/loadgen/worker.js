@@ -38,6 +38,7 @@ const stats = {
   received: 0,      // new_msg frames received
   lastReceivedAt: 0, // CLOCK_MONOTONIC micros of the last new_msg received
   cpuMicros: 0,     // this process's CPU time (user + system)
+  maxLoopLagMs: 0,  // the longest the heartbeat timer fired late: a busy client skews every number
   errors: {},       // error/close reason -> count
 };
 const latency = new Histogram();
@@ -171,20 +172,33 @@ async function openAll() {
   emit("ready");
 }
 
-// One timer for the whole worker: each tick sends the heartbeat of the sockets whose turn it
-// is, so the heartbeats of a worker are spread evenly over the period.
+// One timer for the whole worker: each socket has a slot, and each tick sends the heartbeats
+// of the slots whose time has come, so a worker's heartbeats are spread evenly over the
+// period. Slots follow the wall clock, not the count of ticks: when the machine is busy the
+// timer fires late, and counting ticks would stretch the period past the server's idle
+// timeout (60 s) and get sockets closed.
 const TICK_MS = 250;
-const ticksPerPeriod = Math.max(1, Math.round(heartbeatMs / TICK_MS));
-let tick = 0;
+const slots = Math.max(1, Math.round(heartbeatMs / TICK_MS));
+const heartbeatStart = Date.now();
+let nextSlot = 0; // absolute slot number, slots since heartbeatStart
+let lastTickAt = Date.now();
 const heartbeatTimer = setInterval(() => {
-  const slot = tick++ % ticksPerPeriod;
-  for (let i = slot; i < count; i += ticksPerPeriod) {
-    const client = clients[i];
-    if (!client?.open || client.ws.readyState !== WebSocket.OPEN) continue;
-    const ref = String(++client.ref);
-    client.ws.send(`[null,"${ref}","phoenix","heartbeat",{}]`);
-    stats.heartbeatsSent++;
+  const now = Date.now();
+  stats.maxLoopLagMs = Math.max(stats.maxLoopLagMs, now - lastTickAt - TICK_MS);
+  lastTickAt = now;
+  const dueSlot = Math.floor((now - heartbeatStart) / TICK_MS);
+  // After a long stall, one round over every socket is enough.
+  const from = Math.max(nextSlot, dueSlot - slots + 1);
+  for (let absolute = from; absolute <= dueSlot; absolute++) {
+    for (let i = absolute % slots; i < count; i += slots) {
+      const client = clients[i];
+      if (!client?.open || client.ws.readyState !== WebSocket.OPEN) continue;
+      const ref = String(++client.ref);
+      client.ws.send(`[null,"${ref}","phoenix","heartbeat",{}]`);
+      stats.heartbeatsSent++;
+    }
   }
+  nextSlot = dueSlot + 1;
 }, TICK_MS);
 
 async function closeAll() {
