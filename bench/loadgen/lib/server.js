@@ -24,6 +24,14 @@ export async function freePort() {
   });
 }
 
+// Interrupting a benchmark must also stop its server: exit() runs the "exit" listeners below.
+let signalsHooked = false;
+function hookSignals() {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130));
+}
+
 export class BenchServer {
   constructor({ env = {} } = {}) {
     this.extraEnv = env;
@@ -39,6 +47,7 @@ export class BenchServer {
     if (!existsSync(serverDll)) {
       throw new Error(`${serverDll} is missing: dotnet build src/Chat.Server -c Release`);
     }
+    hookSignals();
     this.port = await freePort();
     this.dataDir = mkdtempSync(join(tmpdir(), "chat-bench-"));
     this.process = spawn("dotnet", [serverDll, "--urls", this.httpUrl], {
