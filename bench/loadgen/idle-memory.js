@@ -108,14 +108,20 @@ function gcCounters(pid, scratch) {
  * Records the server's allocation rate and GC counts while something runs: dotnet-counters
  * reports them per second, so their sum over the run is what the run allocated.
  */
-function watchAllocations(pid, scratch) {
+async function watchAllocations(pid, scratch) {
   const file = join(scratch, "alloc.json");
   const child = spawn(counters, ["collect", "-p", String(pid), "--format", "json", "-o", file, "--refresh-interval", "1",
-    "--duration", "00:00:10:00", "--counters", "System.Runtime[dotnet.gc.heap.total_allocated,dotnet.gc.collections]"], { stdio: "ignore" });
+    "--duration", "00:00:10:00", "--counters", "System.Runtime[dotnet.gc.heap.total_allocated,dotnet.gc.collections]"], { stdio: ["pipe", "ignore", "ignore"] });
+  // Start measuring only once the session reports, or the first sockets go uncounted.
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline && !(existsSync(file) && readFileSync(file, "utf8").includes("total_allocated"))) await sleep(200);
   return async () => {
     await sleep(2500); // the last one-second interval
-    child.kill("SIGINT");
+    // "q" ends the session cleanly, with every interval written; a signal loses the last ones.
+    child.stdin.end("q");
+    const killer = setTimeout(() => child.kill("SIGINT"), 15000);
     await new Promise((done) => (child.exitCode !== null ? done() : child.once("exit", done)));
+    clearTimeout(killer);
     const text = existsSync(file) ? readFileSync(file, "utf8") : "";
     rmSync(file, { force: true });
     // The file may lack its closing brackets after an interrupt, so read it event by event.
@@ -167,8 +173,7 @@ async function run(variant, n) {
     }
     print("baseline", { variant, n, rssMiB: result.baseline.median / MiB, heapMiB: (result.baseline.heap ?? 0) / MiB, fds: fds0 });
 
-    const stopWatching = haveTools ? watchAllocations(server.pid, scratch) : null;
-    if (stopWatching) await sleep(1500); // let the session start before the first socket
+    const stopWatching = haveTools ? await watchAllocations(server.pid, scratch) : null;
     const { load, totals, seconds } = await openAll(server, n, topic, 1);
     result.open = { ...totals, seconds };
     if (stopWatching) {
@@ -249,7 +254,7 @@ const lines = [
   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ];
 for (const r of results) {
-  lines.push(`| ${r.topic === "none" ? "nothing" : r.topic} | ${r.connections} | ${r.open.joined}${r.valid ? "" : " (INCOMPLETE)"} | ${mib(r.baseline.median)} | ${mib(r.loaded.median)} | **${kib(r.perConnection.rss)}** | ${kib(r.perConnection.rssAfterGc)} | ${kib(r.perConnection.heap)} | ${kib(r.open.allocatedPerConnection)} | ${r.open.gcCollections?.gen2 ?? "–"} | ${r.loaded.threads} | ${mib(r.closed.median)} | ${haveTools ? mib(r.closed.heap - r.baseline.heap) : "–"} |`);
+  lines.push(`| ${r.topic === "none" ? "nothing" : r.topic} | ${r.connections} | ${r.open.joined}${r.valid ? "" : " (INCOMPLETE)"} | ${mib(r.baseline.median)} | ${mib(r.loaded.median)} | **${kib(r.perConnection.rss)}** | ${kib(r.perConnection.rssAfterGc)} | ${kib(r.perConnection.heap)} | ${r.open.allocatedPerConnection ? kib(r.open.allocatedPerConnection) : "–"} | ${r.open.gcCollections?.gen2 ?? "–"} | ${r.loaded.threads} | ${mib(r.closed.median)} | ${haveTools ? mib(r.closed.heap - r.baseline.heap) : "–"} |`);
 }
 console.log("\n" + lines.join("\n"));
 if (options.out) {
