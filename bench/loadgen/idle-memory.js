@@ -224,7 +224,8 @@ async function run(variant, n) {
       result.closed.leftoverTypes = left.sort((a, b) => b.bytes - a.bytes).slice(0, options.topTypes);
     }
 
-    const complete = totals.joined === n && totals.failed === 0 && result.after.closed === 0 && result.after.joined === n;
+    const complete = totals.joined === n && totals.failed === 0 && result.after.closed === 0 && result.after.joined === n
+      && result.fds >= n; // the server itself holds every socket
     result.valid = complete;
     result.perConnection = {
       rss: (result.loaded.median - result.baseline.median) / n,
