@@ -139,9 +139,12 @@ async function runRoom(members) {
     if (totals.joined !== members) throw new Error(`only ${totals.joined} of ${members} joined`);
     const sender = await openSender(server);
     try {
-      // Warm-up: JIT the broadcast path before anything is timed.
-      await sendAt(sender, 20, 1);
-      await sleep(3000);
+      // Warm-up: JIT the broadcast path before anything is timed, and wait until every
+      // warm-up delivery has arrived, or a slow one would be counted in the first step.
+      const { sent: warmups } = await sendAt(sender, 20, 1);
+      const warmDeadline = Date.now() + options.drain * 1000;
+      while ((await load.refresh()).received < warmups * members && Date.now() < warmDeadline) await sleep(250);
+      await sleep(1000);
       for (const rate of ratesFor(members)) {
         const r = await step(server, load, sender, members, rate);
         results.push(r);
