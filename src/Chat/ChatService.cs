@@ -181,26 +181,31 @@ public sealed partial class ChatService
     /// <summary>
     /// Validates and stores a message through the group-commit writer; completes once it is
     /// durable. A repeated <paramref name="clientId"/> from the same user in the same room
-    /// returns the original, not stored or published again. <paramref name="onStored"/>
-    /// runs right after the commit and before the message is broadcast, on the writer's
-    /// thread: keep it short (a channel uses it to reply before the broadcast goes out).
+    /// returns the original, not stored or published again.
     /// </summary>
+    /// <param name="onResult">
+    /// Called exactly once with the outcome: at once for invalid input, otherwise on the
+    /// writer's thread right after the commit and before the message is broadcast. Keep it
+    /// short; a channel uses it to reply before its broadcast goes out.
+    /// </param>
     public async Task<ChatResult<PostedMessage>> CreateMessageAsync(
         RoomView room, ChatUser author, string? content, string? clientId,
-        Action<ChatResult<PostedMessage>>? onStored = null, CancellationToken cancellationToken = default)
+        Action<ChatResult<PostedMessage>>? onResult = null, CancellationToken cancellationToken = default)
     {
         var errors = ValidateMessage(content, clientId, out var cleanContent, out var cleanClientId);
         if (errors is not null)
         {
-            return ChatResult<PostedMessage>.Invalid(errors);
+            var invalid = ChatResult<PostedMessage>.Invalid(errors);
+            onResult?.Invoke(invalid);
+            return invalid;
         }
 
-        var pending = new PendingMessage(room.Id, room.Slug, author, cleanContent!, cleanClientId, onStored);
+        var pending = new PendingMessage(room.Id, room.Slug, author, cleanContent!, cleanClientId, onResult);
         return await _writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Checks a message without storing it; null when it is valid.</summary>
-    public FieldErrors? ValidateMessage(string? content, string? clientId, out string? cleanContent, out string? cleanClientId)
+    private FieldErrors? ValidateMessage(string? content, string? clientId, out string? cleanContent, out string? cleanClientId)
     {
         var errors = new FieldErrors();
         cleanContent = TextRules.Required(errors, "content", content, _maxMessageLength);

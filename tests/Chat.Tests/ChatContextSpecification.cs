@@ -319,11 +319,25 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var room = await NewRoomAsync();
         var publishedAtCallback = -1;
 
-        var result = await Chat.CreateMessageAsync(room, Ann, "ordered", null, onStored: stored =>
+        var result = await Chat.CreateMessageAsync(room, Ann, "ordered", null, onResult: stored =>
             publishedAtCallback = fixture.Events.Messages.Count(m => m.Id == stored.Value!.Message.Id));
 
         Assert.Equal(0, publishedAtCallback);
         Assert.Contains(fixture.Events.Messages, m => m.Id == result.Value!.Message.Id);
+    }
+
+    [Fact]
+    public async Task Invalid_input_is_reported_to_the_sender_callback_once_and_never_stored()
+    {
+        var room = await NewRoomAsync();
+        var outcomes = new List<ChatResult<PostedMessage>>();
+
+        var result = await Chat.CreateMessageAsync(room, Ann, " ", null, onResult: outcomes.Add);
+
+        var reported = Assert.Single(outcomes);
+        Assert.Same(result, reported);
+        Assert.Equal(["can't be blank"], ErrorsOf(reported, "content"));
+        Assert.Empty((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
     }
 
     // --- History ----------------------------------------------------------------------

@@ -82,15 +82,11 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
             return InResult.Error(ChannelReplies.RateLimited);
         }
 
-        if (chat.ValidateMessage(request.Content, request.ClientId, out _, out _) is { } invalid)
-        {
-            return ChannelReplies.Invalid(invalid);
-        }
-
         // The reply goes out from the writer, right after the commit and before the
         // broadcast, so the sender hears "ok" first and every member sees messages in id order.
+        // Invalid input is answered the same way, at once.
         var sender = socket.Ref;
-        await chat.CreateMessageAsync(_room, _user, request.Content, request.ClientId, onStored: stored =>
+        await chat.CreateMessageAsync(_room, _user, request.Content, request.ClientId, onResult: stored =>
         {
             if (stored.IsOk)
             {

@@ -14,7 +14,7 @@ namespace Chat.Messages;
 /// A message is acknowledged only after its transaction has committed. When a batch fails,
 /// its messages are retried one per transaction, so one bad message fails alone and every
 /// other gets stored. After each commit the writer, still in commit order, first tells each
-/// sender (<see cref="PendingMessage.OnStored"/>) and then publishes the new messages; so
+/// sender (<see cref="PendingMessage.OnResult"/>) and then publishes the new messages; so
 /// broadcasts leave in id order, which is what lets a client catch up with
 /// <c>last_seen_id</c> without a gap.
 /// </remarks>
@@ -149,7 +149,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     {
         try
         {
-            message.OnStored?.Invoke(result);
+            message.OnResult?.Invoke(result);
         }
         catch (Exception ex)
         {

@@ -1,7 +1,7 @@
 namespace Chat.Messages;
 
 /// <summary>A validated message waiting in the writer's queue for its batch to commit.</summary>
-internal sealed class PendingMessage(long roomId, string roomSlug, ChatUser author, string content, string? clientId, Action<ChatResult<PostedMessage>>? onStored)
+internal sealed class PendingMessage(long roomId, string roomSlug, ChatUser author, string content, string? clientId, Action<ChatResult<PostedMessage>>? onResult)
 {
     public long RoomId { get; } = roomId;
 
@@ -14,7 +14,7 @@ internal sealed class PendingMessage(long roomId, string roomSlug, ChatUser auth
     public string? ClientId { get; } = clientId;
 
     /// <summary>Runs on the writer, after the commit and before the event is published.</summary>
-    public Action<ChatResult<PostedMessage>>? OnStored { get; } = onStored;
+    public Action<ChatResult<PostedMessage>>? OnResult { get; } = onResult;
 
     public TaskCompletionSource<ChatResult<PostedMessage>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
