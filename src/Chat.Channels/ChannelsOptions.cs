@@ -33,6 +33,12 @@ public sealed class ChannelsOptions
     /// </summary>
     public int MailboxCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// Presence changes are collected this long and published as one <c>presence_diff</c> per
+    /// topic, so that a crowd joining a big room costs a diff per interval, not one per join.
+    /// </summary>
+    public TimeSpan PresenceBroadcastInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long a closing socket waits for the client's close frame before dropping the connection.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

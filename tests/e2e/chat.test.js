@@ -309,7 +309,10 @@ describe("presence", () => {
     assert.ok(bobMetas.every((m) => typeof m.online_at === "string" && m.phx_ref));
     assert.notEqual(bobMetas[0].phx_ref, bobMetas[1].phx_ref);
     assert.ok(alicePresence.events.syncs >= 3);
-    assert.deepEqual(alicePresence.events.joins.filter((j) => j.key === keyOf(bob)).map((j) => j.current), [false, true]);
+    // The server batches presence diffs, so bob's two tabs arrive in one onJoin or in two.
+    const bobJoins = alicePresence.events.joins.filter((j) => j.key === keyOf(bob));
+    assert.equal(bobJoins[0].current, false);
+    assert.equal(bobJoins.reduce((total, j) => total + j.metas, 0), 2);
 
     // Closing one tab leaves one meta; closing the second removes the key.
     await reply(bobTab1.leave());

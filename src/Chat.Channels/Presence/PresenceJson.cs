@@ -61,63 +61,43 @@ internal static class PresenceJson
     }
 
     /// <summary>
-    /// <c>{"joins": {key: {"metas": [meta]}}, "leaves": {}}</c>, or the leave the other way round:
-    /// one change, encoded once for every member.
+    /// <c>{"joins": {key: {"metas": [...]}}, "leaves": {key: {"metas": [...]}}}</c>: every change
+    /// of one batching window, encoded once for every member.
     /// </summary>
-    public static Payload Diff(string key, ReadOnlyMemory<byte> meta, bool joined) =>
-        Payload.FromJson(JsonFrameWriter.Write((key, meta, joined), static (Utf8JsonWriter w, in (string Key, ReadOnlyMemory<byte> Meta, bool Joined) s) =>
+    public static Payload Diff<TEntry>(IReadOnlyDictionary<string, List<TEntry>> joins, IReadOnlyDictionary<string, List<TEntry>> leaves, Func<TEntry, ReadOnlyMemory<byte>> meta) =>
+        Payload.FromJson(JsonFrameWriter.Write((joins, leaves, meta), static (Utf8JsonWriter w, in (IReadOnlyDictionary<string, List<TEntry>> Joins, IReadOnlyDictionary<string, List<TEntry>> Leaves, Func<TEntry, ReadOnlyMemory<byte>> Meta) s) =>
         {
             w.WriteStartObject();
             w.WritePropertyName("joins"u8);
-            w.WriteStartObject();
-            if (s.Joined)
-            {
-                WriteKey(w, s.Key, s.Meta);
-            }
-
-            w.WriteEndObject();
+            WriteEntries(w, s.Joins, s.Meta);
             w.WritePropertyName("leaves"u8);
-            w.WriteStartObject();
-            if (!s.Joined)
-            {
-                WriteKey(w, s.Key, s.Meta);
-            }
-
-            w.WriteEndObject();
+            WriteEntries(w, s.Leaves, s.Meta);
             w.WriteEndObject();
         }).Data);
 
     /// <summary><c>{key: {"metas": [meta, ...]}, ...}</c>: the payload of <c>presence_state</c>.</summary>
     public static Payload State<TEntry>(IReadOnlyDictionary<string, List<TEntry>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta) =>
         Payload.FromJson(JsonFrameWriter.Write((byKey, meta), static (Utf8JsonWriter w, in (IReadOnlyDictionary<string, List<TEntry>> ByKey, Func<TEntry, ReadOnlyMemory<byte>> Meta) s) =>
-        {
-            w.WriteStartObject();
-            foreach (var (key, entries) in s.ByKey)
-            {
-                w.WritePropertyName(key);
-                w.WriteStartObject();
-                w.WritePropertyName("metas"u8);
-                w.WriteStartArray();
-                foreach (var entry in entries)
-                {
-                    w.WriteRawValue(s.Meta(entry).Span, skipInputValidation: true);
-                }
+            WriteEntries(w, s.ByKey, s.Meta)).Data);
 
-                w.WriteEndArray();
-                w.WriteEndObject();
+    private static void WriteEntries<TEntry>(Utf8JsonWriter w, IReadOnlyDictionary<string, List<TEntry>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta)
+    {
+        w.WriteStartObject();
+        foreach (var (key, entries) in byKey)
+        {
+            w.WritePropertyName(key);
+            w.WriteStartObject();
+            w.WritePropertyName("metas"u8);
+            w.WriteStartArray();
+            foreach (var entry in entries)
+            {
+                w.WriteRawValue(meta(entry).Span, skipInputValidation: true);
             }
 
+            w.WriteEndArray();
             w.WriteEndObject();
-        }).Data);
+        }
 
-    private static void WriteKey(Utf8JsonWriter w, string key, ReadOnlyMemory<byte> meta)
-    {
-        w.WritePropertyName(key);
-        w.WriteStartObject();
-        w.WritePropertyName("metas"u8);
-        w.WriteStartArray();
-        w.WriteRawValue(meta.Span, skipInputValidation: true);
-        w.WriteEndArray();
         w.WriteEndObject();
     }
 }

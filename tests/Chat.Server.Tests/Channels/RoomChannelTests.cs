@@ -146,8 +146,14 @@ public sealed class RoomChannelTests(ChatChannelsHarness harness) : IClassFixtur
     {
         var room = await harness.NewRoomAsync();
         var (_, ann) = await harness.Connect(Ann).JoinAsync($"room:{room.Slug}");
-        var (_, bob) = await harness.Connect(Bob).JoinAsync($"room:{room.Slug}");
         await ann.AssertPushAsync("presence_state");
+        var (_, bob) = await harness.Connect(Bob).JoinAsync($"room:{room.Slug}");
+        JsonElement joined;
+        do
+        {
+            joined = await ann.AssertPushAsync("presence_diff");
+        }
+        while (!joined.GetProperty("joins").TryGetProperty("2", out _));
 
         await bob.LeaveAsync();
 
