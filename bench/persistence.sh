@@ -21,8 +21,8 @@ if [ -n "${QUICK:-}" ]; then
   store_args=(--warmup 1 --duration 2)
   history_args=(--room-messages 100000 --other-messages 100000 --reads 2000 --warmup-reads 500 --repeat 1)
 else
-  persist_args=(--warmup 3 --duration 5 --repeat 3)
-  store_args=(--warmup 2 --duration 5)
+  persist_args=(--warmup 3 --duration 5 --repeat 3 --existing 100000)
+  store_args=(--warmup 2 --duration 5 --existing 100000)
   history_args=(--room-messages 1000000 --other-messages 1000000 --reads 10000 --warmup-reads 2000 --repeat 3)
 fi
 

@@ -10,10 +10,11 @@ internal sealed class BenchOptions
         Chat.Benchmarks: message persistence through the real ChatService.
 
           persist  --provider sqlite|postgres [--mode group|naive|both] [--senders 1,10,100,1000]
-                   [--warmup 2] [--duration 5] [--repeat 3] [--rooms 10]
+                   [--warmup 3] [--duration 5] [--repeat 3] [--rooms 10] [--existing 100000]
+                   --existing: messages already in the database (seeded, analyzed) before the warm-up
           history  --provider sqlite|postgres [--room-messages 1000000] [--other-messages 1000000]
                    [--reads 10000] [--warmup-reads 2000] [--repeat 3]
-          store    --provider sqlite|postgres [--batch 1,10,100,1000] [--warmup 2] [--duration 5]
+          store    --provider sqlite|postgres [--batch 1,10,100,1000] [--warmup 2] [--duration 5] [--existing 100000]
                    the batch store alone, one batch after another (where a commit's time goes)
           fsync    [--dir /tmp] [--count 300]        one 8 KiB write + fsync, the disk's floor
           report   --tsv results.tsv                 the tables of docs/benchmarks.md from a run's --tsv
@@ -38,13 +39,15 @@ internal sealed class BenchOptions
 
     public IReadOnlyList<int> BatchSizes { get; init; } = [1, 10, 100, 1000];
 
-    public double WarmupSeconds { get; init; } = 2;
+    public double WarmupSeconds { get; init; } = 3;
 
     public double DurationSeconds { get; init; } = 5;
 
     public int Repeat { get; init; } = 3;
 
     public int Rooms { get; init; } = 10;
+
+    public int Existing { get; init; } = 100_000;
 
     public int RoomMessages { get; init; } = 1_000_000;
 
@@ -116,6 +119,7 @@ internal sealed class BenchOptions
             DurationSeconds = Number("duration", defaults.DurationSeconds),
             Repeat = Integer("repeat", defaults.Repeat),
             Rooms = Integer("rooms", defaults.Rooms),
+            Existing = Integer("existing", defaults.Existing),
             RoomMessages = Integer("room-messages", defaults.RoomMessages),
             OtherMessages = Integer("other-messages", defaults.OtherMessages),
             Reads = Integer("reads", defaults.Reads),

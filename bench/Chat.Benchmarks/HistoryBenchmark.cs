@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Chat.Persistence;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace Chat.Benchmarks;
 
@@ -27,14 +24,7 @@ internal static class HistoryBenchmark
         var others = rooms[1..];
 
         var seedClock = Stopwatch.StartNew();
-        if (options.Provider == DatabaseProvider.Sqlite)
-        {
-            SeedSqlite(database.Database, target, others, options);
-        }
-        else
-        {
-            await SeedPostgresAsync(database.Database, target, others, options);
-        }
+        await Seeder.SeedAsync(database.Database, target, others, options.RoomMessages, options.OtherMessages);
 
         Console.WriteLine($"  seeded {options.RoomMessages:N0} messages in room {target.Id} and {options.OtherMessages:N0} in {others.Length} other rooms, interleaved, in {seedClock.Elapsed.TotalSeconds:N1} s");
 
@@ -43,31 +33,35 @@ internal static class HistoryBenchmark
         await ExplainAsync(database, target.Id, middleId);
 
         var random = new Random(7);
-        var kinds = new (string Name, Func<HistoryRequest> Request)[]
+        var chat = database.Chat;
+        var control = new ControlWork();
+        var kinds = new (string Name, Func<Task> Read)[]
         {
-            ("newest", () => new HistoryRequest(Limit: PageSize)),
-            ("before middle", () => new HistoryRequest(BeforeId: middleId, Limit: PageSize)),
-            ("before random", () => new HistoryRequest(BeforeId: random.NextInt64(lowestFullPage + 1, lastId + 1), Limit: PageSize)),
+            ("newest", () => ReadAsync(chat, target.Id, new HistoryRequest(Limit: PageSize))),
+            ("before middle", () => ReadAsync(chat, target.Id, new HistoryRequest(BeforeId: middleId, Limit: PageSize))),
+            ("before random", () => ReadAsync(chat, target.Id, new HistoryRequest(BeforeId: random.NextInt64(lowestFullPage + 1, lastId + 1), Limit: PageSize))),
+            // No database at all: a fixed ~0.1 ms of CPU work, timed the same way. Its tail is the
+            // machine's (the scheduler, other processes, GC), not the query's.
+            ("control (CPU only)", control.RunAsync),
         };
 
         var summary = new List<string>();
-        foreach (var (name, request) in kinds)
+        foreach (var (name, read) in kinds)
         {
             var rounds = new List<Percentiles>();
             for (var round = 1; round <= options.Repeat; round++)
             {
                 for (var i = 0; i < options.WarmupReads; i++)
                 {
-                    await ReadAsync(database.Chat, target.Id, request());
+                    await read();
                 }
 
                 var machine = MachineSample.Start();
                 var latencies = new List<long>(options.Reads);
                 for (var i = 0; i < options.Reads; i++)
                 {
-                    var page = request();
                     var t0 = Stopwatch.GetTimestamp();
-                    await ReadAsync(database.Chat, target.Id, page);
+                    await read();
                     latencies.Add(Stopwatch.GetTimestamp() - t0);
                 }
 
@@ -95,6 +89,20 @@ internal static class HistoryBenchmark
         }
     }
 
+    /// <summary>Sorts a copy of the same 3,000 numbers: the same CPU work every time, no I/O, no locks.</summary>
+    private sealed class ControlWork
+    {
+        private readonly int[] _source = Enumerable.Range(0, 3000).Select(i => (int)((i * 2654435761L) % 100_003)).ToArray();
+        private readonly int[] _scratch = new int[3000];
+
+        public Task RunAsync()
+        {
+            _source.CopyTo(_scratch, 0);
+            Array.Sort(_scratch);
+            return Task.CompletedTask;
+        }
+    }
+
     private static async Task ReadAsync(ChatService chat, long roomId, HistoryRequest request)
     {
         var page = await chat.ListMessagesAsync(roomId, request);
@@ -102,92 +110,6 @@ internal static class HistoryBenchmark
         {
             throw new InvalidOperationException($"Expected a full page with more beyond it, got {page.Messages.Count} (has_more={page.HasMore}).");
         }
-    }
-
-    /// <summary>Row i of the seed belongs to the big room when the big room's share "ticks over" at i: an even interleave.</summary>
-    private static IEnumerable<(long RoomId, int Index)> Rows(RoomView target, RoomView[] others, BenchOptions options)
-    {
-        long total = options.RoomMessages + options.OtherMessages;
-        long other = 0;
-        for (long i = 0; i < total; i++)
-        {
-            var inTarget = others.Length == 0 || ((i + 1) * options.RoomMessages / total) > (i * options.RoomMessages / total);
-            yield return (inTarget ? target.Id : others[other++ % others.Length].Id, (int)i);
-        }
-    }
-
-    private static void SeedSqlite(ChatDatabase database, RoomView target, RoomView[] others, BenchOptions options)
-    {
-        const int RowsPerTransaction = 100_000;
-        var contents = Text.Contents(4096, seed: 1);
-        var start = DateTime.UtcNow.AddDays(-30);
-        using var connection = new SqliteConnection(database.ConnectionString);
-        connection.Open();
-        SqlitePragmas.Apply(connection);
-        using var insert = connection.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at)
-            VALUES ($content, $user_id, $username, $room_id, $client_id, $now, $now)
-            """;
-        var parameters = new[] { "$content", "$user_id", "$username", "$room_id", "$client_id", "$now" }
-            .Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
-        insert.Prepare();
-        SqliteTransaction? transaction = null;
-        foreach (var (roomId, i) in Rows(target, others, options))
-        {
-            if (i % RowsPerTransaction == 0)
-            {
-                transaction?.Commit();
-                transaction?.Dispose();
-                transaction = connection.BeginTransaction();
-                insert.Transaction = transaction;
-            }
-
-            var user = (i % 500) + 1;
-            parameters[0].Value = contents[i % contents.Length];
-            parameters[1].Value = user;
-            parameters[2].Value = "user" + user.ToString(CultureInfo.InvariantCulture);
-            parameters[3].Value = roomId;
-            parameters[4].Value = "seed-" + i.ToString(CultureInfo.InvariantCulture);
-            parameters[5].Value = start.AddMilliseconds(i);
-            insert.ExecuteNonQuery();
-        }
-
-        transaction?.Commit();
-        transaction?.Dispose();
-        using var checkpoint = connection.CreateCommand();
-        checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-        checkpoint.ExecuteNonQuery();
-    }
-
-    private static async Task SeedPostgresAsync(ChatDatabase database, RoomView target, RoomView[] others, BenchOptions options)
-    {
-        var contents = Text.Contents(4096, seed: 1);
-        var start = DateTime.UtcNow.AddDays(-30);
-        await using var connection = await database.PostgresDataSource!.OpenConnectionAsync();
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY messages (content, user_id, username, room_id, client_id, inserted_at, updated_at) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var (roomId, i) in Rows(target, others, options))
-            {
-                var user = (i % 500) + 1;
-                var at = start.AddMilliseconds(i);
-                await copy.StartRowAsync();
-                await copy.WriteAsync(contents[i % contents.Length], NpgsqlDbType.Text);
-                await copy.WriteAsync((long)user, NpgsqlDbType.Bigint);
-                await copy.WriteAsync("user" + user.ToString(CultureInfo.InvariantCulture), NpgsqlDbType.Varchar);
-                await copy.WriteAsync(roomId, NpgsqlDbType.Bigint);
-                await copy.WriteAsync("seed-" + i.ToString(CultureInfo.InvariantCulture), NpgsqlDbType.Varchar);
-                await copy.WriteAsync(at, NpgsqlDbType.TimestampTz);
-                await copy.WriteAsync(at, NpgsqlDbType.TimestampTz);
-            }
-
-            await copy.CompleteAsync();
-        }
-
-        // What autovacuum would have done long before a room reached a million messages.
-        await using var vacuum = new NpgsqlCommand("VACUUM (ANALYZE) messages", connection);
-        await vacuum.ExecuteNonQueryAsync();
     }
 
     /// <summary>The room's first id; the lowest id with a full page and more below it; the middle id; the last id.</summary>

@@ -32,7 +32,7 @@ internal sealed class MachineSample
     private readonly long _allocated;
     private readonly int _gen0;
     private readonly int _gen2;
-    private readonly (long Read, long Written) _io;
+    private readonly (long Read, long Written, long ReadCalls, long WriteCalls) _io;
     private readonly int? _postmaster;
     private readonly double _serverCpu;
     private readonly long _started;
@@ -67,6 +67,8 @@ internal sealed class MachineSample
             Gen2: GC.CollectionCount(2) - _gen2,
             IoReadBytes: ReadProcessIo().Read - _io.Read,
             IoWrittenBytes: ReadProcessIo().Written - _io.Written,
+            ReadCalls: ReadProcessIo().ReadCalls - _io.ReadCalls,
+            WriteCalls: ReadProcessIo().WriteCalls - _io.WriteCalls,
             ServerCores: _postmaster is null ? 0 : (ServerCpuSeconds(_postmaster) - _serverCpu) / seconds);
     }
 
@@ -105,12 +107,15 @@ internal sealed class MachineSample
         return ticks / 100.0; // USER_HZ
     }
 
-    /// <summary>Bytes this process passed to read and write system calls (rchar, wchar): SQLite's page reads and WAL writes.</summary>
-    private static (long Read, long Written) ReadProcessIo()
+    /// <summary>
+    /// Bytes this process passed to read and write system calls, and how many calls (rchar,
+    /// wchar, syscr, syscw): SQLite's page reads and WAL writes.
+    /// </summary>
+    private static (long Read, long Written, long ReadCalls, long WriteCalls) ReadProcessIo()
     {
         try
         {
-            long read = 0, written = 0;
+            long read = 0, written = 0, readCalls = 0, writeCalls = 0;
             foreach (var line in File.ReadLines("/proc/self/io"))
             {
                 if (line.StartsWith("rchar:", StringComparison.Ordinal))
@@ -121,13 +126,21 @@ internal sealed class MachineSample
                 {
                     written = long.Parse(line.AsSpan(6).Trim(), CultureInfo.InvariantCulture);
                 }
+                else if (line.StartsWith("syscr:", StringComparison.Ordinal))
+                {
+                    readCalls = long.Parse(line.AsSpan(6).Trim(), CultureInfo.InvariantCulture);
+                }
+                else if (line.StartsWith("syscw:", StringComparison.Ordinal))
+                {
+                    writeCalls = long.Parse(line.AsSpan(6).Trim(), CultureInfo.InvariantCulture);
+                }
             }
 
-            return (read, written);
+            return (read, written, readCalls, writeCalls);
         }
         catch (IOException)
         {
-            return (0, 0);
+            return (0, 0, 0, 0);
         }
     }
 
@@ -163,7 +176,7 @@ internal sealed class MachineSample
 
 internal sealed record MachineUse(
     double ProcessCores, double MachineBusy, string LoadAverage, long AllocatedBytes, int Gen0, int Gen2, long IoReadBytes, long IoWrittenBytes,
-    double ServerCores);
+    long ReadCalls, long WriteCalls, double ServerCores);
 
 /// <summary>One line per result, tab-separated, appended to --tsv for the script's table.</summary>
 internal static class Tsv

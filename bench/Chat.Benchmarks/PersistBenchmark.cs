@@ -43,7 +43,7 @@ internal static class PersistBenchmark
                         (result.Machine.ServerCores > 0 ? $" server={result.Machine.ServerCores:N2} cores ({result.Machine.ServerCores * result.Seconds / Math.Max(1.0, result.Messages) * 1e6:N1} µs/msg)" : "") +
                         $" machine busy={result.Machine.MachineBusy:P0} " +
                         $"load={result.Machine.LoadAverage} alloc={result.Machine.AllocatedBytes / Math.Max(1.0, result.Messages) / 1024:N1} KiB/msg " +
-                        $"gen0={result.Machine.Gen0} gen2={result.Machine.Gen2} io written={result.Machine.IoWrittenBytes / Math.Max(1.0, result.Messages):N0} B/msg read={result.Machine.IoReadBytes / Math.Max(1.0, result.Messages):N0} B/msg" +
+                        $"gen0={result.Machine.Gen0} gen2={result.Machine.Gen2} io written={result.Machine.IoWrittenBytes / Math.Max(1.0, result.Messages):N0} B/msg ({result.Machine.WriteCalls / Math.Max(1.0, result.Messages):N1} calls) read={result.Machine.IoReadBytes / Math.Max(1.0, result.Messages):N0} B/msg ({result.Machine.ReadCalls / Math.Max(1.0, result.Messages):N1} calls)" +
                         (result.FirstError is { } error ? $"  first error: {error}" : ""));
                     Tsv.Append(options, "persist", options.ProviderName, mode, senders, run, result.PerSecond, result.BatchesPerSecond,
                         result.MeanBatch, result.Latency.P50, result.Latency.P99, result.Latency.Max, result.Errors, result.Messages, result.Seconds,
@@ -71,6 +71,7 @@ internal static class PersistBenchmark
     {
         await using var database = await BenchDatabase.CreateAsync(options);
         var rooms = await database.CreateRoomsAsync(options.Rooms);
+        await Seeder.SeedAsync(database.Database, rooms[0], rooms[1..], options.Existing / rooms.Length, options.Existing - (options.Existing / rooms.Length));
         var control = new Control();
         var perSender = new SenderStats[senders];
         var tasks = new Task[senders];

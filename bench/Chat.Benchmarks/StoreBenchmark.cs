@@ -21,6 +21,7 @@ internal static class StoreBenchmark
         {
             await using var database = await BenchDatabase.CreateAsync(options);
             var rooms = await database.CreateRoomsAsync(options.Rooms);
+            await Seeder.SeedAsync(database.Database, rooms[0], rooms[1..], options.Existing / rooms.Length, options.Existing - (options.Existing / rooms.Length));
             await using IMessageBatchStore store = options.Provider == DatabaseProvider.Sqlite
                 ? new SqliteMessageBatchStore(database.Database)
                 : new PostgresMessageBatchStore(database.Database);
@@ -68,7 +69,7 @@ internal static class StoreBenchmark
                 $"  {options.ProviderName,-8} store batch={batchSize,5}: {rowCount / elapsed,9:N0} rows/s  {batchCount / elapsed,7:N0} tx/s  " +
                 $"ms/batch mean={p.Mean:N2} p50={p.P50:N2} p99={p.P99:N2}  bench CPU {cpuPerRow:N1} µs/row ({use.ProcessCores:N2} cores)" +
                 (database.Postmaster is null ? "" : $"  server CPU {use.ServerCores * elapsed / rowCount * 1e6:N1} µs/row ({use.ServerCores:N2} cores)") + "  " +
-                $"alloc={use.AllocatedBytes / (double)rowCount:N0} B/row  io written={use.IoWrittenBytes / (double)rowCount:N0} B/row read={use.IoReadBytes / (double)rowCount:N0} B/row  machine busy={use.MachineBusy:P0} load={use.LoadAverage}");
+                $"alloc={use.AllocatedBytes / (double)rowCount:N0} B/row  io written={use.IoWrittenBytes / (double)rowCount:N0} B/row in {use.WriteCalls / (double)rowCount:N1} calls, read={use.IoReadBytes / (double)rowCount:N0} B/row in {use.ReadCalls / (double)rowCount:N1} calls  machine busy={use.MachineBusy:P0} load={use.LoadAverage}");
             Tsv.Append(options, "store", options.ProviderName, batchSize, rowCount / elapsed, batchCount / elapsed, p.Mean, p.P50, p.P99, cpuPerRow,
                 use.AllocatedBytes / (double)rowCount, use.MachineBusy, use.LoadAverage);
             lines.Add(string.Create(CultureInfo.InvariantCulture,
