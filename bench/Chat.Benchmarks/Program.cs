@@ -12,8 +12,9 @@ try
 }
 catch (ArgumentException ex)
 {
-    Console.Error.WriteLine(ex.Message);
-    return 2;
+    var help = args.Length == 0 || args[0] is "-h" or "--help" or "help";
+    (help ? Console.Out : Console.Error).WriteLine(ex.Message);
+    return help ? 0 : 2;
 }
 
 Console.WriteLine($"== {options.Part} {(options.Part is "fsync" or "report" ? "" : options.ProviderName)}  ({Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, server GC={System.Runtime.GCSettings.IsServerGC}, load {MachineSample.ReadLoadAverage()})" +
