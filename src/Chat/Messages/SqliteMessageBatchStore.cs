@@ -28,9 +28,11 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
     // per sender, scattered over the index, plus the table's and the other indexes' last
     // pages; with 2 MiB most of those pages were read back from the file on every batch.
     // Only this one connection gets it, and SQLite allocates it as pages are used.
-    private const string WriterCacheSql = "PRAGMA cache_size=-65536;";
+    // No automatic checkpoints on the writer's commits: SqliteCheckpointer does them aside.
+    private const string WriterCacheSql = "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=0;";
 
     private SqliteConnection? _connection;
+    private SqliteCheckpointer? _checkpointer;
     private SqliteCommand? _insert;
     private SqliteCommand? _findOriginal;
 
@@ -96,6 +98,7 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
             return;
         }
 
+        _checkpointer ??= new SqliteCheckpointer(database);
         _connection = new SqliteConnection(database.ConnectionString);
         _connection.Open();
         SqlitePragmas.Apply(_connection);
@@ -142,9 +145,12 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
         _connection = null;
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         Reset();
-        return ValueTask.CompletedTask;
+        if (Interlocked.Exchange(ref _checkpointer, null) is { } checkpointer)
+        {
+            await checkpointer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }
