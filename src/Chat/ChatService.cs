@@ -37,6 +37,7 @@ public sealed partial class ChatService
     private readonly IEnumerable<IChatEvents> _events;
     private readonly TimeProvider _clock;
     private readonly PasswordHasher<User> _hasher = new();
+    private readonly HistoryQueries _history = new();
     private readonly int _maxMessageLength;
     private readonly Lazy<string> _dummyHash;
 
@@ -229,22 +230,16 @@ public sealed partial class ChatService
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(request.Limit, 1);
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var query = db.Messages.AsNoTracking().Where(m => m.RoomId == roomId);
-        if (request.BeforeId is { } before)
-        {
-            query = query.Where(m => m.Id < before);
-        }
-
-        if (request.AfterId is { } after)
-        {
-            query = query.Where(m => m.Id > after);
-        }
-
+        var before = request.BeforeId ?? HistoryQueries.NoUpperBound;
+        var after = request.AfterId ?? HistoryQueries.NoLowerBound;
         // One row past the limit answers has_more without a count.
-        var ordered = request.AfterId is null ? query.OrderByDescending(m => m.Id) : query.OrderBy(m => m.Id);
-        var rows = await ordered.Take(request.Limit + 1)
-            .Select(m => new MessageView(m.Id, m.RoomId, m.UserId, m.Username, m.Content, m.InsertedAt))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var query = request.AfterId is null ? _history.NewestFirst : _history.OldestFirst;
+        var rows = new List<MessageView>(request.Limit + 1);
+        await foreach (var row in query(db, roomId, before, after, request.Limit + 1).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
         var hasMore = rows.Count > request.Limit;
         if (hasMore)
         {
