@@ -1,6 +1,5 @@
 using Chat.Persistence;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace Chat.Messages;
 
@@ -33,7 +32,7 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
 
     private SqliteConnection? _connection;
     private SqliteCheckpointer? _checkpointer;
-    private SqliteCommand? _insert;
+    private SqliteInsertStatement? _insert;
     private SqliteCommand? _findOriginal;
 
     public Task<PostedMessage[]> WriteAsync(IReadOnlyList<PendingMessage> batch, DateTime now, CancellationToken cancellationToken)
@@ -54,20 +53,14 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
     {
         EnsureOpen();
         var results = new PostedMessage[batch.Count];
+        var timestamp = SqliteInsertStatement.Format(now);
         using var transaction = _connection!.BeginTransaction(deferred: false);
-        _insert!.Transaction = transaction;
         _findOriginal!.Transaction = transaction;
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
-            _insert.Parameters[0].Value = message.Content;
-            _insert.Parameters[1].Value = message.Author.Id;
-            _insert.Parameters[2].Value = message.Author.Username;
-            _insert.Parameters[3].Value = message.RoomId;
-            _insert.Parameters[4].Value = (object?)message.ClientId ?? DBNull.Value;
-            _insert.Parameters[5].Value = now;
-            results[i] = _insert.ExecuteNonQuery() == 1
-                ? new PostedMessage(message.ToView(raw.sqlite3_last_insert_rowid(_connection.Handle), now), Created: true)
+            results[i] = _insert!.Insert(message, timestamp) is { } id
+                ? new PostedMessage(message.ToView(id, now), Created: true)
                 : new PostedMessage(FindOriginal(message), Created: false);
         }
 
@@ -108,16 +101,7 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
             cache.ExecuteNonQuery();
         }
 
-        _insert = _connection.CreateCommand();
-        _insert.CommandText = """
-            INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at)
-            VALUES ($content, $user_id, $username, $room_id, $client_id, $now, $now)
-            ON CONFLICT (room_id, user_id, client_id) DO NOTHING
-            """;
-        foreach (var name in new[] { "$content", "$user_id", "$username", "$room_id", "$client_id", "$now" })
-        {
-            _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
+        _insert = new SqliteInsertStatement(_connection);
 
         _findOriginal = _connection.CreateCommand();
         _findOriginal.CommandText = """
@@ -129,7 +113,6 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
             _findOriginal.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
 
-        _insert.Prepare();
         _findOriginal.Prepare();
     }
 
@@ -141,7 +124,8 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
         _insert?.Dispose();
         _findOriginal?.Dispose();
         _connection?.Dispose();
-        _insert = _findOriginal = null;
+        _insert = null;
+        _findOriginal = null;
         _connection = null;
     }
 
