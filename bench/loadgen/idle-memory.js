@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { Load } from "./coordinator.js";
 import { BenchServer, tcpKernelMemory } from "./lib/server.js";
 import { parseArgs, sleep } from "./lib/args.js";
+import { mintToken } from "./lib/token.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const toolsDir = resolve(here, "../.tools");
@@ -148,6 +149,22 @@ async function openAll(server, connections, topic, firstUserId) {
   return { load, totals, seconds: (Date.now() - started) / 1000 };
 }
 
+/** The chat only admits joins to rooms that exist: make room:bench-0 … bench-(count-1). */
+async function createBenchRooms(server, count) {
+  const token = mintToken(server.signingKey, { sub: 999_999_999, name: "bench-admin" });
+  for (let k = 0; k < count; k++) {
+    const response = await fetch(`${server.httpUrl}/api/rooms`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: `bench-${k}` }),
+    });
+    const { room } = await response.json();
+    if (response.status !== 201 || room.slug !== `bench-${k}`) {
+      throw new Error(`could not create room bench-${k}: ${response.status} ${room?.slug}`);
+    }
+  }
+}
+
 async function run(variant, n) {
   const topic = TOPICS[variant];
   if (!topic) throw new Error(`unknown variant ${variant}`);
@@ -155,6 +172,7 @@ async function run(variant, n) {
   const scratch = mkdtempSync(join(tmpdir(), "chat-idle-"));
   const result = { variant, topic, connections: n };
   try {
+    if (variant === "rooms") await createBenchRooms(server, options.rooms);
     // Warm-up: the first sockets pay for JIT and for growing the pools; that is start-up
     // cost, not per-connection cost. Different user ids from the measured ones.
     if (options.warmup > 0) {
