@@ -27,6 +27,15 @@ public sealed class ChannelsOptions
     public int MaxPendingFrames { get; set; } = 1024;
 
     /// <summary>
+    /// Bytes that may wait in one socket's send queue, counted with <see cref="MaxPendingFrames"/>:
+    /// frames are small as a rule, but a join reply with a long history or the
+    /// <c>presence_state</c> of a crowded room can be a megabyte, and a thousand of those would
+    /// be a gigabyte held for one client. A single frame larger than this is still sent when
+    /// nothing else is waiting.
+    /// </summary>
+    public long MaxPendingBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
     /// Messages that may wait in one channel's mailbox. Past this the socket stops reading
     /// client frames until the channel catches up; broadcasts to a channel this far behind
     /// disconnect the socket as a slow consumer.

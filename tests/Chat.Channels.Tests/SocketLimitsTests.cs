@@ -33,9 +33,21 @@ public sealed class SocketLimitsTests
     }
 
     [Fact]
-    public async Task A_client_that_stops_reading_is_disconnected_and_others_carry_on()
+    public async Task A_client_that_stops_reading_is_disconnected_and_others_carry_on() =>
+        await AssertStalledClientIsDroppedAsync(o => o.MaxPendingFrames = 16);
+
+    [Fact]
+    public async Task A_client_that_lets_large_frames_pile_up_is_disconnected_by_bytes_not_only_frames() =>
+        // The frame bound alone would allow 100,000 frames of 16 KiB (1.6 GB) for this client.
+        await AssertStalledClientIsDroppedAsync(o =>
+        {
+            o.MaxPendingFrames = 100_000;
+            o.MaxPendingBytes = 256 * 1024;
+        });
+
+    private static async Task AssertStalledClientIsDroppedAsync(Action<ChannelsOptions> limits)
     {
-        await using var server = await KestrelSocketServer.StartAsync(o => o.MaxPendingFrames = 16);
+        await using var server = await KestrelSocketServer.StartAsync(limits);
         var registry = server.Services.GetRequiredService<SocketRegistry>();
         using var reader = await server.ConnectAsync();
         using var stalled = await server.ConnectAsync();
@@ -45,8 +57,8 @@ public sealed class SocketLimitsTests
             await socket.ReceiveTextAsync();
         }
 
-        // Far more than the socket buffers of both ends can hold. The reader keeps up, one
-        // frame at a time; the stalled client reads none of it.
+        // Far more than the socket buffers of both ends can hold (32 MB). The reader keeps up,
+        // one frame at a time; the stalled client reads none of it.
         var broadcaster = server.Services.GetRequiredService<Broadcaster>();
         var chunk = new string('z', 16 * 1024);
         for (var i = 0; i < 2000 && registry.Count > 1; i++)

@@ -21,6 +21,9 @@ internal static partial class ChannelsLog
     [LoggerMessage(5, LogLevel.Warning, "Socket {SocketId} is a slow consumer ({Pending} frames pending); disconnecting it.")]
     public static partial void SlowConsumer(ILogger logger, string? socketId, int pending);
 
+    [LoggerMessage(15, LogLevel.Warning, "Socket {SocketId} is a slow consumer ({Pending} frames, {PendingBytes} bytes waiting to be sent); disconnecting it.")]
+    public static partial void SlowConsumer(ILogger logger, string? socketId, int pending, long pendingBytes);
+
     [LoggerMessage(6, LogLevel.Debug, "Ignoring unmatched topic \"{Topic}\".")]
     public static partial void UnmatchedTopic(ILogger logger, string topic);
 

@@ -20,6 +20,7 @@ internal sealed class WebSocketSession : ISocketTransport
     private SocketConnection? _connection;
     private int _closeRequested;
     private long _lastReceivedTicks = Environment.TickCount64;
+    private long _pendingBytes;
 
     public WebSocketSession(WebSocket socket, ChannelsRuntime runtime)
     {
@@ -210,9 +211,12 @@ internal sealed class WebSocketSession : ISocketTransport
             return;
         }
 
-        if (!_sendQueue.TryPost(SendItem.Frame(frame), _runtime.Options.MaxPendingFrames))
+        var size = frame.Data.Length;
+        var pendingBytes = Interlocked.Add(ref _pendingBytes, size);
+        var overBytes = pendingBytes > _runtime.Options.MaxPendingBytes && pendingBytes != size;
+        if (overBytes || !_sendQueue.TryPost(SendItem.Frame(frame), _runtime.Options.MaxPendingFrames))
         {
-            ChannelsLog.SlowConsumer(_runtime.Logger, SocketId, _sendQueue.Count);
+            ChannelsLog.SlowConsumer(_runtime.Logger, SocketId, _sendQueue.Count, pendingBytes);
             // The client is not reading, so a close frame would only wait behind the others.
             Interlocked.Exchange(ref _closeRequested, 1);
             _closeFrameSent.TrySetResult();
@@ -263,7 +267,14 @@ internal sealed class WebSocketSession : ISocketTransport
         }
 
         var messageType = item.Data.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
-        await _socket.SendAsync(item.Data.Data, messageType, endOfMessage: true, _closing.Token).ConfigureAwait(false);
+        try
+        {
+            await _socket.SendAsync(item.Data.Data, messageType, endOfMessage: true, _closing.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Add(ref _pendingBytes, -item.Data.Data.Length);
+        }
     }
 
     private readonly record struct SendItem(OutboundFrame Data, WebSocketCloseStatus? CloseStatus, string? CloseDescription)
