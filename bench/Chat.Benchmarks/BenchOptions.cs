@@ -11,7 +11,9 @@ internal sealed class BenchOptions
 
           persist  --provider sqlite|postgres [--mode group|naive|both] [--senders 1,10,100,1000]
                    [--warmup 3] [--duration 5] [--repeat 3] [--rooms 10] [--existing 100000]
+                   [--client-ids time|sender|random]
                    --existing: messages already in the database (seeded, analyzed) before the warm-up
+                   --client-ids: how senders make their client_id (default time-ordered, as the web app)
           history  --provider sqlite|postgres [--room-messages 1000000] [--other-messages 1000000]
                    [--reads 10000] [--warmup-reads 2000] [--repeat 3]
           store    --provider sqlite|postgres [--batch 1,10,100,1000] [--warmup 2] [--duration 5] [--existing 100000]
@@ -66,6 +68,8 @@ internal sealed class BenchOptions
     public string? TsvPath { get; init; }
 
     public int Authors { get; init; } = 1000;
+
+    public ClientIdStyle ClientIds { get; init; } = ClientIdStyle.Time;
 
     public IReadOnlyList<string> DropIndexes { get; init; } = [];
 
@@ -129,6 +133,7 @@ internal sealed class BenchOptions
             PostgresAdmin = Take("pg") ?? defaults.PostgresAdmin,
             TsvPath = Take("tsv"),
             Authors = Integer("authors", defaults.Authors),
+            ClientIds = Benchmarks.ClientIds.Parse(Take("client-ids")),
             DropIndexes = Take("drop-index")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         };
 

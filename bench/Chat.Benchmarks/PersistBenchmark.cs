@@ -36,7 +36,7 @@ internal static class PersistBenchmark
                     var result = await RunPointAsync(options, mode, senders, contents);
                     runs.Add(result);
                     Console.WriteLine(
-                        $"  {options.ProviderName,-8} {mode,-5} senders={senders,4} run {run}: {result.PerSecond,9:N0} msg/s  " +
+                        $"  {options.ProviderName,-8} {mode,-5} senders={senders,4} ids={options.ClientIds.ToString().ToLowerInvariant()} run {run}: {result.PerSecond,9:N0} msg/s  " +
                         $"batches/s={result.BatchesPerSecond,7:N0} mean batch={result.MeanBatch,6:N1}  " +
                         $"p50={result.Latency.P50,7:N2} ms p99={result.Latency.P99,8:N2} ms  errors={result.Errors}  " +
                         $"cpu: bench={result.Machine.ProcessCores:N2} cores ({result.Machine.ProcessCores * result.Seconds / Math.Max(1.0, result.Messages) * 1e6:N1} µs/msg)" +
@@ -80,8 +80,8 @@ internal static class PersistBenchmark
             var stats = perSender[i] = new SenderStats();
             var index = i;
             tasks[i] = mode == "group"
-                ? Task.Run(() => GroupSenderAsync(database.Chat, rooms, index, contents, control, stats))
-                : Task.Run(() => NaiveSenderAsync(database, rooms, index, contents, control, stats));
+                ? Task.Run(() => GroupSenderAsync(database.Chat, rooms, index, contents, options.ClientIds, control, stats))
+                : Task.Run(() => NaiveSenderAsync(database, rooms, index, contents, options.ClientIds, control, stats));
         }
 
         await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds));
@@ -111,15 +111,14 @@ internal static class PersistBenchmark
             perSender.Select(s => s.FirstError).FirstOrDefault(e => e is not null), use);
     }
 
-    private static async Task GroupSenderAsync(ChatService chat, RoomView[] rooms, int index, string[] contents, Control control, SenderStats stats)
+    private static async Task GroupSenderAsync(ChatService chat, RoomView[] rooms, int index, string[] contents, ClientIdStyle clientIdStyle, Control control, SenderStats stats)
     {
         var room = rooms[index % rooms.Length];
         var author = new ChatUser(index + 1, "user" + (index + 1).ToString(CultureInfo.InvariantCulture));
-        var prefix = "s" + index.ToString(CultureInfo.InvariantCulture) + "-";
         for (var seq = 0L; control.Phase != Stopping; seq++)
         {
             var content = contents[(int)((index * 7919L + seq) % contents.Length)];
-            var clientId = prefix + seq.ToString(CultureInfo.InvariantCulture);
+            var clientId = ClientIds.Next(clientIdStyle, index, seq);
             var t0 = Stopwatch.GetTimestamp();
             var result = await chat.CreateMessageAsync(room, author, content, clientId).ConfigureAwait(false);
             var elapsed = Stopwatch.GetTimestamp() - t0;
@@ -137,16 +136,15 @@ internal static class PersistBenchmark
         }
     }
 
-    private static async Task NaiveSenderAsync(BenchDatabase database, RoomView[] rooms, int index, string[] contents, Control control, SenderStats stats)
+    private static async Task NaiveSenderAsync(BenchDatabase database, RoomView[] rooms, int index, string[] contents, ClientIdStyle clientIdStyle, Control control, SenderStats stats)
     {
         var contexts = database.Contexts;
         var room = rooms[index % rooms.Length];
         var username = "user" + (index + 1).ToString(CultureInfo.InvariantCulture);
-        var prefix = "s" + index.ToString(CultureInfo.InvariantCulture) + "-";
         for (var seq = 0L; control.Phase != Stopping; seq++)
         {
             var content = contents[(int)((index * 7919L + seq) % contents.Length)];
-            var clientId = prefix + seq.ToString(CultureInfo.InvariantCulture);
+            var clientId = ClientIds.Next(clientIdStyle, index, seq);
             var t0 = Stopwatch.GetTimestamp();
             string? error = null;
             try

@@ -75,9 +75,9 @@ namespace Chat.Migrations.Postgres.Migrations
                     b.HasIndex("RoomId", "Id")
                         .HasDatabaseName("ix_messages_room_id_id");
 
-                    b.HasIndex("RoomId", "UserId", "ClientId")
+                    b.HasIndex("ClientId", "RoomId", "UserId")
                         .IsUnique()
-                        .HasDatabaseName("ix_messages_room_id_user_id_client_id");
+                        .HasDatabaseName("ix_messages_client_id_room_id_user_id");
 
                     b.ToTable("messages", (string)null);
                 });

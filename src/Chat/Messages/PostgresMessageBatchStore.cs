@@ -21,7 +21,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
     private const long CommitOrderLock = 0x63686174_6d736773;
     private const string ForeignKeyViolation = "23503";
 
-    // One probe of the unique (room_id, user_id, client_id) index per key, whatever the
+    // One probe of the unique (client_id, room_id, user_id) index per key, whatever the
     // statistics say: LIMIT 1 keeps the planner from flattening the lateral subquery into a
     // plain join. As a plain join it is free to hash the whole messages table instead, and
     // it did whenever it underestimated the table (before autovacuum's first ANALYZE it

@@ -14,7 +14,7 @@ internal sealed class SqliteInsertStatement : IDisposable
     private const string Sql = """
         INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-        ON CONFLICT (room_id, user_id, client_id) DO NOTHING
+        ON CONFLICT (client_id, room_id, user_id) DO NOTHING
         """;
 
     private readonly sqlite3 _db;

@@ -23,9 +23,9 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
     private const int ConstraintForeignKey = 787;
 
     // The writer's page cache: 64 MiB (a negative cache_size counts KiB) instead of SQLite's
-    // 2 MiB default. Every batch touches one leaf of the (room_id, user_id, client_id) index
-    // per sender, scattered over the index, plus the table's and the other indexes' last
-    // pages; with 2 MiB most of those pages were read back from the file on every batch.
+    // 2 MiB default. Keys that are not time-ordered put a batch's entries on leaves scattered
+    // over the unique client_id index, besides the table's and the other indexes' last pages;
+    // with 2 MiB most of those pages were read back from the file on every batch.
     // Only this one connection gets it, and SQLite allocates it as pages are used.
     // No automatic checkpoints on the writer's commits: SqliteCheckpointer does them aside.
     private const string WriterCacheSql = "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=0;";

@@ -25,6 +25,9 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.HasIndex(m => m.RoomId).HasDatabaseName("ix_messages_room_id");
         message.HasIndex(m => m.InsertedAt).HasDatabaseName("ix_messages_inserted_at");
         message.HasIndex(m => new { m.RoomId, m.Id }).HasDatabaseName("ix_messages_room_id_id");
-        message.HasIndex(m => new { m.RoomId, m.UserId, m.ClientId }).HasDatabaseName("ix_messages_room_id_user_id_client_id").IsUnique();
+        // Unique per (room, user, client_id), with client_id leading: clients that make their
+        // ids time-ordered (the web app does) then add every key at the index's right edge,
+        // instead of on one leaf per sender (see the ReorderMessageClientIdIndex migration).
+        message.HasIndex(m => new { m.ClientId, m.RoomId, m.UserId }).HasDatabaseName("ix_messages_client_id_room_id_user_id").IsUnique();
     }
 }
