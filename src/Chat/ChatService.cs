@@ -341,11 +341,11 @@ public sealed partial class ChatService
         {
             errors.Add("password", ErrorMessages.Blank);
         }
-        else if (password.Length < PasswordMinLength)
+        else if (TextRules.Length(password) < PasswordMinLength)
         {
             errors.Add("password", ErrorMessages.TooShort(PasswordMinLength));
         }
-        else if (password.Length > PasswordMaxLength)
+        else if (TextRules.Length(password) > PasswordMaxLength)
         {
             errors.Add("password", ErrorMessages.TooLong(PasswordMaxLength));
         }

@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Chat.Channels.PubSub;
+using Chat.Server.Auth;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Server.Tests;
@@ -100,6 +103,13 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        foreach (var bad in new[] { response, wrongType })
+        {
+            // A problem-details body, not an empty one.
+            Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(400, (await JsonOf(bad)).GetProperty("status").GetInt32());
+        }
+
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/rooms")).StatusCode);
     }
 
@@ -151,6 +161,23 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
         Assert.Equal("can't be blank", (await JsonOf(invalid)).GetProperty("errors").GetProperty("name")[0].GetString());
         Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, badToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_signed_token_that_names_no_user_cannot_create_a_room()
+    {
+        // Validly signed with the shared key, but its subject is not a user id.
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object> { ["sub"] = "abc", ["name"] = "mallory" },
+            Expires = DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new SigningCredentials(factory.Services.GetRequiredService<SigningKeyStore>().Key, SecurityAlgorithms.HmacSha256),
+        });
+        using var client = factory.ClientWithToken(token);
+
+        var response = await client.PostAsJsonAsync("/api/rooms", new { name = "Nobody's " + NewName() });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]
@@ -264,6 +291,7 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
         using var client = factory.CreateClient();
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/rooms/no-such-room-y/messages")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/rooms/no-such-room-y/messages?limit=0")).StatusCode);
     }
 
     [Fact]

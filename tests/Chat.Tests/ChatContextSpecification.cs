@@ -462,6 +462,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     [InlineData(null, "password1", "username", "can't be blank")]
     [InlineData("validname", "short", "password", "should be at least 8 character(s)")]
     [InlineData("validname", "", "password", "can't be blank")]
+    [InlineData("validname", "\U0001F600\U0001F600\U0001F600\U0001F600", "password", "should be at least 8 character(s)")]
     public async Task Registration_explains_what_is_wrong(string? username, string password, string field, string error) =>
         Assert.Contains(error, ErrorsOf(await Chat.RegisterAsync(username, password), field));
 }

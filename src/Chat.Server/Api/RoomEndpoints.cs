@@ -22,9 +22,15 @@ public static class RoomEndpoints
     private static async Task<Ok<RoomsResponse>> ListAsync(ChatService chat, CancellationToken cancellationToken) =>
         TypedResults.Ok(new RoomsResponse(await chat.ListRoomsAsync(cancellationToken)));
 
-    private static async Task<Results<Created<RoomResponse>, UnprocessableEntity<ErrorsResponse>>> CreateAsync(
-        RoomRequest body, ChatService chat, CancellationToken cancellationToken)
+    private static async Task<Results<Created<RoomResponse>, UnprocessableEntity<ErrorsResponse>, UnauthorizedHttpResult>> CreateAsync(
+        RoomRequest body, ClaimsPrincipal principal, ChatService chat, CancellationToken cancellationToken)
     {
+        // A signed token is not enough: it must name a user, as it must to post a message.
+        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is null)
+        {
+            return TypedResults.Unauthorized();
+        }
+
         var result = await chat.CreateRoomAsync(body.Name, body.Description, cancellationToken);
         return result.IsOk
             ? TypedResults.Created($"/api/rooms/{result.Value!.Slug}", new RoomResponse(result.Value))
@@ -37,6 +43,12 @@ public static class RoomEndpoints
     private static async Task<Results<Ok<MessagesResponse>, NotFound, UnprocessableEntity<ErrorsResponse>>> HistoryAsync(
         string slug, long? before, long? after, int? limit, ChatService chat, CancellationToken cancellationToken)
     {
+        // An unknown room is 404 whatever the query says.
+        if (await chat.GetRoomAsync(slug, cancellationToken) is not { } room)
+        {
+            return TypedResults.NotFound();
+        }
+
         var errors = new FieldErrors();
         if (limit is < 1)
         {
@@ -50,11 +62,6 @@ public static class RoomEndpoints
         if (!errors.IsEmpty)
         {
             return TypedResults.UnprocessableEntity(ErrorsResponse.From(errors));
-        }
-
-        if (await chat.GetRoomAsync(slug, cancellationToken) is not { } room)
-        {
-            return TypedResults.NotFound();
         }
 
         var page = await chat.ListMessagesAsync(room.Id, new HistoryRequest(before, after, limit ?? HistoryRequest.DefaultLimit), cancellationToken);
