@@ -143,8 +143,12 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
         Assert.Equal(["id", "name", "slug", "description", "inserted_at", "updated_at"], room.EnumerateObject().Select(p => p.Name));
         Assert.StartsWith("cafe-creme-", room.GetProperty("slug").GetString(), StringComparison.Ordinal);
         Assert.Equal("Coffee talk", room.GetProperty("description").GetString());
-        Assert.EndsWith("Z", room.GetProperty("inserted_at").GetString(), StringComparison.Ordinal);
+        Assert.Matches(ContractTimestamp, room.GetProperty("inserted_at").GetString());
+        Assert.Matches(ContractTimestamp, room.GetProperty("updated_at").GetString());
     }
+
+    /// <summary>CONTRACT.md's time format: UTC, always three fractional digits.</summary>
+    private const string ContractTimestamp = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$";
 
     [Fact]
     public async Task Creating_a_room_answers_422_for_bad_input_and_401_without_a_valid_token()
@@ -209,6 +213,7 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
         var message = (await JsonOf(first)).GetProperty("message");
         Assert.Equal(["id", "room_id", "user_id", "username", "content", "inserted_at"], message.EnumerateObject().Select(p => p.Name));
         Assert.Equal(userId, message.GetProperty("user_id").GetInt64());
+        Assert.Matches(ContractTimestamp, message.GetProperty("inserted_at").GetString());
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
         Assert.Equal(message.GetProperty("id").GetInt64(), (await JsonOf(retry)).GetProperty("message").GetProperty("id").GetInt64());
         var history = await JsonOf(await client.GetAsync($"/api/rooms/{slug}/messages"));

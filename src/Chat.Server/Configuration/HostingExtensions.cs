@@ -108,6 +108,7 @@ public static class HostingExtensions
             }
 
             options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
+            options.JsonSerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         return services;
     }
@@ -119,6 +120,7 @@ public static class HostingExtensions
         {
             options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
+            options.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddProblemDetails();
         services.AddOpenApi();
