@@ -341,13 +341,9 @@ public sealed partial class ChatService
         {
             errors.Add("password", ErrorMessages.Blank);
         }
-        else if (TextRules.Length(password) < PasswordMinLength)
+        else
         {
-            errors.Add("password", ErrorMessages.TooShort(PasswordMinLength));
-        }
-        else if (TextRules.Length(password) > PasswordMaxLength)
-        {
-            errors.Add("password", ErrorMessages.TooLong(PasswordMaxLength));
+            TextRules.CheckLength(errors, "password", password, PasswordMaxLength, PasswordMinLength);
         }
     }
 

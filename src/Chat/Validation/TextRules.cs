@@ -21,7 +21,14 @@ internal static class TextRules
             return null;
         }
 
-        var length = Length(trimmed);
+        CheckLength(errors, field, trimmed, max, min);
+        return trimmed;
+    }
+
+    /// <summary>Too short or too long, counted in characters; for text taken exactly as typed.</summary>
+    public static void CheckLength(FieldErrors errors, string field, string text, int max, int min = 1)
+    {
+        var length = Length(text);
         if (length < min)
         {
             errors.Add(field, ErrorMessages.TooShort(min));
@@ -30,8 +37,6 @@ internal static class TextRules
         {
             errors.Add(field, ErrorMessages.TooLong(max));
         }
-
-        return trimmed;
     }
 
     public static string? Optional(FieldErrors errors, string field, string? value, int max)
