@@ -13,6 +13,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private static readonly Payload ChannelCrash = Payload.FromJson("""{"reason":"channel_crash"}"""u8.ToArray());
     private static readonly Payload JoinCrashed = Payload.FromJson("""{"reason":"join crashed"}"""u8.ToArray());
     private static readonly Payload UnmatchedTopic = Payload.FromJson("""{"reason":"unmatched topic"}"""u8.ToArray());
+    private static readonly Payload MissedBroadcasts = Payload.FromJson("""{"reason":"interrupted"}"""u8.ToArray());
 
     private readonly Type _channelType;
     private readonly ChannelProcess? _previous;
@@ -157,6 +158,14 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     /// </summary>
     void IBroadcastSubscriber.Deliver(Broadcast broadcast)
     {
+        if (broadcast.IsInterruption)
+        {
+            // Broadcasts may have been lost: end with phx_error so that the client rejoins
+            // and catches up in its join. Queued, so a join under way answers first.
+            PostTerminate(TerminateReason.Interrupted, notifyClient: true);
+            return;
+        }
+
         if (_state == State.Joining)
         {
             lock (_joinGate)
@@ -382,7 +391,14 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         await RunTerminateAsync(reason).ConfigureAwait(false);
         if (notifyClient)
         {
-            Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_close", Payload.Empty);
+            if (reason.Kind == TerminateKind.Interrupted)
+            {
+                Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_error", MissedBroadcasts);
+            }
+            else
+            {
+                Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_close", Payload.Empty);
+            }
         }
 
         await ExitAsync().ConfigureAwait(false);
