@@ -48,6 +48,15 @@ public sealed class ChannelsOptions
     /// </summary>
     public TimeSpan PresenceBroadcastInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Keys of a topic that <c>presence_state</c> and <c>presence_diff</c> speak of: the ones
+    /// present longest. Beyond this many, the rest are present but not listed, and members get
+    /// <c>presence_count</c> <c>{"count": N}</c> instead (at most once a second), so a room of
+    /// ten thousand costs each joiner a list of this size, not of ten thousand, and nobody a
+    /// diff per join. Phoenix lists everyone; a list longer than this is not read by anyone.
+    /// </summary>
+    public int PresenceListLimit { get; set; } = 100;
+
     /// <summary>How long a closing socket waits for the client's close frame before dropping the connection.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
