@@ -112,11 +112,11 @@ internal static class Envelope
         return new ReceivedBroadcast(broadcast, origin, (flags & DeliveredAtOrigin) != 0, span[0] == Resync);
     }
 
-    /// <summary>Reads the netstrings of a presence message, after its kind byte.</summary>
-    public static List<ReadOnlyMemory<byte>> ReadNetstrings(ReadOnlyMemory<byte> message)
+    /// <summary>Reads netstrings from <paramref name="start"/> on (1 for a message, past its kind byte).</summary>
+    public static List<ReadOnlyMemory<byte>> ReadNetstrings(ReadOnlyMemory<byte> message, int start)
     {
         var fields = new List<ReadOnlyMemory<byte>>();
-        var at = 1;
+        var at = start;
         var span = message.Span;
         while (at < span.Length)
         {

@@ -69,6 +69,9 @@ internal sealed class RedisBackplane : IAsyncDisposable
     /// <summary>True while both connections to Redis are up; false while the node is degraded to local delivery.</summary>
     public bool IsAvailable => _connection is { IsConnected: true } && Volatile.Read(ref _downConnections) == 0;
 
+    /// <summary>Completes once the first attempt to connect has ended, whether Redis answered or not.</summary>
+    public Task Connected => _connecting;
+
     /// <summary>The database, once connected (immediately if Redis is up at start).</summary>
     public async ValueTask<IDatabase> DatabaseAsync() => (await _connecting.ConfigureAwait(false)).GetDatabase();
 
@@ -190,7 +193,7 @@ internal sealed class RedisBackplane : IAsyncDisposable
     private async Task PublishSequencedAsync(IDatabase database, Broadcast broadcast, BroadcastSequence sequence, RedisChannel channel, byte[] body)
     {
         var keys = new RedisKey[] { Keys.Sequence(broadcast.Topic) };
-        var result = (long)await database.ScriptEvaluateAsync(SequenceScripts.Publish, keys,
+        var result = (long)await SequenceScripts.Publish.EvaluateAsync(database, keys,
             [(RedisValue)channel.ToString(), sequence.Previous, sequence.Current, body]).ConfigureAwait(false);
         if (result == 1)
         {
@@ -205,7 +208,7 @@ internal sealed class RedisBackplane : IAsyncDisposable
         await Task.Delay(Options.SequenceGapTimeout).ConfigureAwait(false);
         try
         {
-            await database.ScriptEvaluateAsync(SequenceScripts.Force, keys, [(RedisValue)channel.ToString(), sequence.Previous, sequence.Current]).ConfigureAwait(false);
+            await SequenceScripts.Force.EvaluateAsync(database, keys, [(RedisValue)channel.ToString(), sequence.Previous, sequence.Current]).ConfigureAwait(false);
         }
         catch (RedisException)
         {
@@ -417,7 +420,27 @@ internal sealed class RedisBackplane : IAsyncDisposable
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
         _connection = connection;
+        _ = LoadScriptsAsync(connection.GetDatabase());
         return connection;
+    }
+
+    /// <summary>Every script, loaded ahead of its first call (again after Redis restarts, since it forgets them).</summary>
+    private static readonly RedisScript[] Scripts =
+    [
+        SequenceScripts.Publish, SequenceScripts.Force,
+        PresenceScripts.Track, PresenceScripts.Untrack, PresenceScripts.Heartbeat, PresenceScripts.Sweep,
+    ];
+
+    private static async Task LoadScriptsAsync(IDatabase database)
+    {
+        try
+        {
+            await Task.WhenAll(Scripts.Select(script => script.LoadAsync(database))).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // A script Redis lacks is sent with the call that needs it.
+        }
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
@@ -435,6 +458,7 @@ internal sealed class RedisBackplane : IAsyncDisposable
         }
         else if (e.ConnectionType == ConnectionType.Interactive)
         {
+            _ = LoadScriptsAsync(_connection!.GetDatabase());
             _ = RecoverPublishesAsync();
         }
     }

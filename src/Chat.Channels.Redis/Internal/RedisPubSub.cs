@@ -20,8 +20,29 @@ internal sealed class RedisPubSub(RedisBackplane backplane) : IPubSub
     public ValueTask BroadcastAsync(Broadcast broadcast, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(broadcast);
+        if (!backplane.Connected.IsCompleted)
+        {
+            // Only while the node starts: a broadcast must not be taken for one made while
+            // Redis is away just because the first connection is still being made.
+            return PublishOnceConnectedAsync(broadcast, cancellationToken);
+        }
+
         backplane.Publish(broadcast);
         return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask PublishOnceConnectedAsync(Broadcast broadcast, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await backplane.Connected.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Could not connect at all: Publish delivers here only.
+        }
+
+        backplane.Publish(broadcast);
     }
 
     private sealed class Subscription(RedisBackplane backplane, RedisBackplane.TopicState state, IBroadcastSubscriber subscriber) : IDisposable

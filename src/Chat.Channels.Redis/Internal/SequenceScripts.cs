@@ -14,35 +14,31 @@ namespace Chat.Channels.Redis.Internal;
 /// <para>The sequence hash holds <c>last</c> (the last one published) and, for each waiting
 /// broadcast, <c>w{previous}</c> (its position) and <c>b{previous}</c> (its body). Publishing a
 /// broadcast releases the chain of those waiting behind it.</para>
+/// <para>A topic Redis knows nothing of starts at 0, so a new room's first message goes out at
+/// once and its second waits for it, whichever node stored it.</para>
 /// <para>Where order cannot be kept, the broadcast goes out as <see cref="Envelope.Resync"/>,
 /// and every node makes the topic's channels rejoin, to catch up from storage: when the one
-/// before it never comes (its node died between commit and publish: <see cref="Force"/>, after
-/// <see cref="RedisChannelsOptions.SequenceGapTimeout"/>), when it comes after a later one,
-/// and when Redis no longer knows the topic's last (its data was lost).</para>
+/// before it never comes (its node died between commit and publish, or Redis lost its data
+/// and with it the topic's last), <see cref="Force"/> sends it after
+/// <see cref="RedisChannelsOptions.SequenceGapTimeout"/>; and when it comes after a later one.</para>
 /// </remarks>
 internal static class SequenceScripts
 {
     /// <summary>KEYS: sequence hash. ARGV: channel, previous, current, body. Returns 0 published, 1 waiting, 2 duplicate.</summary>
-    public const string Publish = """
+    public static readonly RedisScript Publish = new("""
         local prev = tonumber(ARGV[2])
         local cur = tonumber(ARGV[3])
-        local last = redis.call('HGET', KEYS[1], 'last')
-        local kind = 'B'
-        if last then
-          last = tonumber(last)
-          if cur == last then return 2 end
-          if cur < last then
-            redis.call('PUBLISH', ARGV[1], 'R' .. ARGV[4])
-            return 0
-          end
-          if prev ~= last then
-            redis.call('HSET', KEYS[1], 'w' .. ARGV[2], ARGV[3], 'b' .. ARGV[2], ARGV[4])
-            return 1
-          end
-        elseif prev ~= 0 then
-          kind = 'R'
+        local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+        if cur == last then return 2 end
+        if cur < last then
+          redis.call('PUBLISH', ARGV[1], 'R' .. ARGV[4])
+          return 0
         end
-        redis.call('PUBLISH', ARGV[1], kind .. ARGV[4])
+        if prev ~= last then
+          redis.call('HSET', KEYS[1], 'w' .. ARGV[2], ARGV[3], 'b' .. ARGV[2], ARGV[4])
+          return 1
+        end
+        redis.call('PUBLISH', ARGV[1], 'B' .. ARGV[4])
         local at = ARGV[3]
         while true do
           local nxt = redis.call('HGET', KEYS[1], 'w' .. at)
@@ -54,14 +50,14 @@ internal static class SequenceScripts
         end
         redis.call('HSET', KEYS[1], 'last', at)
         return 0
-        """;
+        """);
 
     /// <summary>
     /// KEYS: sequence hash. ARGV: channel, previous, current. Publishes a broadcast still
     /// waiting for its predecessor, as a resync, and the chain behind it. Returns 1 when it
     /// was still waiting, 0 when it had gone out meanwhile.
     /// </summary>
-    public const string Force = """
+    public static readonly RedisScript Force = new("""
         local waiting = redis.call('HGET', KEYS[1], 'w' .. ARGV[2])
         if waiting ~= ARGV[3] then return 0 end
         local body = redis.call('HGET', KEYS[1], 'b' .. ARGV[2])
@@ -79,5 +75,5 @@ internal static class SequenceScripts
         local last = redis.call('HGET', KEYS[1], 'last')
         if not last or tonumber(at) > tonumber(last) then redis.call('HSET', KEYS[1], 'last', at) end
         return 1
-        """;
+        """);
 }
