@@ -33,7 +33,8 @@ public static class RedisChannelsBuilderExtensions
             })
             .Validate(options => !string.IsNullOrEmpty(options.Prefix), "The Redis key prefix must not be empty.")
             .Validate(options => options.NodeTimeout >= TimeSpan.FromSeconds(1), "The node timeout must be at least a second.")
-            .Validate(options => options.SequenceGapTimeout > TimeSpan.Zero, "The sequence gap timeout must be positive.");
+            .Validate(options => options.SequenceGapTimeout > TimeSpan.Zero, "The sequence gap timeout must be positive.")
+            .ValidateOnStart();
         builder.Services.TryAddSingleton<RedisBackplane>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IPubSub, RedisPubSub>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IPresence, RedisPresence>());

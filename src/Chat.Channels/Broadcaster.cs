@@ -16,6 +16,13 @@ public sealed class Broadcaster(IPubSub pubSub, IOptions<ChannelsOptions> option
         pubSub.BroadcastAsync(new Broadcast(topic, @event, Payload.From(payload, options.Value.JsonSerializerOptions)), cancellationToken);
 
     /// <summary>
+    /// Sends an event that has a place in the topic's order (a room's new message), so that
+    /// every client on every node sees such events in that order, whichever node sent them.
+    /// </summary>
+    public ValueTask BroadcastAsync(string topic, string @event, object? payload, BroadcastSequence sequence, CancellationToken cancellationToken = default) =>
+        pubSub.BroadcastAsync(new Broadcast(topic, @event, Payload.From(payload, options.Value.JsonSerializerOptions)) { Sequence = sequence }, cancellationToken);
+
+    /// <summary>
     /// Closes every socket whose id is <paramref name="socketId"/>, on every node, with close
     /// code 1001: signs a user out everywhere.
     /// </summary>

@@ -10,7 +10,14 @@ public sealed record MessageView(long Id, long RoomId, long UserId, string Usern
 public sealed record UserView(long Id, string Username);
 
 /// <summary>A stored message, and whether this call stored it or found an earlier send with the same client_id.</summary>
-public sealed record PostedMessage(MessageView Message, bool Created);
+/// <param name="Message">The message as stored.</param>
+/// <param name="Created">False when an earlier send with the same client_id was found instead.</param>
+/// <param name="PreviousId">
+/// The id of the message right before it in its room (0 for the first), fixed in the same
+/// transaction, where the store knows it (PostgreSQL, whose commits several nodes share).
+/// It puts a room's broadcasts in one order across nodes (see <c>BroadcastSequence</c>).
+/// </param>
+public sealed record PostedMessage(MessageView Message, bool Created, long? PreviousId = null);
 
 /// <summary>A committed message as <see cref="IChatEvents.MessagesStoredAsync"/> announces it.</summary>
 /// <param name="Message">The message as stored.</param>
@@ -23,7 +30,8 @@ public sealed record PostedMessage(MessageView Message, bool Created);
 /// Whatever the caller passed to <see cref="ChatService.CreateMessageAsync"/> to recognise
 /// its own send (a socket's reply handle, say), or null. The context never looks inside it.
 /// </param>
-public sealed record StoredMessage(MessageView Message, string RoomSlug, bool Created, object? Origin);
+/// <param name="PreviousId">The id of the message right before it in its room, where the store knows it (<see cref="PostedMessage.PreviousId"/>).</param>
+public sealed record StoredMessage(MessageView Message, string RoomSlug, bool Created, object? Origin, long? PreviousId = null);
 
 /// <summary>Which page of a room's history to read.</summary>
 /// <param name="BeforeId">Only messages older than this id.</param>

@@ -28,4 +28,5 @@ namespace Chat.Server.Api;
 [JsonSerializable(typeof(Channels.LobbyJoinReply))]
 [JsonSerializable(typeof(Channels.TypingEvent))]
 [JsonSerializable(typeof(Channels.PresenceMeta))]
+[JsonSerializable(typeof(Channels.PresenceCount))]
 internal sealed partial class ChatJsonContext : JsonSerializerContext;

@@ -18,3 +18,6 @@ public sealed record LobbyJoinReply(IReadOnlyList<RoomView> Rooms);
 public sealed record TypingEvent(long UserId, string Username);
 
 public sealed record PresenceMeta(string Username, DateTime OnlineAt);
+
+/// <summary><c>presence_count</c>: how many users a room holds, when it holds more than it lists.</summary>
+public sealed record PresenceCount(int Count);

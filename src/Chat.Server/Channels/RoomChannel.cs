@@ -10,7 +10,7 @@ namespace Chat.Server.Channels;
 /// <c>room:{slug}</c> (the seed's <c>room_channel.ex</c>): history on join, with gapless catch-up
 /// from <c>last_seen_id</c>; durable sends; typing; presence.
 /// </summary>
-public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence presence, TimeProvider clock) : Channel
+public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence presence, IOptions<ChannelsOptions> channels, TimeProvider clock) : Channel
 {
     private const int CatchUpLimit = ChatService.MaxCatchUpLimit;
     private static readonly object AfterJoin = new();
@@ -57,6 +57,12 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
         if (ReferenceEquals(message, AfterJoin))
         {
             socket.Push("presence_state", await presence.ListAsync(socket.Topic));
+            if (await presence.CountAsync(socket.Topic) is var count && count > channels.Value.PresenceListLimit)
+            {
+                // A big room lists only the members present longest; the count tells how many there are.
+                socket.Push("presence_count", new PresenceCount(count));
+            }
+
             await presence.TrackAsync(socket, UserKey(_user.Id), new PresenceMeta(_user.Username, Messages.MessageWriter.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime)));
         }
     }

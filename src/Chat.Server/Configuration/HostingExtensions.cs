@@ -1,4 +1,5 @@
 using Chat.Channels;
+using Chat.Channels.Redis;
 using Chat.Server.Api;
 using Chat.Server.Auth;
 using Chat.Server.Channels;
@@ -98,7 +99,7 @@ public static class HostingExtensions
             : SplitList(configuration["Chat:AllowedOrigins"]);
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection("Chat:RateLimit"));
         services.AddSingleton<RateLimits>();
-        services.AddChannels(options =>
+        var channels = services.AddChannels(options =>
         {
             // Limits and timeouts (Chat:Channels:IdleTimeout, :MaxPendingFrames, ...).
             configuration.GetSection("Chat:Channels").Bind(options);
@@ -110,6 +111,13 @@ public static class HostingExtensions
             options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
             options.JsonSerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
+        channels.AddRedisWhenConfigured(configuration);
+        if (RedisConfiguration.ConnectionString(configuration) is not null)
+        {
+            // While Redis is away the node serves its own sockets only: not ready (CONTRACT.md §0).
+            services.AddHealthChecks().AddRedisChannels("redis", [ReadyTag]);
+        }
+
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Chat.Channels;
+using Chat.Channels.PubSub;
 using Chat.Server.Api;
 
 namespace Chat.Server.Events;
@@ -27,7 +28,18 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
                 sender.Reply("ok", new MessageResponse(stored.Message));
             }
 
-            if (stored.Created)
+            if (!stored.Created)
+            {
+                continue;
+            }
+
+            if (stored.PreviousId is { } previous)
+            {
+                // Nodes commit in turn but publish on their own: the sequence lets the pubsub
+                // deliver a room's messages in id order whichever node stored each.
+                await broadcaster.BroadcastAsync(RoomTopic(stored.RoomSlug), "new_msg", stored.Message, new BroadcastSequence(previous, stored.Message.Id));
+            }
+            else
             {
                 await broadcaster.BroadcastAsync(RoomTopic(stored.RoomSlug), "new_msg", stored.Message);
             }

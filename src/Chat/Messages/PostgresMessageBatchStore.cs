@@ -36,14 +36,24 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             LIMIT 1) AS m
         """;
 
-    // ORDER BY ord makes the identity values follow the batch's order.
+    // ORDER BY ord makes the identity values follow the batch's order. Each row also gets
+    // the id of the message before it in its room: the one before it in this batch, else the
+    // room's newest before this statement (which the outer query sees, not the CTE's rows).
+    // The advisory lock makes that exact: no other commit can come between.
     private const string InsertSql = """
-        INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at)
-        SELECT t.content, t.user_id, t.username, t.room_id, t.client_id, @now, @now
-        FROM unnest(@contents, @user_ids, @usernames, @room_ids, @client_ids)
-             WITH ORDINALITY AS t(content, user_id, username, room_id, client_id, ord)
-        ORDER BY t.ord
-        RETURNING id
+        WITH inserted AS (
+            INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at)
+            SELECT t.content, t.user_id, t.username, t.room_id, t.client_id, @now, @now
+            FROM unnest(@contents, @user_ids, @usernames, @room_ids, @client_ids)
+                 WITH ORDINALITY AS t(content, user_id, username, room_id, client_id, ord)
+            ORDER BY t.ord
+            RETURNING id, room_id)
+        SELECT i.id, coalesce(
+            lag(i.id) OVER (PARTITION BY i.room_id ORDER BY i.id),
+            (SELECT max(o.id) FROM messages o WHERE o.room_id = i.room_id),
+            0)
+        FROM inserted i
+        ORDER BY i.id
         """;
 
     private readonly NpgsqlDataSource _dataSource = database.PostgresDataSource
@@ -86,7 +96,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             var ids = await InsertAsync(connection, transaction, batch, toInsert, now, cancellationToken).ConfigureAwait(false);
             for (var n = 0; n < toInsert.Count; n++)
             {
-                results[toInsert[n]] = new PostedMessage(batch[toInsert[n]].ToView(ids[n], now), Created: true);
+                results[toInsert[n]] = new PostedMessage(batch[toInsert[n]].ToView(ids[n].Id, now), Created: true, ids[n].PreviousId);
             }
         }
 
@@ -140,7 +150,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
         return originals;
     }
 
-    private static async Task<long[]> InsertAsync(
+    private static async Task<(long Id, long PreviousId)[]> InsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PendingMessage> batch,
         List<int> rows, DateTime now, CancellationToken cancellationToken)
     {
@@ -157,18 +167,17 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             },
         };
 
-        var ids = new long[rows.Count];
+        // Rows come back in id order, which is the insert order: identity values follow it.
+        var ids = new (long Id, long PreviousId)[rows.Count];
         var count = 0;
         await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                ids[count++] = reader.GetInt64(0);
+                ids[count++] = (reader.GetInt64(0), reader.GetInt64(1));
             }
         }
 
-        // Identity values follow the insert order; sorting guards against a plan that returns rows otherwise.
-        Array.Sort(ids);
         return ids;
     }
 
