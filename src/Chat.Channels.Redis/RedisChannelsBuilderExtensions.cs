@@ -36,6 +36,7 @@ public static class RedisChannelsBuilderExtensions
             .Validate(options => options.SequenceGapTimeout > TimeSpan.Zero, "The sequence gap timeout must be positive.")
             .ValidateOnStart();
         builder.Services.TryAddSingleton<RedisBackplane>();
+        builder.Services.TryAddSingleton(provider => new RedisRateLimiter(provider.GetRequiredService<RedisBackplane>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IPubSub, RedisPubSub>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IPresence, RedisPresence>());
         return builder;

@@ -4,7 +4,9 @@
 // The timeline is kept without gaps or duplicates:
 //  - every message is stored once, by id, in id order;
 //  - the channel's join params are a function, so every rejoin after a dropped connection sends
-//    the newest id seen as `last_seen_id`, and the reply fills in exactly what was missed;
+//    the newest id seen as `last_seen_id`, and the reply fills in exactly what was missed
+//    (the newest id from the join reply and the broadcasts, never from a send's reply, which
+//    may overtake another node's broadcast);
 //  - a send is shown at once as pending under a fresh `client_id`; the reply (or the broadcast,
 //    whichever comes first) turns it into the stored message; a retry reuses the `client_id`, so
 //    the server stores it at most once.
@@ -218,7 +220,12 @@ export class RoomSession {
     this.changed.emit("update");
   }
 
-  private add(incoming: Message[], change: Change): void {
+  /**
+   * `ordered` is false for a send's reply: with several nodes, the reply to a send can come
+   * before the broadcast of a message another node stored just before it, so only the join
+   * reply and the broadcasts (which arrive in id order) may move `last_seen_id` on.
+   */
+  private add(incoming: Message[], change: Change, ordered = true): void {
     let added = false;
     let resolved = false;
     for (const message of incoming) {
@@ -229,7 +236,7 @@ export class RoomSession {
       this.insert(message);
       this.typers.delete(message.user_id);
       added = true;
-      if (this.fillingFrom === null && (this.lastSeenId === null || message.id > this.lastSeenId)) this.lastSeenId = message.id;
+      if (ordered && this.fillingFrom === null && (this.lastSeenId === null || message.id > this.lastSeenId)) this.lastSeenId = message.id;
     }
     if (added || resolved || change === "joined") this.changed.emit(change);
   }
@@ -298,7 +305,7 @@ export class RoomSession {
       .push("new_msg", { content: pending.content, client_id: pending.clientId }, sendTimeoutMs)
       .receive("ok", ({ message }: { message: Message }) => {
         if (this.resolvePending(message, pending.clientId) || this.ids.has(message.id)) {
-          this.add([message], "append");
+          this.add([message], "append", false);
           this.changed.emit("update");
         }
       })

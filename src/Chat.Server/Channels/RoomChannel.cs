@@ -83,7 +83,7 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
             return ChannelReplies.Malformed();
         }
 
-        if (!limits.TrySend(_user.Id))
+        if (!await limits.TrySendAsync(_user.Id))
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
@@ -120,7 +120,7 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
     private async ValueTask<InResult> TypingAsync(ChannelSocket socket)
     {
         // Not stored, and throttled: a notice every keystroke would be noise on the wire.
-        if (limits.TryType(_user.Id, _room.Id))
+        if (await limits.TryTypeAsync(_user.Id, _room.Id))
         {
             await socket.BroadcastFromAsync("typing", new TypingEvent(_user.Id, _user.Username));
         }
