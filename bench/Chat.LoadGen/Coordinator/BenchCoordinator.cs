@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Chat.LoadGen.Report;
+using Chat.LoadGen.Scenarios;
+
+namespace Chat.LoadGen.Coordinator;
+
+/// <summary>
+/// Runs the scenarios for every peer, prints progress and one table per scenario at the end, and
+/// writes results.json, results.md and chart.svg to the output directory.
+/// </summary>
+internal static class BenchCoordinator
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Options options;
+        try
+        {
+            options = Options.Parse(args);
+        }
+        catch (ArgumentException error)
+        {
+            Console.Error.WriteLine(error.Message);
+            Console.Error.WriteLine("usage: Chat.LoadGen [fanout|rooms|idle|chat|all]… [--quick] [--peers ours,signalr,socketio] [--out DIR] … (see bench/run.sh)");
+            return 2;
+        }
+
+        var results = new BenchResults
+        {
+            StartedAt = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            Commit = await CommitAsync(options.Repo),
+            Machine = Machine.Describe(),
+            Command = string.Join(' ', args),
+            Quick = options.Quick,
+        };
+        var run = new BenchRun(options, results);
+        run.Print($"bench: {string.Join(", ", options.Scenarios)} for {string.Join(", ", options.Peers)}; commit {results.Commit}; {results.Machine}");
+        run.Print($"pinning: server on CPU {options.Pinning.ServerCpus ?? "any"}, load generator on CPU {options.Pinning.ClientCpus ?? "any"}; results in {options.Out}");
+
+        // Ctrl-C ends the run through the finally blocks, so no server or worker is left behind.
+        using var interrupted = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            interrupted.Cancel();
+        };
+
+        try
+        {
+            foreach (var scenario in options.Scenarios)
+            {
+                if (interrupted.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                var task = scenario switch
+                {
+                    "fanout" => FanoutScenario.RunAsync(run),
+                    _ => throw new NotSupportedException($"scenario {scenario} is not written yet"),
+                };
+                await task.WaitAsync(interrupted.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            run.Print("interrupted");
+        }
+        finally
+        {
+            if (run.Postgres is { } postgres)
+            {
+                await postgres.DisposeAsync();
+            }
+        }
+
+        Directory.CreateDirectory(options.Out);
+        await File.WriteAllTextAsync(Path.Combine(options.Out, "results.json"), JsonSerializer.Serialize(results, ResultsJson.Default.BenchResults));
+        var markdown = Tables.Markdown(results);
+        await File.WriteAllTextAsync(Path.Combine(options.Out, "results.md"), markdown);
+        if (results.Fanout.Count > 0)
+        {
+            await File.WriteAllTextAsync(Path.Combine(options.Out, "fanout.svg"), Chart.FanoutSvg(results));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        run.Print($"wrote {options.Out}/results.json, results.md{(results.Fanout.Count > 0 ? ", fanout.svg" : "")}");
+        return interrupted.IsCancellationRequested ? 130 : 0;
+    }
+
+    private static async Task<string> CommitAsync(string repo)
+    {
+        try
+        {
+            var commit = (await PeerServerTools.RunAsync("git", ["-C", repo, "rev-parse", "--short", "HEAD"], TimeSpan.FromSeconds(10))).Trim();
+            var changes = (await PeerServerTools.RunAsync("git", ["-C", repo, "status", "--porcelain", "--untracked-files=no"], TimeSpan.FromSeconds(10))).Trim();
+            return changes.Length > 0 ? $"{commit}+changes" : commit;
+        }
+        catch (Exception error) when (error is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+        {
+            return "unknown";
+        }
+    }
+}
+
+/// <summary>One line about the machine, for the results.</summary>
+internal static class Machine
+{
+    public static string Describe()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.ProcessorCount} CPUs ({cpu ?? "unknown"}), {memory:0} GiB, {Environment.OSVersion.VersionString}, .NET {Environment.Version}");
+    }
+}
