@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Chat.LoadGen.Report;
 using Chat.LoadGen.Scenarios;
@@ -38,13 +39,18 @@ internal static class BenchCoordinator
         run.Print($"bench: {string.Join(", ", options.Scenarios)} for {string.Join(", ", options.Peers)}; commit {results.Commit}; {results.Machine}");
         run.Print($"pinning: server on CPU {options.Pinning.ServerCpus ?? "any"}, load generator on CPU {options.Pinning.ClientCpus ?? "any"}; results in {options.Out}");
 
-        // Ctrl-C ends the run through the finally blocks, so no server or worker is left behind.
+        // Ctrl-C or a timeout's SIGTERM ends the run with its results so far, and no server is
+        // left behind (workers exit by themselves when the coordinator's pipe to them closes).
         using var interrupted = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        void Interrupt(PosixSignalContext context)
         {
-            e.Cancel = true;
+            context.Cancel = true;
             interrupted.Cancel();
-        };
+        }
+
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => PeerServer.KillAll();
 
         try
         {
@@ -58,6 +64,9 @@ internal static class BenchCoordinator
                 var task = scenario switch
                 {
                     "fanout" => FanoutScenario.RunAsync(run),
+                    "rooms" => RoomsScenario.RunAsync(run),
+                    "idle" => IdleScenario.RunAsync(run),
+                    "chat" => ChatScenario.RunAsync(run),
                     _ => throw new NotSupportedException($"scenario {scenario} is not written yet"),
                 };
                 await task.WaitAsync(interrupted.Token);
@@ -69,6 +78,7 @@ internal static class BenchCoordinator
         }
         finally
         {
+            PeerServer.KillAll();
             if (run.Postgres is { } postgres)
             {
                 await postgres.DisposeAsync();
@@ -87,7 +97,23 @@ internal static class BenchCoordinator
         Console.WriteLine();
         Console.WriteLine(markdown);
         run.Print($"wrote {options.Out}/results.json, results.md{(results.Fanout.Count > 0 ? ", fanout.svg" : "")}");
-        return interrupted.IsCancellationRequested ? 130 : 0;
+        if (interrupted.IsCancellationRequested)
+        {
+            return 130;
+        }
+
+        // What the CI smoke test relies on: every peer ran every scenario asked for and measured
+        // something. Never a timing: those belong to the tables.
+        var missing = Completeness.Missing(options, results);
+        foreach (var line in missing)
+        {
+            run.Print($"MISSING: {line}");
+        }
+
+        run.Print(missing.Count == 0
+            ? $"every peer produced numbers in every scenario ({options.Peers.Count} peers, {options.Scenarios.Count} scenarios)"
+            : $"{missing.Count} peer/scenario pairs produced no numbers");
+        return missing.Count == 0 ? 0 : 1;
     }
 
     private static async Task<string> CommitAsync(string repo)
@@ -114,7 +140,9 @@ internal static class Machine
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
             : null;
         var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+        // Not Environment.ProcessorCount: the coordinator itself runs pinned to one core.
+        var cpus = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal)) : Environment.ProcessorCount;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Environment.ProcessorCount} CPUs ({cpu ?? "unknown"}), {memory:0} GiB, {Environment.OSVersion.VersionString}, .NET {Environment.Version}");
+            $"{cpus} CPUs ({cpu ?? "unknown"}), {memory:0} GiB, {Environment.OSVersion.VersionString}, .NET {Environment.Version}");
     }
 }

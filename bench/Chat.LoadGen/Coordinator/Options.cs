@@ -20,6 +20,9 @@ internal sealed class Options
     public int PerWorker { get; private set; } = 15_000;
     public int ContentBytes { get; private set; } = 100;
 
+    /// <summary>Traffic before each measurement that is not measured: JIT, pools, first writes.</summary>
+    public double WarmupSeconds { get; private set; } = 3;
+
     // fan-out
     public List<int> Members { get; private set; } = [1000, 2000, 5000, 10_000];
     public List<double> Rates { get; private set; } = [10_000, 20_000, 40_000, 70_000, 100_000, 150_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_000_000];
@@ -76,6 +79,7 @@ internal sealed class Options
                 case "--client-cpus": options.Pinning = options.Pinning with { ClientCpus = Value() }; break;
                 case "--per-worker": options.PerWorker = Int(Value()); break;
                 case "--content-bytes": options.ContentBytes = Int(Value()); break;
+                case "--warmup": options.WarmupSeconds = Number(Value()); break;
                 case "--members": options.Members = Ints(Value()); break;
                 case "--rates": options.Rates = Value().Split(',').Select(Rate).ToList(); break;
                 case "--seconds": options.Seconds = Number(Value()); break;
@@ -120,17 +124,18 @@ internal sealed class Options
     private void ApplyQuick()
     {
         Quick = true;
+        WarmupSeconds = 0.5;
         Members = [200];
         Rates = [2000, 10_000];
-        Seconds = 2;
+        Seconds = 1.5;
         Wait = 5;
-        SmallRooms = 100;
+        SmallRooms = 50;
         RoomsPerSocket = 2;
         SendEverySeconds = 1;
-        RoomsSeconds = 3;
+        RoomsSeconds = 2;
         IdleCounts = [200];
         Settle = 1;
-        IdleCpuSeconds = 2;
+        IdleCpuSeconds = 1;
         ChatRooms = 10;
         ChatRoomSize = 5;
         InFlight = [2];

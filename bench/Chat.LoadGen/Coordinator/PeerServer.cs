@@ -14,7 +14,8 @@ internal enum Store
 }
 
 /// <summary>How a peer is started for one measurement.</summary>
-internal sealed record PeerLaunch(Store Store, string SigningKey, string DataDir, PostgresServer? Postgres, bool ExposeGc);
+/// <param name="Sockets">How many sockets the measurement opens at most, for peers that need to be told.</param>
+internal sealed record PeerLaunch(Store Store, string SigningKey, string DataDir, PostgresServer? Postgres, bool ExposeGc, int Sockets);
 
 /// <summary>
 /// A server under test: started fresh for every measurement, pinned, in Release or production
@@ -22,6 +23,7 @@ internal sealed record PeerLaunch(Store Store, string SigningKey, string DataDir
 /// </summary>
 internal abstract class PeerServer : IAsyncDisposable
 {
+    private static readonly HashSet<Process> Live = [];
     private readonly List<string> _output = [];
     private Process? _process;
 
@@ -64,6 +66,11 @@ internal abstract class PeerServer : IAsyncDisposable
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Name}");
+        lock (Live)
+        {
+            Live.Add(_process);
+        }
+
         _process.OutputDataReceived += (_, line) => Keep(line.Data);
         _process.ErrorDataReceived += (_, line) => Keep(line.Data);
         _process.BeginOutputReadLine();
@@ -154,7 +161,41 @@ internal abstract class PeerServer : IAsyncDisposable
             }
         }
 
-        _process?.Dispose();
+        if (_process is not null)
+        {
+            lock (Live)
+            {
+                Live.Remove(_process);
+            }
+
+            _process.Dispose();
+        }
+
+        if (Launch is { DataDir: { } dataDir } && Directory.Exists(dataDir))
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    /// <summary>Kills every server still running: the run was interrupted.</summary>
+    public static void KillAll()
+    {
+        lock (Live)
+        {
+            foreach (var process in Live)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+            }
+
+            Live.Clear();
+        }
     }
 
     public static int FreePort()

@@ -22,6 +22,13 @@ internal sealed class OursPeer(Options options) : PeerServer(options)
         // Out of the way: every scenario sends far more per user than a person would.
         yield return ("Chat__RateLimit__MessagesPerSecond", "1000000");
         yield return ("Chat__RateLimit__Burst", "1000000");
+        if (launch.Sockets > 18_000)
+        {
+            // By default the server keeps a twentieth of its 20,000 files spare and a tenth of
+            // the rest for plain HTTP: 18,000 sockets. 19,000 idle sockets need the cap raised.
+            yield return ("Chat__Limits__MaxConnections", "20000");
+        }
+
         if (launch.Store == Store.Postgres)
         {
             yield return ("Chat__Database__Provider", "postgres");

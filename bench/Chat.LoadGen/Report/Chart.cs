@@ -33,15 +33,16 @@ internal static class Chart
         var columns = Math.Min(2, Math.Max(1, groups.Count));
         var rows = (groups.Count + columns - 1) / columns;
         var width = columns * (PanelWidth + Left + Right);
-        var height = rows * (PanelHeight + Top + Bottom) + 40;
+        var height = rows * (PanelHeight + Top + Bottom) + 60;
         var svg = new StringBuilder();
         svg.AppendLine(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">"));
         svg.AppendLine(F($"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>"));
-        svg.AppendLine(F($"<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Fan-out: p99 latency against offered deliveries/s (commit {Escape(results.Commit)}; hollow = saturated step)</text>"));
+        svg.AppendLine(F($"<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">Fan-out: p99 latency against offered deliveries/s</text>"));
+        svg.AppendLine(F($"<text x=\"10\" y=\"36\" fill=\"#555\">commit {Escape(results.Commit)}; one core for the server; hollow: saturated step</text>"));
         for (var i = 0; i < groups.Count; i++)
         {
             var x0 = i % columns * (PanelWidth + Left + Right) + Left;
-            var y0 = i / columns * (PanelHeight + Top + Bottom) + Top + 20;
+            var y0 = i / columns * (PanelHeight + Top + Bottom) + Top + 30;
             Panel(svg, groups[i].Key, groups[i].ToList(), x0, y0);
         }
 
@@ -79,7 +80,7 @@ internal static class Chart
         var bound = Y(Tables.PeakP99BoundMs);
         svg.AppendLine(F($"<line x1=\"{x0}\" y1=\"{bound:0.0}\" x2=\"{x0 + PanelWidth}\" y2=\"{bound:0.0}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/><text x=\"{x0 + PanelWidth - 4}\" y=\"{bound - 4:0.0}\" text-anchor=\"end\" fill=\"#666\">250 ms</text>"));
         svg.AppendLine(F($"<text x=\"{x0 + PanelWidth / 2}\" y=\"{y0 + PanelHeight + 34}\" text-anchor=\"middle\">offered deliveries/s</text>"));
-        svg.AppendLine(F($"<text transform=\"translate({x0 - 46},{y0 + PanelHeight / 2}) rotate(-90)\" text-anchor=\"middle\">p99</text>"));
+        svg.AppendLine(F($"<text transform=\"translate({x0 - 52},{y0 + PanelHeight / 2}) rotate(-90)\" text-anchor=\"middle\">p99</text>"));
 
         foreach (var run in runs)
         {

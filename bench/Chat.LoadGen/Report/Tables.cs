@@ -24,6 +24,21 @@ internal static class Tables
             FanoutSteps(text, results);
         }
 
+        if (results.Rooms.Count > 0)
+        {
+            Rooms(text, results);
+        }
+
+        if (results.Idle.Count > 0)
+        {
+            Idle(text, results);
+        }
+
+        if (results.Chat.Count > 0)
+        {
+            Chat(text, results);
+        }
+
         return text.ToString();
     }
 
@@ -77,4 +92,66 @@ internal static class Tables
 
         text.AppendLine();
     }
+
+    private static void Rooms(StringBuilder text, BenchResults results)
+    {
+        text.AppendLine("Many small rooms (open loop: each member sends once per period to each of its rooms; latency ms):");
+        text.AppendLine();
+        text.AppendLine("| peer | sockets | rooms × members | sends/s | delivered | p50 | p99 | max | ack p99 | **server CPU %** | server RSS MiB | client CPU % |");
+        text.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results.Rooms)
+        {
+            text.AppendLine(r.Error is not null && r.Delivered == 0
+                ? Inv($"| {r.Peer} | {r.Sockets:N0} | failed: {r.Error} | | | | | | | | | |")
+                : Inv($"| {r.Peer} | {r.Sockets:N0} | {r.Rooms:N0} × {r.RoomSize} ({r.RoomsPerSocket} per socket) | {BenchRun.Count(r.SendsPerSecond)} | {BenchRun.Percent(r.DeliveredFraction)} | {BenchRun.Ms(r.Delivery.P50)} | **{BenchRun.Ms(r.Delivery.P99)}** | {BenchRun.Ms(r.Delivery.Max)} | {BenchRun.Ms(r.Ack.P99)} | **{r.ServerCpuPercent:0.0}** | {r.ServerRssBytes / 1048576.0:0} | {r.ClientCpuPercent:0.0} |"));
+        }
+
+        text.AppendLine();
+    }
+
+    private static void Idle(StringBuilder text, BenchResults results)
+    {
+        text.AppendLine("Idle sockets (100 rooms; each peer's own keep-alive; RSS after a forced full GC unless marked):");
+        text.AppendLine();
+        text.AppendLine("| sockets | peer | joined | RSS base MiB | RSS with N MiB | **RSS per socket KiB** | **idle CPU % of a core** | keep-alives sent by clients | ours ÷ peer (per socket) |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in results.Idle.GroupBy(r => r.Sockets))
+        {
+            var ours = group.FirstOrDefault(r => r.Peer == "ours" && r.Error is null);
+            foreach (var r in group)
+            {
+                var ratio = ours is not null && r.Peer != "ours" && r.Error is null && r.RssPerSocketBytes > 0 ? $"{ours.RssPerSocketBytes / r.RssPerSocketBytes:0.00}×" : "";
+                text.AppendLine(r.LoadedRssBytes == 0
+                    ? Inv($"| {r.Sockets:N0} | {r.Peer} | failed: {r.Error} | | | | | | |")
+                    : Inv($"| {r.Sockets:N0} | {r.Peer} | {r.Joined:N0}{(r.Error is null ? "" : " (incomplete)")} | {r.BaselineRssBytes / 1048576.0:0} | {r.LoadedRssBytes / 1048576.0:0} | **{r.RssPerSocketBytes / 1024:0.0}**{(r.ForcedGc ? "" : " (no forced GC)")} | **{r.IdleCpuPercent:0.0}** | {r.HeartbeatsSent:N0} | {ratio} |"));
+            }
+        }
+
+        text.AppendLine();
+    }
+
+    private static void Chat(StringBuilder text, BenchResults results)
+    {
+        text.AppendLine("The whole chat (closed loop, k sends in flight per sender; every message stored, acknowledged and broadcast; ack latency ms):");
+        text.AppendLine();
+        text.AppendLine("| store | peer | rooms × members | k | **acked msg/s** | deliveries/s | ack p50 | **ack p99** | ack max | server CPU % | client CPU % | ours ÷ peer (acked/s) |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results.Chat)
+        {
+            if (r.Error is not null && r.Acked == 0)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Store} | {r.Peer} | failed: {r.Error} | | | | | | | | | |");
+                continue;
+            }
+
+            var ours = results.Chat.FirstOrDefault(o => o.Peer == "ours" && o.Store == r.Store && o.InFlight == r.InFlight && o.Error is null);
+            var ratio = ours is not null && r.Peer != "ours" && r.AckedPerSecond > 0 ? $"{ours.AckedPerSecond / r.AckedPerSecond:0.0}×" : "";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Store} | {r.Peer} | {r.Rooms} × {r.RoomSize} | {r.InFlight} | **{BenchRun.Count(r.AckedPerSecond)}** | {BenchRun.Count(r.DeliveriesPerSecond)} | {BenchRun.Ms(r.Ack.P50)} | **{BenchRun.Ms(r.Ack.P99)}** | {BenchRun.Ms(r.Ack.Max)} | {r.ServerCpuPercent:0} | {r.ClientCpuPercent:0} | {ratio} |");
+        }
+
+        text.AppendLine();
+    }
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

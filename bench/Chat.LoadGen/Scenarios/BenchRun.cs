@@ -19,7 +19,7 @@ internal sealed class BenchRun(Options options, BenchResults results)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{DateTime.UtcNow:HH:mm:ss}] {line}"));
 
     /// <summary>Starts a fresh server of <paramref name="peer"/>: its own data directory, signing key and (PostgreSQL) database.</summary>
-    public async Task<PeerServer> StartPeerAsync(string peer, Store store, bool exposeGc = false)
+    public async Task<PeerServer> StartPeerAsync(string peer, Store store, bool exposeGc = false, int sockets = 0)
     {
         var dataDir = Directory.CreateTempSubdirectory("chat-bench-").FullName;
         if (store == Store.Postgres)
@@ -31,7 +31,7 @@ internal sealed class BenchRun(Options options, BenchResults results)
         var server = PeerServer.Create(peer, Options);
         try
         {
-            await server.StartAsync(new PeerLaunch(store, Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)), dataDir, Postgres, exposeGc));
+            await server.StartAsync(new PeerLaunch(store, Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)), dataDir, Postgres, exposeGc, sockets));
         }
         catch
         {

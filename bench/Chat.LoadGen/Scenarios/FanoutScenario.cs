@@ -58,7 +58,7 @@ internal static class FanoutScenario
 
         // Warm-up: JIT, pools, the first database writes. Not measured.
         var sender = pool.Workers[0];
-        await StepAsync(run, server, pool, sender, members, Math.Min(options.Rates[0], 5000), Math.Min(2, options.Seconds));
+        await StepAsync(run, server, pool, sender, members, Math.Min(options.Rates[0], 5000), options.WarmupSeconds);
 
         foreach (var rate in options.Rates)
         {
