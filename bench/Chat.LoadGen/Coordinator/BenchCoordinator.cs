@@ -116,6 +116,41 @@ internal static class BenchCoordinator
         return missing.Count == 0 ? 0 : 1;
     }
 
+    /// <summary>Merges the results of several runs (one per room size, say) into one set of tables and one chart.</summary>
+    public static async Task<int> ReportAsync(string output, string[] inputs)
+    {
+        var runs = new List<BenchResults>();
+        foreach (var input in inputs)
+        {
+            runs.Add(JsonSerializer.Deserialize(await File.ReadAllTextAsync(input), ResultsJson.Default.BenchResults)!);
+        }
+
+        if (runs.Count == 0)
+        {
+            Console.Error.WriteLine("usage: Chat.LoadGen report OUTPUT_DIR results.json…");
+            return 2;
+        }
+
+        var commits = string.Join(", ", runs.Select(r => r.Commit).Distinct());
+        var merged = runs[0] with
+        {
+            Commit = commits,
+            Fanout = runs.SelectMany(r => r.Fanout).ToList(),
+            Rooms = runs.SelectMany(r => r.Rooms).ToList(),
+            Idle = runs.SelectMany(r => r.Idle).ToList(),
+            Chat = runs.SelectMany(r => r.Chat).ToList(),
+        };
+        Directory.CreateDirectory(output);
+        await File.WriteAllTextAsync(Path.Combine(output, "results.md"), Tables.Markdown(merged));
+        if (merged.Fanout.Count > 0)
+        {
+            await File.WriteAllTextAsync(Path.Combine(output, "fanout.svg"), Chart.FanoutSvg(merged));
+        }
+
+        Console.WriteLine(Tables.Markdown(merged));
+        return 0;
+    }
+
     private static async Task<string> CommitAsync(string repo)
     {
         try

@@ -56,9 +56,11 @@ internal static class Tables
             {
                 var at40 = run.Steps.FirstOrDefault(s => s.OfferedDeliveriesPerSecond == TargetRate);
                 var peak = Peak(run);
-                var ratio = ours is { } o && peak is { } p && run.Peer != "ours" ? $"{o.DeliveriesPerSecond / p.DeliveriesPerSecond:0.00}×" : "";
+                // A ladder that ended without saturating only bounds the peak from below.
+                var atLeast = peak is not null && run.Steps.Count > 0 && !run.Steps[^1].Saturated && ReferenceEquals(run.Steps[^1], peak) ? "≥ " : "";
+                var ratio = ours is { } o && peak is { } p && run.Peer != "ours" ? $"{(atLeast.Length > 0 ? "≤ " : "")}{o.DeliveriesPerSecond / p.DeliveriesPerSecond:0.00}×" : "";
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {run.Members:N0} | {run.Peer} | {(at40 is null ? "–" : BenchRun.Ms(at40.Delivery.P99) + (at40.Saturated ? " (saturated)" : ""))} | **{(peak is null ? "–" : BenchRun.Count(peak.DeliveriesPerSecond))}** | {BenchRun.Ms(peak?.Delivery.P99)} | {ratio} |");
+                    $"| {run.Members:N0} | {run.Peer} | {(at40 is null ? "–" : BenchRun.Ms(at40.Delivery.P99) + (at40.Saturated ? " (saturated)" : ""))} | **{(peak is null ? "–" : atLeast + BenchRun.Count(peak.DeliveriesPerSecond))}** | {BenchRun.Ms(peak?.Delivery.P99)} | {ratio} |");
             }
         }
 
