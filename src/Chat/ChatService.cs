@@ -181,27 +181,27 @@ public sealed partial class ChatService
 
     /// <summary>
     /// Validates and stores a message through the group-commit writer; completes once it is
-    /// durable. A repeated <paramref name="clientId"/> from the same user in the same room
-    /// returns the original, not stored or published again.
+    /// durable and has been announced to <see cref="IChatEvents.MessagesStoredAsync"/>. A
+    /// repeated <paramref name="clientId"/> from the same user in the same room returns the
+    /// original, which is not stored or broadcast again.
     /// </summary>
-    /// <param name="onResult">
-    /// Called exactly once with the outcome: at once for invalid input, otherwise on the
-    /// writer's thread right after the commit and before the message is broadcast. Keep it
-    /// short; a channel uses it to reply before its broadcast goes out.
+    /// <param name="origin">
+    /// The caller's token for this send, handed back untouched in
+    /// <see cref="StoredMessage.Origin"/>: a channel passes its reply handle, so that the
+    /// host answers the sender right before the broadcast, in commit order. Invalid input and
+    /// failures are never announced; they come back from this call only.
     /// </param>
     public async Task<ChatResult<PostedMessage>> CreateMessageAsync(
         RoomView room, ChatUser author, string? content, string? clientId,
-        Action<ChatResult<PostedMessage>>? onResult = null, CancellationToken cancellationToken = default)
+        object? origin = null, CancellationToken cancellationToken = default)
     {
         var errors = ValidateMessage(content, clientId, out var cleanContent, out var cleanClientId);
         if (errors is not null)
         {
-            var invalid = ChatResult<PostedMessage>.Invalid(errors);
-            onResult?.Invoke(invalid);
-            return invalid;
+            return ChatResult<PostedMessage>.Invalid(errors);
         }
 
-        var pending = new PendingMessage(room.Id, room.Slug, author, cleanContent!, cleanClientId, onResult);
+        var pending = new PendingMessage(room.Id, room.Slug, author, cleanContent!, cleanClientId, origin);
         return await _writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
     }
 

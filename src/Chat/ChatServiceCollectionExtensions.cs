@@ -11,7 +11,8 @@ public static class ChatServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the chat context on <paramref name="database"/>: pooled EF Core contexts, the
-    /// group-commit writer with the provider's batch store, and <see cref="ChatService"/>.
+    /// group-commit writer with the provider's batch store, the publisher that announces what
+    /// it commits, and <see cref="ChatService"/>.
     /// Register <see cref="IChatEvents"/> handlers to hear about committed writes.
     /// </summary>
     public static IServiceCollection AddChat(this IServiceCollection services, ChatDatabase database)
@@ -27,6 +28,7 @@ public static class ChatServiceCollectionExtensions
             DatabaseProvider.Postgres => new PostgresMessageBatchStore(database),
             _ => throw new InvalidOperationException($"No message store for {database.Provider}."),
         });
+        services.AddSingleton<MessagePublisher>();
         services.AddSingleton<MessageWriter>();
         services.AddSingleton(provider => new ChatService(
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),

@@ -1,12 +1,18 @@
 namespace Chat;
 
 /// <summary>
-/// Told after each committed write, in commit order. The host turns these into broadcasts,
-/// so that a message posted over HTTP reaches sockets like any other.
+/// Told after each committed write, in commit order. The host turns these into replies and
+/// broadcasts, so that a message posted over HTTP reaches sockets like any other.
 /// </summary>
 public interface IChatEvents
 {
     ValueTask RoomCreatedAsync(RoomView room);
 
-    ValueTask MessageCreatedAsync(MessageView message, string roomSlug);
+    /// <summary>
+    /// One committed batch of messages, in id order. Called by the message publisher, never
+    /// by the writer: while a batch is being announced the next one is already committing.
+    /// Batches arrive one at a time and in commit order, so broadcasts made here leave in id
+    /// order, which is what lets a client catch up with <c>last_seen_id</c> without a gap.
+    /// </summary>
+    ValueTask MessagesStoredAsync(IReadOnlyList<StoredMessage> messages);
 }

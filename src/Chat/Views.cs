@@ -12,6 +12,19 @@ public sealed record UserView(long Id, string Username);
 /// <summary>A stored message, and whether this call stored it or found an earlier send with the same client_id.</summary>
 public sealed record PostedMessage(MessageView Message, bool Created);
 
+/// <summary>A committed message as <see cref="IChatEvents.MessagesStoredAsync"/> announces it.</summary>
+/// <param name="Message">The message as stored.</param>
+/// <param name="RoomSlug">Its room's slug, which names the room's topic.</param>
+/// <param name="Created">
+/// False when the send repeated an earlier <c>client_id</c>: the original comes back, to be
+/// answered to its sender, but it was announced once already and must not be broadcast again.
+/// </param>
+/// <param name="Origin">
+/// Whatever the caller passed to <see cref="ChatService.CreateMessageAsync"/> to recognise
+/// its own send (a socket's reply handle, say), or null. The context never looks inside it.
+/// </param>
+public sealed record StoredMessage(MessageView Message, string RoomSlug, bool Created, object? Origin);
+
 /// <summary>Which page of a room's history to read.</summary>
 /// <param name="BeforeId">Only messages older than this id.</param>
 /// <param name="AfterId">Only messages newer than this id (catching up); the page then starts right after it.</param>

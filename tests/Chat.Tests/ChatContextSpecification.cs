@@ -314,30 +314,68 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     }
 
     [Fact]
-    public async Task The_sender_hears_of_its_message_before_it_is_published()
+    public async Task The_caller_recognises_its_own_send_by_the_origin_it_passed()
     {
         var room = await NewRoomAsync();
-        var publishedAtCallback = -1;
+        var origin = new object();
 
-        var result = await Chat.CreateMessageAsync(room, Ann, "ordered", null, onResult: stored =>
-            publishedAtCallback = fixture.Events.Messages.Count(m => m.Id == stored.Value!.Message.Id));
+        var first = await Chat.CreateMessageAsync(room, Ann, "mine", "origin-1", origin);
+        var repeat = await Chat.CreateMessageAsync(room, Ann, "mine", "origin-1", origin);
 
-        Assert.Equal(0, publishedAtCallback);
-        Assert.Contains(fixture.Events.Messages, m => m.Id == result.Value!.Message.Id);
+        var announced = fixture.Events.Stored.Where(s => ReferenceEquals(s.Origin, origin)).ToList();
+        Assert.Equal(2, announced.Count);
+        Assert.All(announced, s => Assert.Equal(first.Value!.Message.Id, s.Message.Id));
+        Assert.Equal(room.Slug, announced[0].RoomSlug);
+        // The repeat is answered to its sender, but only the first may be broadcast.
+        Assert.Equal([true, false], announced.Select(s => s.Created));
+        Assert.False(repeat.Value!.Created);
     }
 
     [Fact]
-    public async Task Invalid_input_is_reported_to_the_sender_callback_once_and_never_stored()
+    public async Task Invalid_input_is_returned_to_the_caller_and_never_announced_or_stored()
     {
         var room = await NewRoomAsync();
-        var outcomes = new List<ChatResult<PostedMessage>>();
+        var origin = new object();
 
-        var result = await Chat.CreateMessageAsync(room, Ann, " ", null, onResult: outcomes.Add);
+        var result = await Chat.CreateMessageAsync(room, Ann, " ", null, origin);
 
-        var reported = Assert.Single(outcomes);
-        Assert.Same(result, reported);
-        Assert.Equal(["can't be blank"], ErrorsOf(reported, "content"));
+        Assert.Equal(["can't be blank"], ErrorsOf(result, "content"));
+        Assert.DoesNotContain(fixture.Events.Stored, s => ReferenceEquals(s.Origin, origin));
         Assert.Empty((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
+    }
+
+    [Fact]
+    public async Task The_writer_keeps_committing_while_announcing_is_held_up()
+    {
+        var room = await NewRoomAsync();
+        fixture.Events.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            // Each send completes only once announced, and announcing is stuck; yet every
+            // one of them must reach the database, one commit after another.
+            var sends = Enumerable.Range(0, 5).Select(i => Chat.CreateMessageAsync(room, Ann, $"held {i}", null)).ToList();
+            await WaitUntilAsync(async () => (await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages.Count == 5);
+            Assert.All(sends, send => Assert.False(send.IsCompleted));
+
+            fixture.Events.Gate.SetResult();
+            var results = await Task.WhenAll(sends);
+            Assert.All(results, r => Assert.True(r.IsOk));
+        }
+        finally
+        {
+            fixture.Events.Gate?.TrySetResult();
+            fixture.Events.Gate = null;
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
+            await Task.Delay(20);
+        }
     }
 
     // --- History ----------------------------------------------------------------------

@@ -11,7 +11,14 @@ public sealed class RecordingEvents : IChatEvents
 {
     public ConcurrentQueue<RoomView> Rooms { get; } = new();
 
-    public ConcurrentQueue<MessageView> Messages { get; } = new();
+    /// <summary>Every stored message announced, repeats of a client_id included.</summary>
+    public ConcurrentQueue<StoredMessage> Stored { get; } = new();
+
+    /// <summary>The messages announced as new: what the host broadcasts.</summary>
+    public IEnumerable<MessageView> Messages => Stored.Where(s => s.Created).Select(s => s.Message);
+
+    /// <summary>When set, announcing waits for it: a publisher that has fallen behind.</summary>
+    public TaskCompletionSource? Gate { get; set; }
 
     public ValueTask RoomCreatedAsync(RoomView room)
     {
@@ -19,10 +26,17 @@ public sealed class RecordingEvents : IChatEvents
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask MessageCreatedAsync(MessageView message, string roomSlug)
+    public async ValueTask MessagesStoredAsync(IReadOnlyList<StoredMessage> messages)
     {
-        Messages.Enqueue(message);
-        return ValueTask.CompletedTask;
+        if (Gate is { } gate)
+        {
+            await gate.Task;
+        }
+
+        foreach (var message in messages)
+        {
+            Stored.Enqueue(message);
+        }
     }
 }
 

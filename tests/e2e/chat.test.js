@@ -40,8 +40,11 @@ describe("chat rooms", () => {
     assert.equal(joined.response.has_more, false);
 
     const toBob = nextEvent(bobRoom, "new_msg");
+    const ownEcho = nextEvent(aliceRoom, "new_msg");
     const sent = await reply(aliceRoom.push("new_msg", { content: "hi bob", client_id: "a-1" }));
     const received = await toBob;
+    // Alice's own broadcast follows her reply; take it before waiting for Bob's message.
+    assert.equal((await ownEcho).id, sent.response.message.id);
     assert.equal(sent.status, "ok");
     assert.equal(received.id, sent.response.message.id, "the reply and the broadcast carry the same id");
     assert.equal(received.username, alice.user.username);

@@ -82,26 +82,16 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
             return InResult.Error(ChannelReplies.RateLimited);
         }
 
-        // The reply goes out from the writer, right after the commit and before the
-        // broadcast, so the sender hears "ok" first and every member sees messages in id order.
-        // Invalid input is answered the same way, at once.
-        var sender = socket.Ref;
-        await chat.CreateMessageAsync(_room, _user, request.Content, request.ClientId, onResult: stored =>
+        var posted = await chat.CreateMessageAsync(_room, _user, request.Content, request.ClientId, origin: socket.Ref);
+        if (posted.IsOk)
         {
-            if (stored.IsOk)
-            {
-                sender.Reply("ok", new MessageResponse(stored.Value!.Message));
-            }
-            else if (stored.Errors is { } errors)
-            {
-                sender.Reply("error", ErrorsResponse.From(errors));
-            }
-            else
-            {
-                sender.Reply("error", ChannelReplies.Unavailable);
-            }
-        });
-        return InResult.NoReply;
+            // Already answered: the publisher replies to the sender right before it
+            // broadcasts, so that the sender hears "ok" first and every member sees
+            // messages in id order (ChannelBroadcastEvents).
+            return InResult.NoReply;
+        }
+
+        return posted.Errors is { } errors ? ChannelReplies.Invalid(errors) : InResult.Error(ChannelReplies.Unavailable);
     }
 
     private async ValueTask<InResult> HistoryAsync(Payload payload)

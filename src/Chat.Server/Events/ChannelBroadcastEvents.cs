@@ -4,8 +4,8 @@ using Chat.Server.Api;
 namespace Chat.Server.Events;
 
 /// <summary>
-/// Turns the context's events into channel broadcasts: a new message goes to its room's
-/// topic, a new room to the lobby. Whoever wrote it, socket or HTTP, every client sees it.
+/// Puts the context's events on the wire: a new message goes to its room's topic, a new
+/// room to the lobby. Whoever wrote it, socket or HTTP, every client sees it.
 /// </summary>
 internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEvents
 {
@@ -16,6 +16,21 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
     public ValueTask RoomCreatedAsync(RoomView room) =>
         broadcaster.BroadcastAsync(LobbyTopic, "room_created", new RoomResponse(room));
 
-    public ValueTask MessageCreatedAsync(MessageView message, string roomSlug) =>
-        broadcaster.BroadcastAsync(RoomTopic(roomSlug), "new_msg", message);
+    public async ValueTask MessagesStoredAsync(IReadOnlyList<StoredMessage> messages)
+    {
+        foreach (var stored in messages)
+        {
+            // The sender hears "ok" before its own socket gets the broadcast: both frames
+            // enter that socket's send queue here, in this order.
+            if (stored.Origin is SocketRef sender)
+            {
+                sender.Reply("ok", new MessageResponse(stored.Message));
+            }
+
+            if (stored.Created)
+            {
+                await broadcaster.BroadcastAsync(RoomTopic(stored.RoomSlug), "new_msg", stored.Message);
+            }
+        }
+    }
 }

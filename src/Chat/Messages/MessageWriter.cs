@@ -13,16 +13,14 @@ namespace Chat.Messages;
 /// <remarks>
 /// A message is acknowledged only after its transaction has committed. When a batch fails,
 /// its messages are retried one per transaction, so one bad message fails alone and every
-/// other gets stored. After each commit the writer, still in commit order, first tells each
-/// sender (<see cref="PendingMessage.OnResult"/>) and then publishes the new messages; so
-/// broadcasts leave in id order, which is what lets a client catch up with
-/// <c>last_seen_id</c> without a gap.
+/// other gets stored. The writer only commits: each committed batch goes, in commit order, to
+/// the <see cref="MessagePublisher"/>, which announces it while the next batch commits.
 /// </remarks>
 internal sealed partial class MessageWriter : IAsyncDisposable
 {
     private readonly Channel<PendingMessage> _queue;
     private readonly IMessageBatchStore _store;
-    private readonly IEnumerable<IChatEvents> _events;
+    private readonly MessagePublisher _publisher;
     private readonly TimeProvider _clock;
     private readonly ILogger<MessageWriter> _logger;
     private readonly int _maxBatchSize;
@@ -32,13 +30,13 @@ internal sealed partial class MessageWriter : IAsyncDisposable
 
     public MessageWriter(
         IMessageBatchStore store,
-        IEnumerable<IChatEvents> events,
+        MessagePublisher publisher,
         IOptions<MessageWriterOptions> options,
         TimeProvider clock,
         ILogger<MessageWriter> logger)
     {
         _store = store;
-        _events = events;
+        _publisher = publisher;
         _clock = clock;
         _logger = logger;
         _maxBatchSize = options.Value.MaxBatchSize;
@@ -56,7 +54,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     /// <summary>Batches that failed and were retried one message per transaction.</summary>
     public long BatchesRetried => Interlocked.Read(ref _batchesRetried);
 
-    /// <summary>Queues a validated message; completes with its result once committed (or failed).</summary>
+    /// <summary>Queues a validated message; completes with its result once it is committed and announced (or has failed).</summary>
     public async Task<ChatResult<PostedMessage>> WriteAsync(PendingMessage message, CancellationToken cancellationToken)
     {
         await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
@@ -126,57 +124,19 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _batchesCommitted);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var result = ChatResult<PostedMessage>.Ok(results[i]);
-            NotifySender(batch[i], result);
-            if (results[i].Created)
-            {
-                await PublishAsync(results[i].Message, batch[i].RoomSlug).ConfigureAwait(false);
-            }
-
-            batch[i].Completion.TrySetResult(result);
-        }
+        await _publisher.EnqueueAsync(new CommittedBatch([.. batch], results)).ConfigureAwait(false);
     }
 
-    private void Complete(PendingMessage message, ChatResult<PostedMessage> result)
-    {
-        NotifySender(message, result);
+    private static void Complete(PendingMessage message, ChatResult<PostedMessage> result) =>
         message.Completion.TrySetResult(result);
-    }
-
-    private void NotifySender(PendingMessage message, ChatResult<PostedMessage> result)
-    {
-        try
-        {
-            message.OnResult?.Invoke(result);
-        }
-        catch (Exception ex)
-        {
-            LogNotifyFailed(_logger, ex);
-        }
-    }
-
-    private async ValueTask PublishAsync(MessageView message, string roomSlug)
-    {
-        foreach (var handler in _events)
-        {
-            try
-            {
-                await handler.MessageCreatedAsync(message, roomSlug).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // The message is stored; a failed broadcast must not fail the send.
-                LogPublishFailed(_logger, ex, message.Id);
-            }
-        }
-    }
 
     internal static DateTime TruncateToMilliseconds(DateTime value) =>
         new(value.Ticks - (value.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
 
-    /// <summary>Stops taking messages, writes every queued one, then closes the store.</summary>
+    /// <summary>
+    /// Stops taking messages, writes every queued one, then closes the store. The publisher,
+    /// created before the writer, is disposed after it and announces what is left.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
@@ -189,12 +149,6 @@ internal sealed partial class MessageWriter : IAsyncDisposable
 
     [LoggerMessage(2, LogLevel.Error, "A message could not be stored.")]
     private static partial void LogMessageFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(3, LogLevel.Error, "Publishing message {Id} failed.")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, long id);
-
-    [LoggerMessage(5, LogLevel.Error, "A sender's callback threw.")]
-    private static partial void LogNotifyFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(4, LogLevel.Critical, "The message writer failed on a batch of {Count}.")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);

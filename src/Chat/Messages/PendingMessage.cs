@@ -1,7 +1,7 @@
 namespace Chat.Messages;
 
 /// <summary>A validated message waiting in the writer's queue for its batch to commit.</summary>
-internal sealed class PendingMessage(long roomId, string roomSlug, ChatUser author, string content, string? clientId, Action<ChatResult<PostedMessage>>? onResult)
+internal sealed class PendingMessage(long roomId, string roomSlug, ChatUser author, string content, string? clientId, object? origin)
 {
     public long RoomId { get; } = roomId;
 
@@ -13,9 +13,10 @@ internal sealed class PendingMessage(long roomId, string roomSlug, ChatUser auth
 
     public string? ClientId { get; } = clientId;
 
-    /// <summary>Runs on the writer, after the commit and before the event is published.</summary>
-    public Action<ChatResult<PostedMessage>>? OnResult { get; } = onResult;
+    /// <summary>The caller's token for its own send, handed back with the stored message (<see cref="StoredMessage.Origin"/>).</summary>
+    public object? Origin { get; } = origin;
 
+    /// <summary>Completes once the message has been announced (or has failed).</summary>
     public TaskCompletionSource<ChatResult<PostedMessage>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MessageView ToView(long id, DateTime insertedAt) => new(id, RoomId, Author.Id, Author.Username, Content, insertedAt);
