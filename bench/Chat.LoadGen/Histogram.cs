@@ -42,16 +42,22 @@ public sealed class Histogram
         }
 
         Interlocked.Increment(ref _counts[IndexOf(micros)]);
-        var max = Volatile.Read(ref _max);
-        while (micros > max)
+        AtomicMax(ref _max, micros);
+    }
+
+    /// <summary>Raises <paramref name="field"/> to <paramref name="value"/> if that is larger, from any thread.</summary>
+    public static void AtomicMax(ref long field, long value)
+    {
+        var seen = Volatile.Read(ref field);
+        while (value > seen)
         {
-            var seen = Interlocked.CompareExchange(ref _max, micros, max);
-            if (seen == max)
+            var before = Interlocked.CompareExchange(ref field, value, seen);
+            if (before == seen)
             {
-                break;
+                return;
             }
 
-            max = seen;
+            seen = before;
         }
     }
 

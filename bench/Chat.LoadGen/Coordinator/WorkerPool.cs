@@ -40,6 +40,7 @@ internal sealed class WorkerPool : IAsyncDisposable
 {
     private static int s_nextAddress;
     private readonly List<WorkerProcess> _workers;
+    private int _disposed;
 
     private WorkerPool(List<WorkerProcess> workers) => _workers = workers;
 
@@ -135,8 +136,12 @@ internal sealed class WorkerPool : IAsyncDisposable
 
     private Task<WorkerHistograms[]> AllAsync(Func<WorkerProcess, Task<WorkerHistograms>> command) => Task.WhenAll(_workers.Select(command));
 
+    /// <summary>Closes every socket (all at once) and ends the workers; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_workers.Select(w => w.DisposeAsync().AsTask()));
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await Task.WhenAll(_workers.Select(w => w.DisposeAsync().AsTask()));
+        }
     }
 }

@@ -68,6 +68,23 @@ internal abstract class ChatProtocol
         _ => throw new ArgumentException($"unknown protocol {name}; known: phoenix, signalr, socketio"),
     };
 
+    /// <summary>Routes the server's answer to the request numbered <paramref name="reference"/>: a join's, or a send's.</summary>
+    protected static void Answer(IProtocolSession session, long reference, bool ok, ReadOnlySpan<byte> record)
+    {
+        if (reference is > 0 and < FirstSendReference)
+        {
+            session.Joined((int)reference - 1, ok, record);
+        }
+        else if (ok)
+        {
+            session.Acked(record);
+        }
+        else
+        {
+            session.SendFailed(record);
+        }
+    }
+
     /// <summary>Reads an unsigned decimal number at the start of <paramref name="digits"/>; -1 if none.</summary>
     protected static long ReadNumber(ReadOnlySpan<byte> digits)
     {

@@ -82,20 +82,7 @@ internal sealed class PhoenixProtocol : ChatProtocol
             return;
         }
 
-        var ok = rest.IndexOf("\"status\":\"ok\""u8) >= 0;
-        var number = ReadNumber(reference);
-        if (number is > 0 and < FirstSendReference)
-        {
-            session.Joined((int)number - 1, ok, rest);
-        }
-        else if (ok)
-        {
-            session.Acked(rest);
-        }
-        else
-        {
-            session.SendFailed(rest);
-        }
+        Answer(session, ReadNumber(reference), rest.IndexOf("\"status\":\"ok\""u8) >= 0, rest);
     }
 
     /// <summary>Reads one array element that is <c>null</c> or a string without escapes, and the comma after it.</summary>

@@ -84,19 +84,7 @@ internal sealed class SignalRProtocol : ChatProtocol
         {
             var at = record.IndexOf("\"invocationId\":\""u8);
             var number = at < 0 ? -1 : ReadNumber(record[(at + 16)..]);
-            var ok = record.IndexOf("\"error\":"u8) < 0;
-            if (number is > 0 and < FirstSendReference)
-            {
-                session.Joined((int)number - 1, ok, record);
-            }
-            else if (ok)
-            {
-                session.Acked(record);
-            }
-            else
-            {
-                session.SendFailed(record);
-            }
+            Answer(session, number, record.IndexOf("\"error\":"u8) < 0, record);
         }
         else if (record.StartsWith("{\"type\":7"u8) || record.StartsWith("{\"error\":"u8))
         {

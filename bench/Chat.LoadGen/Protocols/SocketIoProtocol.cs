@@ -99,20 +99,7 @@ internal sealed class SocketIoProtocol : ChatProtocol
 
                 break;
             case (byte)'3': // ACK
-                var number = ReadNumber(body);
-                var ok = body.IndexOf("\"error\""u8) < 0;
-                if (number is > 0 and < FirstSendReference)
-                {
-                    session.Joined((int)number - 1, ok, body);
-                }
-                else if (ok)
-                {
-                    session.Acked(body);
-                }
-                else
-                {
-                    session.SendFailed(body);
-                }
+                Answer(session, ReadNumber(body), body.IndexOf("\"error\""u8) < 0, body);
 
                 break;
         }

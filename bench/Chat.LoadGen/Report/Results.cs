@@ -108,6 +108,9 @@ internal sealed record IdleRun
     public long HeartbeatsSent { get; init; }
     public int ServerOpenFiles { get; init; }
     public long Lost { get; init; }
+
+    /// <summary>RSS a settle period after every socket closed at once (no forced GC): what a mass disconnect leaves.</summary>
+    public long AfterCloseRssBytes { get; set; }
     public bool ForcedGc { get; init; }
     public string? Errors { get; init; }
     public string? Error { get; set; }

@@ -80,6 +80,9 @@ internal static class IdleScenario
 
         var loaded = await MedianRssAsync(server);
         var after = await pool.StatsAsync();
+        await pool.DisposeAsync(); // every socket closes at once
+        await Task.Delay(TimeSpan.FromSeconds(options.Settle));
+        var afterClose = await MedianRssAsync(server);
         var result = new IdleRun
         {
             Peer = peer,
@@ -94,6 +97,7 @@ internal static class IdleScenario
             ServerOpenFiles = ProcStat.OpenFiles(server.Pid) - files,
             Lost = after.Lost,
             ForcedGc = forceGc,
+            AfterCloseRssBytes = afterClose,
             Errors = after.ErrorSummary,
         };
         if (opened.Joined != count || after.Lost > 0)
@@ -101,7 +105,7 @@ internal static class IdleScenario
             result.Error = $"{opened.Joined} of {count} joined, {after.Lost} lost: {after.ErrorSummary}";
         }
 
-        run.Print($"idle {peer} N={count}: RSS {baseline / 1048576.0:0} → {loaded / 1048576.0:0} MiB{(forceGc ? " (after forced GCs)" : "")}: {result.RssPerSocketBytes / 1024:0.0} KiB per socket; idle CPU {idleCpu:0.0} % of a core");
+        run.Print($"idle {peer} N={count}: RSS {baseline / 1048576.0:0} → {loaded / 1048576.0:0} MiB{(forceGc ? " (after forced GCs)" : "")}: {result.RssPerSocketBytes / 1024:0.0} KiB per socket; idle CPU {idleCpu:0.0} % of a core; {afterClose / 1048576.0:0} MiB {options.Settle:0} s after they all closed");
         return result;
     }
 

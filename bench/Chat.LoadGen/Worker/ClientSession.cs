@@ -164,7 +164,7 @@ internal sealed class ClientSession : IProtocolSession, IWebSocketHandler
             var now = Stopwatch.GetTimestamp();
             _counters.DeliveryLatency.Record(Stamp.MicrosSince(sent, now));
             Interlocked.Increment(ref _counters.Delivered);
-            WorkerCounters.Max(ref _counters.LastDeliveryTicks, now);
+            Histogram.AtomicMax(ref _counters.LastDeliveryTicks, now);
         }
     }
 
@@ -175,7 +175,7 @@ internal sealed class ClientSession : IProtocolSession, IWebSocketHandler
             var now = Stopwatch.GetTimestamp();
             _counters.AckLatency.Record(Stamp.MicrosSince(sent, now));
             Interlocked.Increment(ref _counters.Acked);
-            WorkerCounters.Max(ref _counters.LastAckTicks, now);
+            Histogram.AtomicMax(ref _counters.LastAckTicks, now);
         }
 
         Interlocked.Decrement(ref InFlight);

@@ -49,19 +49,4 @@ internal sealed class WorkerCounters
         DeliveryLatency.Reset();
         AckLatency.Reset();
     }
-
-    public static void Max(ref long field, long value)
-    {
-        var seen = Volatile.Read(ref field);
-        while (value > seen)
-        {
-            var before = Interlocked.CompareExchange(ref field, value, seen);
-            if (before == seen)
-            {
-                return;
-            }
-
-            seen = before;
-        }
-    }
 }

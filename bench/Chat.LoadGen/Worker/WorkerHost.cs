@@ -238,7 +238,7 @@ internal sealed class WorkerHost
                     continue;
                 }
 
-                WorkerCounters.Max(ref _counters.MaxSendLagMicros, Stamp.MicrosSince(due, now));
+                Histogram.AtomicMax(ref _counters.MaxSendLagMicros, Stamp.MicrosSince(due, now));
                 var turn = i / rooms;
                 var sender = senders[(int)(turn % senders.Count)];
                 if (sender.IsOpen)
