@@ -1,34 +1,15 @@
 // Message content on screen: links and light formatting built as DOM nodes (never as HTML), the
 // XSS strings that try to slip through them, and pending sends that are confirmed only by
 // their own reply.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  createRoom, createUser, launchBrowser, messagesOf, openRoom, screenshot, sendMessage,
-  signedInContext, startServer, uniqueName, waitUntil, watchPage,
+  browserSuite, createRoom, createUser, messagesOf, openRoom, screenshot, sendMessage, uniqueName, waitUntil,
 } from "./support/browser.js";
 
 describe("message content", { timeout: 600_000 }, () => {
-  let server;
-  let browser;
-  const contexts = [];
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await server?.dispose();
-  });
-
-  async function pageFor(account, options) {
-    const context = await signedInContext(browser, server, account, options);
-    contexts.push(context);
-    const page = await context.newPage();
-    return { context, page, problems: watchPage(page) };
-  }
+  const suite = browserSuite();
+  const pageFor = (account, options) => suite.pageFor(account, options);
 
   /** The DOM of a message's text as a plain tree: [tag, attributes, ...children] or a string. */
   function treeOf(page, text) {
@@ -43,6 +24,7 @@ describe("message content", { timeout: 600_000 }, () => {
   }
 
   test("links and formatting are DOM nodes, in light and dark and on a phone", async () => {
+    const { server } = suite;
     const alice = await createUser(server, "alice");
     const bob = await createUser(server, "bob");
     const room = await createRoom(server, alice.token, `Formats ${uniqueName("")}`);
@@ -114,6 +96,7 @@ describe("message content", { timeout: 600_000 }, () => {
   });
 
   test("XSS through formatting and links: nothing runs, no link but http(s)", async () => {
+    const { server } = suite;
     const alice = await createUser(server, "alice");
     const room = await createRoom(server, alice.token, `Hostile ${uniqueName("")}`);
     const { page, problems } = await pageFor(alice);
@@ -161,6 +144,7 @@ describe("message content", { timeout: 600_000 }, () => {
   });
 
   test("the same words from the user's other tab never confirm this tab's send", async () => {
+    const { server } = suite;
     const alice = await createUser(server, "alice");
     const room = await createRoom(server, alice.token, `Twins ${uniqueName("")}`);
     const first = await pageFor(alice);

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import { ApiError } from "../api";
 import type { Session } from "../session";
+import { Field } from "./field";
 import { Icon } from "./icon";
 
 type Mode = "sign-in" | "sign-up";
@@ -69,55 +70,37 @@ export function AuthView({ onSignedIn, notice }: { onSignedIn(session: Session):
           </p>
         )}
         <form class="auth-form" aria-labelledby="auth-title" onSubmit={submit} key={mode}>
-          <div class="field">
-            <label for="username">Username</label>
-            <input
-              ref={username}
-              id="username"
-              name="username"
-              type="text"
-              autocomplete="username"
-              autocapitalize="none"
-              spellcheck={false}
-              required
-              minLength={3}
-              maxLength={32}
-              pattern="[A-Za-z0-9_.\-]+"
-              aria-describedby={signUp ? "username-hint username-error" : "username-error"}
-              aria-invalid={errors.username ? "true" : undefined}
-            />
-            {signUp && (
-              <p class="field-hint" id="username-hint">
-                3–32 letters, digits, dots, dashes or underscores.
-              </p>
+          <Field id="username" label="Username" hint={signUp ? "3–32 letters, digits, dots, dashes or underscores." : null} error={errors.username}>
+            {(control) => (
+              <input
+                {...control}
+                ref={username}
+                name="username"
+                type="text"
+                autocomplete="username"
+                autocapitalize="none"
+                spellcheck={false}
+                required
+                minLength={3}
+                maxLength={32}
+                pattern="[A-Za-z0-9_.\-]+"
+              />
             )}
-            <p class="field-error" id="username-error">
-              {errors.username}
-            </p>
-          </div>
-          <div class="field">
-            <label for="password">Password</label>
-            <input
-              ref={password}
-              id="password"
-              name="password"
-              type="password"
-              autocomplete={signUp ? "new-password" : "current-password"}
-              required
-              minLength={signUp ? 8 : 1}
-              maxLength={200}
-              aria-describedby={signUp ? "password-hint password-error" : "password-error"}
-              aria-invalid={errors.password ? "true" : undefined}
-            />
-            {signUp && (
-              <p class="field-hint" id="password-hint">
-                At least 8 characters.
-              </p>
+          </Field>
+          <Field id="password" label="Password" hint={signUp ? "At least 8 characters." : null} error={errors.password}>
+            {(control) => (
+              <input
+                {...control}
+                ref={password}
+                name="password"
+                type="password"
+                autocomplete={signUp ? "new-password" : "current-password"}
+                required
+                minLength={signUp ? 8 : 1}
+                maxLength={200}
+              />
             )}
-            <p class="field-error" id="password-error">
-              {errors.password}
-            </p>
-          </div>
+          </Field>
           <p class="form-error" role="alert" id="auth-error">
             {errors.form}
           </p>

@@ -3,6 +3,7 @@ import type { RefObject } from "preact";
 import { useImperativeHandle, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import type { Room } from "../types";
+import { Field } from "./field";
 import { Icon } from "./icon";
 
 export interface DialogHandle {
@@ -81,39 +82,20 @@ export function NewRoomDialog({ handle, create, created }: { handle: RefObject<D
             <Icon name="close" />
           </button>
         </header>
-        <div class="field">
-          <label for="new-room-name">Name</label>
-          <input
-            ref={nameInput}
-            id="new-room-name"
-            type="text"
-            required
-            maxLength={80}
-            autocomplete="off"
-            placeholder="e.g. Design reviews"
-            aria-describedby="new-room-name-error"
-            aria-invalid={errors.name ? "true" : undefined}
-          />
-          <p class="field-error" id="new-room-name-error">
-            {errors.name}
-          </p>
-        </div>
-        <div class="field">
-          <label for="new-room-description">
-            Description <span class="optional">(optional)</span>
-          </label>
-          <textarea
-            ref={descriptionInput}
-            id="new-room-description"
-            rows={3}
-            maxLength={1000}
-            placeholder="What is this room about?"
-            aria-describedby="new-room-description-error"
-          />
-          <p class="field-error" id="new-room-description-error">
-            {errors.description}
-          </p>
-        </div>
+        <Field id="new-room-name" label="Name" error={errors.name}>
+          {(control) => <input {...control} ref={nameInput} type="text" required maxLength={80} autocomplete="off" placeholder="e.g. Design reviews" />}
+        </Field>
+        <Field
+          id="new-room-description"
+          label={
+            <>
+              Description <span class="optional">(optional)</span>
+            </>
+          }
+          error={errors.description}
+        >
+          {(control) => <textarea {...control} ref={descriptionInput} rows={3} maxLength={1000} placeholder="What is this room about?" />}
+        </Field>
         <p class="form-error" role="alert">
           {errors.form}
         </p>
