@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Chat.Channels.Internal;
 using Chat.Channels.PubSub;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Channels.Presence;
@@ -33,7 +34,7 @@ namespace Chat.Channels.Presence;
 /// diff; clients match metas by <c>phx_ref</c>, so that changes nothing. It is encoded once
 /// per change, not once per member who asks.</para>
 /// </remarks>
-internal sealed class InProcessPresence(IPubSub pubSub, IOptions<ChannelsOptions> options) : IPresence
+internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<ChannelsOptions> options, ILogger<InProcessPresence> logger) : IPresence
 {
     private readonly ConcurrentDictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
     private readonly JsonSerializerOptions _json = options.Value.JsonSerializerOptions;
@@ -191,10 +192,11 @@ internal sealed class InProcessPresence(IPubSub pubSub, IOptions<ChannelsOptions
             topic.PendingLeaves.Clear();
             await pubSub.BroadcastAsync(new Broadcast(topic.Name, PresenceJson.DiffEvent, diff), CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception ex)
         {
             // A remote pubsub that fails loses this diff; the state is still right for the
-            // next joiner. Nothing else can be done from a timer.
+            // next joiner. Nothing else can be done from a timer but say so.
+            LogDiffLost(logger, ex, topic.Name);
         }
         finally
         {
@@ -336,4 +338,7 @@ internal sealed class InProcessPresence(IPubSub pubSub, IOptions<ChannelsOptions
         /// <summary>The monitor on <see cref="Channel"/>; disposed when the entry is untracked.</summary>
         public IDisposable? Monitor { get; set; }
     }
+
+    [LoggerMessage(1, LogLevel.Error, "A presence_diff for \"{Topic}\" could not be published; members see the change when they next rejoin.")]
+    private static partial void LogDiffLost(ILogger logger, Exception exception, string topic);
 }
