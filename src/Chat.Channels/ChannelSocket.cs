@@ -10,12 +10,16 @@ namespace Chat.Channels;
 public sealed class ChannelSocket
 {
     private readonly ChannelProcess _process;
-    private readonly Dictionary<string, object?> _assigns;
+    private readonly IReadOnlyDictionary<string, object?> _socketAssigns;
+
+    // Copied from the socket's on the first Assign: most channels never assign, and a copy
+    // per joined channel would be most of an idle channel's memory.
+    private Dictionary<string, object?>? _assigns;
 
     internal ChannelSocket(ChannelProcess process, IReadOnlyDictionary<string, object?> socketAssigns)
     {
         _process = process;
-        _assigns = new Dictionary<string, object?>(socketAssigns, StringComparer.Ordinal);
+        _socketAssigns = socketAssigns;
     }
 
     /// <summary>The channel behind this handle, for engine services such as presence.</summary>
@@ -37,7 +41,16 @@ public sealed class ChannelSocket
     /// This channel's assigns. They start as a copy of the socket's, so a channel may add its
     /// own without other channels of the socket seeing them.
     /// </summary>
-    public IReadOnlyDictionary<string, object?> Assigns => _assigns;
+    public IReadOnlyDictionary<string, object?> Assigns => _assigns ?? _socketAssigns;
+
+    /// <summary>
+    /// Cancelled when this channel ends, however it ends: the client leaves, the socket closes,
+    /// the channel stops or crashes, a duplicate join replaces it, the server shuts down. Pass
+    /// it to work that is only worth finishing while the client still listens, such as a
+    /// query started by <see cref="Channel.HandleInAsync"/>. It fires before
+    /// <see cref="Channel.TerminateAsync"/> runs.
+    /// </summary>
+    public CancellationToken Ended => _process.Ended;
 
     /// <summary>
     /// The client message being handled. Return <see cref="InResult.NoReply"/> and keep this
@@ -48,10 +61,11 @@ public sealed class ChannelSocket
         ?? throw new InvalidOperationException("Ref is only available while handling a client event.");
 
     /// <summary>Sets one of this channel's assigns.</summary>
-    public void Assign(string key, object? value) => _assigns[key] = value;
+    public void Assign(string key, object? value) =>
+        (_assigns ??= new Dictionary<string, object?>(_socketAssigns, StringComparer.Ordinal))[key] = value;
 
     /// <summary>Reads an assign that must be present.</summary>
-    public T Get<T>(string key) => _assigns.TryGetValue(key, out var value) && value is T typed
+    public T Get<T>(string key) => Assigns.TryGetValue(key, out var value) && value is T typed
         ? typed
         : throw new KeyNotFoundException($"The socket has no assign '{key}' of type {typeof(T).Name}.");
 

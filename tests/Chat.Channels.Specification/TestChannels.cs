@@ -6,7 +6,8 @@ using Chat.Channels.Presence;
 namespace Chat.Channels.Tests;
 
 /// <summary>
-/// Routes <c>echo:*</c> to <see cref="EchoChannel"/> and <c>presence:*</c> to <see cref="PresenceChannel"/>;
+/// Routes <c>echo:*</c> to <see cref="EchoChannel"/>, <c>presence:*</c> to <see cref="PresenceChannel"/>
+/// and <c>scoped:*</c> to <see cref="ScopedChannel"/>;
 /// accepts sockets whose <c>token</c> param is <c>good</c>.
 /// </summary>
 public sealed class TestSocketHandler : SocketHandler
@@ -15,6 +16,7 @@ public sealed class TestSocketHandler : SocketHandler
     {
         Channel<EchoChannel>("echo:*");
         Channel<PresenceChannel>("presence:*");
+        Channel<ScopedChannel>("scoped:*");
     }
 
     public override ValueTask<ConnectResult> ConnectAsync(ConnectRequest request, CancellationToken cancellationToken)

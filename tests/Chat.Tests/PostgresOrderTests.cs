@@ -1,3 +1,4 @@
+using Chat.Messages;
 using Chat.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,16 +17,16 @@ public sealed class PostgresOrderTests(PostgresDatabaseFixture fixture) : IClass
     [Fact]
     public async Task Every_message_names_the_one_before_it_in_its_room_across_two_nodes_and_two_rooms()
     {
-        var first = (await fixture.Chat.CreateRoomAsync("order one " + Guid.NewGuid().ToString("N")[..6], null)).Value!;
-        var second = (await fixture.Chat.CreateRoomAsync("order two " + Guid.NewGuid().ToString("N")[..6], null)).Value!;
+        var first = (await fixture.Rooms.CreateAsync("order one " + Guid.NewGuid().ToString("N")[..6], null)).Value!;
+        var second = (await fixture.Rooms.CreateAsync("order two " + Guid.NewGuid().ToString("N")[..6], null)).Value!;
         var otherNodeEvents = new RecordingEvents();
         await using var otherNode = OtherNode(otherNodeEvents);
-        var otherChat = otherNode.GetRequiredService<ChatService>();
+        var otherMessages = otherNode.GetRequiredService<MessageService>();
 
         // 400 sends, from both nodes, into both rooms, all at once: they land in batches that
         // interleave rooms and nodes.
         var results = await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
-            (i % 2 == 0 ? fixture.Chat : otherChat).CreateMessageAsync(i % 3 == 0 ? first : second, new ChatUser(7, "ann"), $"m{i}", null)));
+            (i % 2 == 0 ? fixture.Messages : otherMessages).CreateAsync(i % 3 == 0 ? first : second, new ChatUser(7, "ann"), $"m{i}", null)));
         Assert.All(results, r => Assert.True(r.IsOk));
 
         var announced = fixture.Events.Stored.Concat(otherNodeEvents.Stored)
@@ -47,12 +48,12 @@ public sealed class PostgresOrderTests(PostgresDatabaseFixture fixture) : IClass
     [Fact]
     public async Task A_repeated_client_id_is_not_given_a_place_of_its_own()
     {
-        var room = (await fixture.Chat.CreateRoomAsync("order repeat " + Guid.NewGuid().ToString("N")[..6], null)).Value!;
+        var room = (await fixture.Rooms.CreateAsync("order repeat " + Guid.NewGuid().ToString("N")[..6], null)).Value!;
         var ann = new ChatUser(8, "ann");
 
-        var original = await fixture.Chat.CreateMessageAsync(room, ann, "once", "c-1");
-        var next = await fixture.Chat.CreateMessageAsync(room, ann, "next", null);
-        var repeat = await fixture.Chat.CreateMessageAsync(room, ann, "once", "c-1");
+        var original = await fixture.Messages.CreateAsync(room, ann, "once", "c-1");
+        var next = await fixture.Messages.CreateAsync(room, ann, "next", null);
+        var repeat = await fixture.Messages.CreateAsync(room, ann, "once", "c-1");
 
         Assert.Equal(0, original.Value!.PreviousId);
         Assert.Equal(original.Value.Message.Id, next.Value!.PreviousId);

@@ -19,6 +19,10 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private readonly ChannelProcess? _previous;
     private readonly Mailbox<Command> _mailbox;
     private readonly ChannelSocket _socket;
+    // Ended fires from here. Null until someone asks for the token, so a channel nobody
+    // cancels anything for pays nothing; EndedSignal once the channel has ended.
+    private static readonly CancellationTokenSource EndedSignal = new();
+
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _joinGate = new();
     private readonly Lock _monitorGate = new();
@@ -26,6 +30,8 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private bool _exited;
     private List<Broadcast>? _heldDuringJoin;
     private Channel? _channel;
+    private IServiceScope? _scope;
+    private CancellationTokenSource? _ended;
     private HashSet<string>? _intercepts;
     private IDisposable? _subscription;
     private volatile State _state = State.Joining;
@@ -73,6 +79,22 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     /// <summary>Completes once the channel has ended and its terminate has run.</summary>
     public Task Terminated => _terminated.Task;
 
+    /// <summary>Cancelled when the channel ends (see <see cref="ChannelSocket.Ended"/>).</summary>
+    public CancellationToken Ended
+    {
+        get
+        {
+            var source = Volatile.Read(ref _ended);
+            if (source is null)
+            {
+                var created = new CancellationTokenSource();
+                source = Interlocked.CompareExchange(ref _ended, created, null) ?? created;
+            }
+
+            return ReferenceEquals(source, EndedSignal) ? new CancellationToken(canceled: true) : source.Token;
+        }
+    }
+
     private ChannelsRuntime Runtime => Connection.Runtime;
 
     public void PostJoin(InboundMessage message) => _mailbox.Post(new Command(CommandKind.Join, message));
@@ -81,8 +103,14 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
     public void PostInfo(object info) => _mailbox.Post(new Command(CommandKind.Info, Info: info));
 
-    public void PostTerminate(TerminateReason reason, bool notifyClient) =>
+    public void PostTerminate(TerminateReason reason, bool notifyClient)
+    {
         _mailbox.Post(new Command(CommandKind.Terminate, Reason: reason, NotifyClient: notifyClient));
+        // Cancel now, not when the terminate gets its turn: the callback running meanwhile
+        // may be the very work the token is meant to stop. Callers may hold a lock, and the
+        // token's callbacks are the application's code, so they run on the thread pool.
+        SignalEnded(inline: false);
+    }
 
     /// <summary>Queues a client event, waiting first if the mailbox is full (backpressure on the reader).</summary>
     public async ValueTask PostInAsync(InboundMessage message)
@@ -240,7 +268,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         JoinResult result;
         try
         {
-            _channel = (Channel)ActivatorUtilities.CreateInstance(Runtime.Services, _channelType);
+            // A scope per joined channel, ended with it, as SignalR gives each hub invocation.
+            _scope = Runtime.Scopes.CreateScope();
+            _channel = (Channel)ActivatorUtilities.CreateInstance(_scope.ServiceProvider, _channelType);
             _intercepts = _channel.Intercepts.Count == 0 ? null : new HashSet<string>(_channel.Intercepts, StringComparer.Ordinal);
             // Subscribe before the channel's join reads any state, so nothing published while
             // it runs is lost: such broadcasts are held and delivered right after the reply.
@@ -283,6 +313,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             _heldDuringJoin = null;
         }
 
+        SignalEnded(inline: true);
         _subscription?.Dispose();
         Connection.SendReply(message.JoinRef, message.Ref, Topic, status, response);
         // A join may have registered work before it failed (a presence tracked in the join).
@@ -387,6 +418,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         }
 
         _state = State.Closed;
+        SignalEnded(inline: true);
         _subscription?.Dispose();
         await RunTerminateAsync(reason).ConfigureAwait(false);
         if (notifyClient)
@@ -408,6 +440,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     {
         ChannelsLog.ChannelCrashed(Runtime.Logger, exception, _channelType.Name, Topic);
         _state = State.Closed;
+        SignalEnded(inline: true);
         _subscription?.Dispose();
         await RunTerminateAsync(new TerminateReason(TerminateKind.Crashed, exception.Message, exception)).ConfigureAwait(false);
         Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_error", ChannelCrash);
@@ -438,7 +471,74 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             }
         }
 
+        await DisposeChannelAsync().ConfigureAwait(false);
         _terminated.TrySetResult();
+    }
+
+    /// <summary>Ends the channel's own lifetime: the instance if it is disposable, then its scope.</summary>
+    private async ValueTask DisposeChannelAsync()
+    {
+        try
+        {
+            switch (_channel)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+
+            switch (_scope)
+            {
+                case IAsyncDisposable asyncScope:
+                    await asyncScope.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case { } scope:
+                    scope.Dispose();
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            ChannelsLog.DisposeFailed(Runtime.Logger, ex, _channelType.Name, Topic);
+        }
+        finally
+        {
+            _scope = null;
+        }
+    }
+
+    /// <summary>Fires <see cref="Ended"/>, once.</summary>
+    private void SignalEnded(bool inline)
+    {
+        var source = Interlocked.Exchange(ref _ended, EndedSignal);
+        if (source is null || ReferenceEquals(source, EndedSignal))
+        {
+            return;
+        }
+
+        if (inline)
+        {
+            Cancel(source);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Process.Cancel(state.Source), (Process: this, Source: source), preferLocal: false);
+        }
+    }
+
+    private void Cancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            ChannelsLog.EndedCallbackFailed(Runtime.Logger, ex, _channelType.Name, Topic);
+        }
     }
 
     private async ValueTask RunTerminateAsync(TerminateReason reason)

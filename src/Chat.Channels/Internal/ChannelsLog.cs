@@ -50,4 +50,10 @@ internal static partial class ChannelsLog
 
     [LoggerMessage(14, LogLevel.Error, "Cleanup after channel {ChannelType} on \"{Topic}\" ended failed.")]
     public static partial void ExitMonitorFailed(ILogger logger, Exception exception, string channelType, string topic);
+
+    [LoggerMessage(16, LogLevel.Error, "Disposing channel {ChannelType} on \"{Topic}\" or its service scope failed.")]
+    public static partial void DisposeFailed(ILogger logger, Exception exception, string channelType, string topic);
+
+    [LoggerMessage(17, LogLevel.Error, "A callback on the Ended token of channel {ChannelType} on \"{Topic}\" threw.")]
+    public static partial void EndedCallbackFailed(ILogger logger, Exception exception, string channelType, string topic);
 }

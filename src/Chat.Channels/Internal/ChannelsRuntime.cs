@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Chat.Channels.PubSub;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,9 @@ internal sealed class ChannelsRuntime(
     public IPubSub PubSub { get; } = pubSub;
 
     public IServiceProvider Services { get; } = services;
+
+    /// <summary>Makes the scope each joined channel is created in and that ends with it.</summary>
+    public IServiceScopeFactory Scopes { get; } = services.GetRequiredService<IServiceScopeFactory>();
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Chat.Channels");
 

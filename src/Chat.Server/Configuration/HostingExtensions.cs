@@ -132,7 +132,9 @@ public static class HostingExtensions
         });
         services.AddProblemDetails();
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag])
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
         return services;
     }
 
@@ -161,7 +163,7 @@ public static class HostingExtensions
             await app.Services.MigrateChatDatabaseAsync();
         }
 
-        await app.Services.GetRequiredService<ChatService>().EnsureLobbyAsync();
+        await app.Services.GetRequiredService<Chat.Rooms.RoomService>().EnsureLobbyAsync();
     }
 
     // "Chat__AllowedOrigins=https://a.example,https://b.example" arrives as one string.

@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Chat.Messages;
+
+internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
+{
+    public const int UsernameMaxLength = 255;
+    public const int ClientIdMaxLength = 64;
+
+    public void Configure(EntityTypeBuilder<Message> message)
+    {
+        message.ToTable("messages");
+        message.HasKey(m => m.Id).HasName("pk_messages");
+        message.Property(m => m.Id).HasColumnName("id");
+        // text, not the seed's varchar(255): the contract allows 4000 characters.
+        message.Property(m => m.Content).HasColumnName("content").HasColumnType("text").IsRequired();
+        message.Property(m => m.UserId).HasColumnName("user_id");
+        message.Property(m => m.Username).HasColumnName("username").HasMaxLength(UsernameMaxLength).IsRequired();
+        message.Property(m => m.RoomId).HasColumnName("room_id");
+        message.Property(m => m.ClientId).HasColumnName("client_id").HasMaxLength(ClientIdMaxLength);
+        message.Property(m => m.InsertedAt).HasColumnName("inserted_at");
+        message.Property(m => m.UpdatedAt).HasColumnName("updated_at");
+        message.HasIndex(m => m.RoomId).HasDatabaseName("ix_messages_room_id");
+        message.HasIndex(m => m.InsertedAt).HasDatabaseName("ix_messages_inserted_at");
+        message.HasIndex(m => new { m.RoomId, m.Id }).HasDatabaseName("ix_messages_room_id_id");
+        // Unique per (room, user, client_id), with client_id leading: clients that make their
+        // ids time-ordered (the web app does) then add every key at the index's right edge,
+        // instead of on one leaf per sender (see the ReorderMessageClientIdIndex migration).
+        message.HasIndex(m => new { m.ClientId, m.RoomId, m.UserId }).HasDatabaseName("ix_messages_client_id_room_id_user_id").IsUnique();
+    }
+}
