@@ -359,8 +359,12 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
         using var probe = await _host.SubscribeAsync("echo:interrupted");
 
         ((PubSub.InProcessPubSub)_host.Services.GetRequiredService<PubSub.IPubSub>()).Subscriptions.Interrupt("echo:interrupted");
+        // What follows the gap must not reach the client before its phx_error, or it would
+        // rejoin from past what it missed.
+        await _host.Broadcaster.BroadcastAsync("echo:interrupted", "shout", new { after = "the gap" });
 
         Assert.Equal("interrupted", (await channel.AssertPushAsync("phx_error")).Str("reason"));
+        await channel.RefutePushAsync("shout");
         Assert.Equal(TerminateKind.Interrupted, (await Terminations.WaitForAsync("echo:interrupted")).Kind);
         Assert.True((await untouched.PushAsync("echo", new { x = 1 })).IsOk);
         // Other subscribers see the marker and carry on.

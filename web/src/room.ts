@@ -334,6 +334,15 @@ export class RoomSession {
 
   private fail(pending: PendingMessage, reply: any): void {
     if (!this.pending.includes(pending)) return;
+    if (reply?.reason === "unmatched topic") {
+      // The push reached the server just after the channel ended (a phx_error: the server
+      // makes channels rejoin when they may have missed messages). Send it again once the
+      // channel is back; its client_id keeps it from being stored twice.
+      pending.state = "queued";
+      if (this.joined) this.push(pending);
+      this.changed.emit("update");
+      return;
+    }
     pending.state = "failed";
     if (reply?.reason === "rate_limited") {
       pending.error = "You're sending messages too fast. Wait a moment, then retry.";

@@ -35,6 +35,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private HashSet<string>? _intercepts;
     private IDisposable? _subscription;
     private volatile State _state = State.Joining;
+    private volatile bool _interrupted;
     private string? _stopRequest;
 
     public ChannelProcess(SocketConnection connection, Type channelType, string topic, string? joinRef, ChannelProcess? previous)
@@ -189,8 +190,16 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         if (broadcast.IsInterruption)
         {
             // Broadcasts may have been lost: end with phx_error so that the client rejoins
-            // and catches up in its join. Queued, so a join under way answers first.
+            // and catches up in its join. Queued, so a join under way answers first; and
+            // from now on nothing more is forwarded, or the client would see messages after
+            // the gap and rejoin from past them.
+            _interrupted = true;
             PostTerminate(TerminateReason.Interrupted, notifyClient: true);
+            return;
+        }
+
+        if (_interrupted)
+        {
             return;
         }
 

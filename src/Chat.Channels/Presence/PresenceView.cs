@@ -66,7 +66,6 @@ internal sealed class PresenceView(int listLimit)
         }
 
         MaxSeq = Math.Max(MaxSeq, entry.Seq);
-        _state = null;
         _touched.Add(entry);
         if (!_keys.TryGetValue(entry.Key, out var key))
         {
@@ -84,6 +83,11 @@ internal sealed class PresenceView(int listLimit)
         }
 
         entry.Owner = key;
+        if (key.Listed)
+        {
+            _state = null;
+        }
+
         return true;
     }
 
@@ -95,9 +99,13 @@ internal sealed class PresenceView(int listLimit)
             return null;
         }
 
-        _state = null;
         _touched.Add(entry);
         var key = entry.Owner!;
+        if (key.Listed)
+        {
+            _state = null;
+        }
+
         var oldest = key.OldestSeq;
         Detach(key);
         key.Entries.Remove(entry);
@@ -115,7 +123,10 @@ internal sealed class PresenceView(int listLimit)
         return entry;
     }
 
-    /// <summary><c>{key: {"metas": [...]}}</c> of the listed keys: the payload of <c>presence_state</c>, encoded once per change.</summary>
+    /// <summary>
+    /// <c>{key: {"metas": [...]}}</c> of the listed keys: the payload of <c>presence_state</c>,
+    /// encoded once per change of the listed keys (a crowd of unlisted joiners changes nothing).
+    /// </summary>
     public Payload State() =>
         _state ??= PresenceJson.State(_listed.Select(static key => KeyValuePair.Create(key.Name, key.Entries)), static entry => entry.Meta);
 
@@ -247,6 +258,7 @@ internal sealed class PresenceView(int listLimit)
 
     private void List(PresenceKey key)
     {
+        _state = null;
         key.Listed = true;
         _listed.Add(key);
         foreach (var entry in key.Entries)
@@ -257,6 +269,7 @@ internal sealed class PresenceView(int listLimit)
 
     private void Unlist(PresenceKey key)
     {
+        _state = null;
         _listed.Remove(key);
         key.Listed = false;
         _unlisted.Add(key);
