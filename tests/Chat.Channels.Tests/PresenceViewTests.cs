@@ -71,7 +71,7 @@ public sealed class PresenceViewTests
         view.Remove("a1");
 
         Assert.Equal("bob", Keys(view.State()));
-        Assert.Equal("+b1 -a2", Describe(view.TakeDiff().Diff));
+        Assert.Equal("+b1 -a1,a2", Describe(view.TakeDiff().Diff));
     }
 
     [Fact]

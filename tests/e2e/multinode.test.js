@@ -129,7 +129,8 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     await cluster?.dispose();
   });
 
-  test("a user on each node: messages, typing and presence cross", async () => {
+  /** Alice on node A and Bob on node B, joined to a new room, in that order. */
+  const aliceAndBob = async () => {
     const alice = await signUp(a);
     const bob = await signUp(b);
     const room = await createRoom(a, alice.token);
@@ -137,6 +138,11 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     await onA.join();
     const onB = client(b, bob.token, room.slug);
     await onB.join();
+    return { alice, bob, room, onA, onB };
+  };
+
+  test("a user on each node: messages, typing and presence cross", async () => {
+    const { alice, bob, onA, onB } = await aliceAndBob();
 
     await waitFor(() => onA.listed().length === 2 && onB.listed().length === 2, 5000, "both to see both");
     assert.deepEqual(onA.listed(), [String(alice.user.id), String(bob.user.id)].sort());
@@ -228,13 +234,7 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
   });
 
   test("kill -9 a node: its users leave presence within 15 s, nothing stored is lost, and its clients catch up after a restart", async () => {
-    const alice = await signUp(a);
-    const bob = await signUp(b);
-    const room = await createRoom(a, alice.token);
-    const onA = client(a, alice.token, room.slug);
-    await onA.join();
-    const onB = client(b, bob.token, room.slug);
-    await onB.join();
+    const { room, onA, onB } = await aliceAndBob();
     await waitFor(() => onA.listed().length === 2, 5000, "alice to see bob");
     const before = [];
     for (let i = 0; i < 5; i++) before.push((await onB.send(`before ${i}`)).response.message.id);
@@ -257,12 +257,7 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
   });
 
   test("Redis stopped for a few seconds while both sides send: every client ends with every message once, in order", async () => {
-    const alice = await signUp(a);
-    const bob = await signUp(b);
-    const room = await createRoom(a, alice.token);
-    const onA = client(a, alice.token, room.slug);
-    const onB = client(b, bob.token, room.slug);
-    await Promise.all([onA.join(), onB.join()]);
+    const { room, onA, onB } = await aliceAndBob();
 
     const sends = [];
     let sending = true;

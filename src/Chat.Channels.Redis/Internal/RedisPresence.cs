@@ -471,15 +471,9 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
         lock (replica)
         {
             replica.FlushScheduled = false;
-            var (diff, count) = replica.View.TakeDiff();
-            if (diff is { } changes)
+            foreach (var broadcast in replica.View.TakeBroadcasts(replica.Topic))
             {
-                _backplane.Local.Deliver(new Broadcast(replica.Topic, PresenceJson.DiffEvent, changes));
-            }
-
-            if (count is { } keys)
-            {
-                _backplane.Local.Deliver(new Broadcast(replica.Topic, PresenceJson.CountEvent, PresenceJson.Count(keys)));
+                _backplane.Local.Deliver(broadcast);
             }
         }
     }

@@ -24,6 +24,22 @@ namespace Chat.Channels.Redis.Internal;
 /// </remarks>
 internal static class SequenceScripts
 {
+    /// <summary>
+    /// Lua shared by both scripts: from <c>ARGV[3]</c>, just published, publishes every broadcast
+    /// waiting behind it, in order, and leaves <c>at</c> at the last one published.
+    /// </summary>
+    private const string ReleaseWaiting = """
+        local at = ARGV[3]
+        while true do
+          local nxt = redis.call('HGET', KEYS[1], 'w' .. at)
+          if not nxt then break end
+          local waiting = redis.call('HGET', KEYS[1], 'b' .. at)
+          redis.call('HDEL', KEYS[1], 'w' .. at, 'b' .. at)
+          redis.call('PUBLISH', ARGV[1], 'B' .. waiting)
+          at = nxt
+        end
+        """;
+
     /// <summary>KEYS: sequence hash. ARGV: channel, previous, current, body. Returns 0 published, 1 waiting, 2 duplicate.</summary>
     public static readonly RedisScript Publish = new("""
         local prev = tonumber(ARGV[2])
@@ -39,15 +55,7 @@ internal static class SequenceScripts
           return 1
         end
         redis.call('PUBLISH', ARGV[1], 'B' .. ARGV[4])
-        local at = ARGV[3]
-        while true do
-          local nxt = redis.call('HGET', KEYS[1], 'w' .. at)
-          if not nxt then break end
-          local body = redis.call('HGET', KEYS[1], 'b' .. at)
-          redis.call('HDEL', KEYS[1], 'w' .. at, 'b' .. at)
-          redis.call('PUBLISH', ARGV[1], 'B' .. body)
-          at = nxt
-        end
+        """ + "\n" + ReleaseWaiting + "\n" + """
         redis.call('HSET', KEYS[1], 'last', at)
         return 0
         """);
@@ -63,15 +71,7 @@ internal static class SequenceScripts
         local body = redis.call('HGET', KEYS[1], 'b' .. ARGV[2])
         redis.call('HDEL', KEYS[1], 'w' .. ARGV[2], 'b' .. ARGV[2])
         redis.call('PUBLISH', ARGV[1], 'R' .. body)
-        local at = ARGV[3]
-        while true do
-          local nxt = redis.call('HGET', KEYS[1], 'w' .. at)
-          if not nxt then break end
-          local next_body = redis.call('HGET', KEYS[1], 'b' .. at)
-          redis.call('HDEL', KEYS[1], 'w' .. at, 'b' .. at)
-          redis.call('PUBLISH', ARGV[1], 'B' .. next_body)
-          at = nxt
-        end
+        """ + "\n" + ReleaseWaiting + "\n" + """
         local last = redis.call('HGET', KEYS[1], 'last')
         if not last or tonumber(at) > tonumber(last) then redis.call('HSET', KEYS[1], 'last', at) end
         return 1

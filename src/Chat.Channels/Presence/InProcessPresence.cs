@@ -193,15 +193,9 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
         try
         {
             topic.BroadcastScheduled = false;
-            var (diff, count) = topic.View.TakeDiff();
-            if (diff is { } changes)
+            foreach (var broadcast in topic.View.TakeBroadcasts(topic.Name).ToList())
             {
-                await pubSub.BroadcastAsync(new Broadcast(topic.Name, PresenceJson.DiffEvent, changes), CancellationToken.None).ConfigureAwait(false);
-            }
-
-            if (count is { } keys)
-            {
-                await pubSub.BroadcastAsync(new Broadcast(topic.Name, PresenceJson.CountEvent, PresenceJson.Count(keys)), CancellationToken.None).ConfigureAwait(false);
+                await pubSub.BroadcastAsync(broadcast, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception ex)

@@ -166,6 +166,25 @@ internal sealed class PresenceView(int listLimit)
         return (diff, count);
     }
 
+    /// <summary>
+    /// <see cref="TakeDiff"/> as what members are sent: a <c>presence_diff</c> broadcast to
+    /// <paramref name="topic"/> if listed entries changed, then a <c>presence_count</c> if the
+    /// count changed above the limit.
+    /// </summary>
+    public IEnumerable<PubSub.Broadcast> TakeBroadcasts(string topic)
+    {
+        var (diff, count) = TakeDiff();
+        if (diff is { } changes)
+        {
+            yield return new PubSub.Broadcast(topic, PresenceJson.DiffEvent, changes);
+        }
+
+        if (count is { } keys)
+        {
+            yield return new PubSub.Broadcast(topic, PresenceJson.CountEvent, PresenceJson.Count(keys));
+        }
+    }
+
     /// <summary>Forgets pending changes, taking the current state as what clients know (after a load).</summary>
     public void MarkAnnounced()
     {
