@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Data.Common;
+using Chat.Persistence;
 using Chat.Server.Configuration;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Console;
 
 namespace Chat.Server.Cli;
@@ -31,15 +33,20 @@ internal static class AdminHost
     public const int Succeeded = 0;
     public const int Failed = 1;
 
-    /// <summary>Makes <paramref name="run"/> the command's action.</summary>
-    public static Command Runs(this Command command, Func<ParseResult, CommandContext, CancellationToken, Task<int>> run)
+    /// <summary>
+    /// Makes <paramref name="run"/> the command's action. Unless <paramref name="anySchema"/>,
+    /// the database must already have every migration of this build: a command never changes
+    /// the schema behind the operator's back, it says to run <c>migrate</c>.
+    /// </summary>
+    public static Command Runs(this Command command, Func<ParseResult, CommandContext, CancellationToken, Task<int>> run, bool anySchema = false)
     {
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, run, cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, run, anySchema, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, Func<ParseResult, CommandContext, CancellationToken, Task<int>> run, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        ParseResult parse, Func<ParseResult, CommandContext, CancellationToken, Task<int>> run, bool anySchema, CancellationToken cancellationToken)
     {
         var builder = ChatHost.CreateBuilder(ConfigurationArguments.Of(parse));
         // Standard output carries the command's result (a token, an archive): logs go to
@@ -50,6 +57,11 @@ internal static class AdminHost
         app.Services.ValidateChatConfiguration();
         try
         {
+            if (!anySchema)
+            {
+                await RequireCurrentSchemaAsync(app.Services, cancellationToken).ConfigureAwait(false);
+            }
+
             return await run(parse, new CommandContext(app.Services, Console.Out, Console.In), cancellationToken).ConfigureAwait(false);
         }
         catch (CommandFailedException ex)
@@ -61,6 +73,16 @@ internal static class AdminHost
         {
             await Console.Error.WriteLineAsync("error: the database failed: " + ex.Message).ConfigureAwait(false);
             return Failed;
+        }
+    }
+
+    private static async Task RequireCurrentSchemaAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).Count();
+        if (pending > 0)
+        {
+            throw new CommandFailedException($"the database lacks {pending} migration(s) of this build; run 'Chat.Server migrate' first (a server applies them at start too)");
         }
     }
 }

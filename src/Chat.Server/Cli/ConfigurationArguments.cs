@@ -9,9 +9,11 @@ namespace Chat.Server.Cli;
 /// </summary>
 internal static class ConfigurationArguments
 {
-    // The host's own keys, which have no section (ASP.NET Core's WebHostDefaults and HostDefaults).
+    // The host's own keys, which have no section (ASP.NET Core's WebHostDefaults and HostDefaults),
+    // and the sections themselves, which the test host passes as --Chat= before their keys.
     private static readonly HashSet<string> HostKeys = new(StringComparer.OrdinalIgnoreCase)
     {
+        "Chat", "ConnectionStrings", "Logging", "Kestrel",
         "urls", "http_ports", "https_ports", "environment", "contentRoot", "applicationName", "webroot",
         "AllowedHosts", "detailedErrors", "shutdownTimeoutSeconds", "captureStartupErrors", "suppressStatusMessages",
         "preventHostingStartup", "hostingStartupAssemblies", "hostingStartupExcludeAssemblies", "pathBase",

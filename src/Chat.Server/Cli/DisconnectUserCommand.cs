@@ -39,6 +39,6 @@ internal static class DisconnectUserCommand
 
             await context.Out.WriteLineAsync($"Disconnected every socket of user {id}.");
             return AdminHost.Succeeded;
-        });
+        }, anySchema: true);
     }
 }

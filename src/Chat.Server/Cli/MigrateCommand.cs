@@ -38,7 +38,7 @@ internal static class MigrateCommand
 
             await context.Out.WriteLineAsync(pending.Count == 0 ? "The database was up to date." : $"Applied {pending.Count} migration(s); the database is up to date.");
             return AdminHost.Succeeded;
-        });
+        }, anySchema: true);
     }
 
     private static async Task<int> WriteScriptAsync(ChatDbContext db, FileInfo? output, TextWriter standardOutput, CancellationToken cancellationToken)

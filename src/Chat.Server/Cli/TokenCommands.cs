@@ -47,7 +47,7 @@ internal static class TokenCommands
             var token = parse.GetValue(ttl) is { } text ? tokens.Issue(user, ParseDuration(text)) : tokens.Issue(user);
             await context.Out.WriteLineAsync(token);
             return AdminHost.Succeeded;
-        });
+        }, anySchema: true);
     }
 
     private static Command Check()
@@ -71,7 +71,7 @@ internal static class TokenCommands
             await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"valid: user {user.Id} ({user.Username}), expires {check.Expires:yyyy-MM-dd'T'HH:mm:ss'Z'}"));
             return AdminHost.Succeeded;
-        });
+        }, anySchema: true);
     }
 
     /// <summary>A duration such as <c>90s</c>, <c>30m</c>, <c>12h</c>, <c>7d</c> or <c>1.12:00:00</c>, between a minute and a year.</summary>
