@@ -53,6 +53,18 @@ for (const provider of providers) {
       assert.match(again.stdout, /up to date/);
     });
 
+    test("migrate --script writes an idempotent script for a DBA (PostgreSQL only)", () => {
+      const script = cli(["migrate", "--script"]);
+      if (provider.name === "sqlite") {
+        assert.equal(script.status, 1);
+        assert.match(script.stderr, /SQLite cannot run an idempotent script/);
+        return;
+      }
+      assert.equal(script.status, 0, script.output);
+      assert.match(script.stdout, /CREATE TABLE/);
+      assert.match(script.stdout, /IF NOT EXISTS\(SELECT 1 FROM "__EFMigrationsHistory"/, "each step guarded by the history table");
+    });
+
     test("users create, reset-password and delete, as sign-in sees them", async () => {
       const name = uniqueName("op");
       const created = cli(["users", "create", name]);
