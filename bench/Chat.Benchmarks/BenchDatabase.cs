@@ -1,4 +1,5 @@
 using Chat.Messages;
+using Chat.Rooms;
 using Chat.Persistence;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -36,7 +37,9 @@ internal sealed class BenchDatabase : IAsyncDisposable
     /// <summary>The SQLite file or the PostgreSQL database name.</summary>
     public string Location { get; }
 
-    public ChatService Chat => _services.GetRequiredService<ChatService>();
+    public RoomService Rooms => _services.GetRequiredService<RoomService>();
+
+    public MessageService Messages => _services.GetRequiredService<MessageService>();
 
     public MessageWriter Writer => _services.GetRequiredService<MessageWriter>();
 
@@ -128,7 +131,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
         var rooms = new RoomView[count];
         for (var i = 0; i < count; i++)
         {
-            var result = await Chat.CreateRoomAsync($"Bench room {i + 1}", "A room of the persistence benchmark.");
+            var result = await Rooms.CreateAsync($"Bench room {i + 1}", "A room of the persistence benchmark.");
             rooms[i] = result.Value ?? throw new InvalidOperationException("Could not create a room.");
         }
 

@@ -7,7 +7,7 @@ namespace Chat.Benchmarks;
 internal sealed class BenchOptions
 {
     public const string Usage = """
-        Chat.Benchmarks: message persistence through the real ChatService.
+        Chat.Benchmarks: message persistence through the real chat context.
 
           persist  --provider sqlite|postgres [--mode group|naive|both] [--senders 1,10,100,1000]
                    [--warmup 3] [--duration 5] [--repeat 3] [--rooms 10] [--existing 100000]

@@ -9,7 +9,7 @@ namespace Chat.Benchmarks;
 /// History read latency on a big room: one room holds --room-messages messages, and the
 /// other rooms' --other-messages are interleaved with them (so the room's rows are spread
 /// over the table and only the <c>(room_id, id)</c> index finds them fast). Then, one at a
-/// time, through <see cref="ChatService.ListMessagesAsync"/>: the newest page, a page before
+/// time, through <see cref="MessageService.ListAsync"/>: the newest page, a page before
 /// an id in the middle of the room, and pages before random ids of the room.
 /// </summary>
 internal static class HistoryBenchmark
@@ -33,7 +33,7 @@ internal static class HistoryBenchmark
         await ExplainAsync(database, target.Id, middleId);
 
         var random = new Random(7);
-        var chat = database.Chat;
+        var chat = database.Messages;
         var control = new ControlWork();
         var kinds = new (string Name, Func<Task> Read)[]
         {
@@ -146,9 +146,9 @@ internal static class HistoryBenchmark
         }
     }
 
-    private static async Task ReadAsync(ChatService chat, long roomId, HistoryRequest request)
+    private static async Task ReadAsync(MessageService chat, long roomId, HistoryRequest request)
     {
-        var page = await chat.ListMessagesAsync(roomId, request);
+        var page = (await chat.ListAsync(roomId, request)).Value!;
         if (page.Messages.Count != PageSize || !page.HasMore)
         {
             throw new InvalidOperationException($"Expected a full page with more beyond it, got {page.Messages.Count} (has_more={page.HasMore}).");

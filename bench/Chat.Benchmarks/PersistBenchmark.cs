@@ -6,7 +6,7 @@ namespace Chat.Benchmarks;
 
 /// <summary>
 /// Messages persisted per second with N concurrent senders, each in a loop of one send at
-/// a time: "group" goes through <see cref="ChatService.CreateMessageAsync"/> and the
+/// a time: "group" goes through <see cref="MessageService.CreateAsync"/> and the
 /// group-commit writer; "naive" does what an EF Core app does by default, one pooled
 /// context and one <c>SaveChangesAsync</c> (one transaction, one fsync) per message.
 /// </summary>
@@ -80,7 +80,7 @@ internal static class PersistBenchmark
             var stats = perSender[i] = new SenderStats();
             var index = i;
             tasks[i] = mode == "group"
-                ? Task.Run(() => GroupSenderAsync(database.Chat, rooms, index, contents, options.ClientIds, control, stats))
+                ? Task.Run(() => GroupSenderAsync(database.Messages, rooms, index, contents, options.ClientIds, control, stats))
                 : Task.Run(() => NaiveSenderAsync(database, rooms, index, contents, options.ClientIds, control, stats));
         }
 
@@ -111,7 +111,7 @@ internal static class PersistBenchmark
             perSender.Select(s => s.FirstError).FirstOrDefault(e => e is not null), use);
     }
 
-    private static async Task GroupSenderAsync(ChatService chat, RoomView[] rooms, int index, string[] contents, ClientIdStyle clientIdStyle, Control control, SenderStats stats)
+    private static async Task GroupSenderAsync(MessageService chat, RoomView[] rooms, int index, string[] contents, ClientIdStyle clientIdStyle, Control control, SenderStats stats)
     {
         var room = rooms[index % rooms.Length];
         var author = new ChatUser(index + 1, "user" + (index + 1).ToString(CultureInfo.InvariantCulture));
@@ -120,7 +120,7 @@ internal static class PersistBenchmark
             var content = contents[(int)((index * 7919L + seq) % contents.Length)];
             var clientId = ClientIds.Next(clientIdStyle, index, seq);
             var t0 = Stopwatch.GetTimestamp();
-            var result = await chat.CreateMessageAsync(room, author, content, clientId).ConfigureAwait(false);
+            var result = await chat.CreateAsync(room, author, content, clientId).ConfigureAwait(false);
             var elapsed = Stopwatch.GetTimestamp() - t0;
             if (control.Phase == Measuring)
             {
@@ -150,7 +150,7 @@ internal static class PersistBenchmark
             try
             {
                 await using var db = await contexts.CreateDbContextAsync().ConfigureAwait(false);
-                var now = MessageWriter.TruncateToMilliseconds(DateTime.UtcNow);
+                var now = Clock.TruncateToMilliseconds(DateTime.UtcNow);
                 db.Messages.Add(new Message
                 {
                     Content = content,

@@ -34,7 +34,7 @@ internal static class StoreBenchmark
                 {
                     var author = authors[sequence % authors.Length];
                     var room = rooms[author.Id % rooms.Length];
-                    batch[i] = new PendingMessage(room.Id, room.Slug, author,
+                    batch[i] = new PendingMessage(room, author,
                         contents[sequence % contents.Length], "c" + sequence.ToString(CultureInfo.InvariantCulture), null);
                 }
 
@@ -50,7 +50,7 @@ internal static class StoreBenchmark
                 while (Stopwatch.GetElapsedTime(started).TotalSeconds < seconds)
                 {
                     var batch = NextBatch();
-                    var now = MessageWriter.TruncateToMilliseconds(DateTime.UtcNow);
+                    var now = Clock.TruncateToMilliseconds(DateTime.UtcNow);
                     var t0 = Stopwatch.GetTimestamp();
                     await store.WriteAsync(batch, now, CancellationToken.None);
                     latencies.Add(Stopwatch.GetTimestamp() - t0);

@@ -38,6 +38,7 @@ app.UseAuthorization();
 app.MapSocket<UserSocket>("/socket");
 app.MapAccountEndpoints();
 app.MapRoomEndpoints();
+app.MapMessageEndpoints();
 app.MapHealthEndpoints();
 app.MapOpenApi();
 

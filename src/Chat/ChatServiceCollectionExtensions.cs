@@ -1,5 +1,7 @@
+using Chat.Accounts;
 using Chat.Messages;
 using Chat.Persistence;
+using Chat.Rooms;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +14,8 @@ public static class ChatServiceCollectionExtensions
     /// <summary>
     /// Adds the chat context on <paramref name="database"/>: pooled EF Core contexts, the
     /// group-commit writer with the provider's batch store, the publisher that announces what
-    /// it commits, and <see cref="ChatService"/>.
+    /// it commits, and one service per feature (<see cref="RoomService"/>,
+    /// <see cref="MessageService"/>, <see cref="AccountService"/>).
     /// Register <see cref="IChatEvents"/> handlers to hear about committed writes.
     /// </summary>
     public static IServiceCollection AddChat(this IServiceCollection services, ChatDatabase database)
@@ -30,11 +33,16 @@ public static class ChatServiceCollectionExtensions
         });
         services.AddSingleton<MessagePublisher>();
         services.AddSingleton<MessageWriter>();
-        services.AddSingleton(provider => new ChatService(
+        services.AddSingleton(provider => new RoomService(
+            provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
+            provider.GetServices<IChatEvents>(),
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new MessageService(
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<MessageWriter>(),
-            provider.GetServices<IChatEvents>(),
-            provider.GetRequiredService<IOptions<ChatOptions>>(),
+            provider.GetRequiredService<IOptions<ChatOptions>>()));
+        services.AddSingleton(provider => new AccountService(
+            provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<TimeProvider>()));
         return services;
     }

@@ -1,3 +1,6 @@
+using Chat.Messages;
+using Chat.Rooms;
+
 namespace Chat;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Chat.Accounts;
 using Chat.Messages;
 using Chat.Persistence;
 using Chat.Rooms;
@@ -15,7 +16,11 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
 {
     private static int s_counter;
 
-    private ChatService Chat => fixture.Chat;
+    private RoomService Rooms => fixture.Rooms;
+
+    private MessageService Messages => fixture.Messages;
+
+    private AccountService Accounts => fixture.Accounts;
 
     private static ChatUser Ann { get; } = new(101, "ann");
 
@@ -26,16 +31,25 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
 
     private async Task<RoomView> NewRoomAsync(string? name = null)
     {
-        var result = await Chat.CreateRoomAsync(name ?? Unique("Room"), null);
+        var result = await Rooms.CreateAsync(name ?? Unique("Room"), null);
         Assert.True(result.IsOk, result.Errors?.ToString());
         return result.Value!;
     }
 
     private async Task<MessageView> SendAsync(RoomView room, string content, ChatUser? author = null, string? clientId = null)
     {
-        var result = await Chat.CreateMessageAsync(room, author ?? Ann, content, clientId);
+        var result = await Messages.CreateAsync(room, author ?? Ann, content, clientId);
         Assert.True(result.IsOk, result.Errors?.ToString() ?? result.Failure);
         return result.Value!.Message;
+    }
+
+    private async Task<IReadOnlyList<MessageView>> HistoryAsync(RoomView room) => (await ListAsync(room.Id, new HistoryRequest())).Messages;
+
+    private async Task<HistoryPage> ListAsync(long roomId, HistoryRequest request)
+    {
+        var result = await Messages.ListAsync(roomId, request);
+        Assert.True(result.IsOk, result.Errors?.ToString());
+        return result.Value!;
     }
 
     private static IReadOnlyList<string> ErrorsOf<T>(ChatResult<T> result, string field)
@@ -84,13 +98,13 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     [Fact]
     public async Task The_lobby_is_created_once()
     {
-        await Chat.EnsureLobbyAsync();
-        await Chat.EnsureLobbyAsync();
+        await Rooms.EnsureLobbyAsync();
+        await Rooms.EnsureLobbyAsync();
 
-        var lobby = await Chat.GetRoomAsync("lobby");
+        var lobby = await Rooms.FindAsync("lobby");
         Assert.NotNull(lobby);
         Assert.Equal("Lobby", lobby.Name);
-        Assert.Single(await Chat.ListRoomsAsync(), r => r.Slug == "lobby");
+        Assert.Single(await Rooms.ListAsync(), r => r.Slug == "lobby");
     }
 
     [Fact]
@@ -126,7 +140,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     {
         var name = Unique("Race");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Chat.CreateRoomAsync(name, null)));
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Rooms.CreateAsync(name, null)));
 
         Assert.All(results, r => Assert.True(r.IsOk));
         Assert.Equal(8, results.Select(r => r.Value!.Slug).Distinct().Count());
@@ -136,13 +150,13 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     [InlineData(null, "can't be blank")]
     [InlineData("   ", "can't be blank")]
     public async Task Room_names_must_not_be_blank(string? name, string error) =>
-        Assert.Equal([error], ErrorsOf(await Chat.CreateRoomAsync(name, null), "name"));
+        Assert.Equal([error], ErrorsOf(await Rooms.CreateAsync(name, null), "name"));
 
     [Fact]
     public async Task Room_names_and_descriptions_have_limits()
     {
-        var tooLong = await Chat.CreateRoomAsync(new string('n', 81), new string('d', 1001));
-        var atLimit = await Chat.CreateRoomAsync("  " + new string('n', 79) + "x  ", new string('d', 1000));
+        var tooLong = await Rooms.CreateAsync(new string('n', 81), new string('d', 1001));
+        var atLimit = await Rooms.CreateAsync("  " + new string('n', 79) + "x  ", new string('d', 1000));
 
         Assert.Equal(["should be at most 80 character(s)"], ErrorsOf(tooLong, "name"));
         Assert.Equal(["should be at most 1000 character(s)"], ErrorsOf(tooLong, "description"));
@@ -156,26 +170,10 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var zed = await NewRoomAsync("zz " + Guid.NewGuid());
         var alpha = await NewRoomAsync("AA " + Guid.NewGuid());
 
-        var names = (await Chat.ListRoomsAsync()).Select(r => r.Name).ToList();
+        var names = (await Rooms.ListAsync()).Select(r => r.Name).ToList();
 
         Assert.True(names.IndexOf(alpha.Name) < names.IndexOf(zed.Name));
         Assert.Contains(fixture.Events.Rooms, r => r.Id == alpha.Id);
-    }
-
-    [Fact]
-    public async Task Updating_a_room_keeps_its_slug_and_deleting_it_deletes_its_messages()
-    {
-        var room = await NewRoomAsync();
-        await SendAsync(room, "doomed");
-
-        var updated = await Chat.UpdateRoomAsync(room.Slug, "Renamed " + room.Name, "new description");
-        var deleted = await Chat.DeleteRoomAsync(room.Slug);
-
-        Assert.Equal(room.Slug, updated!.Value!.Slug);
-        Assert.Equal("new description", updated.Value.Description);
-        Assert.True(deleted);
-        Assert.Null(await Chat.GetRoomAsync(room.Slug));
-        Assert.Empty((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
     }
 
     // --- Messages ---------------------------------------------------------------------
@@ -192,7 +190,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         Assert.Equal((Bob.Id, Bob.Username, room.Id), (message.UserId, message.Username, message.RoomId));
         Assert.Equal(DateTimeKind.Utc, message.InsertedAt.Kind);
         Assert.InRange(message.InsertedAt, before, DateTime.UtcNow.AddSeconds(1));
-        var stored = Assert.Single((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
+        var stored = Assert.Single((await HistoryAsync(room)));
         Assert.Equal(message, stored);
         Assert.Contains(fixture.Events.Messages, m => m.Id == message.Id);
     }
@@ -204,7 +202,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     {
         var room = await NewRoomAsync();
 
-        Assert.Equal([error], ErrorsOf(await Chat.CreateMessageAsync(room, Ann, content, null), "content"));
+        Assert.Equal([error], ErrorsOf(await Messages.CreateAsync(room, Ann, content, null), "content"));
     }
 
     [Fact]
@@ -213,8 +211,8 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var room = await NewRoomAsync();
         var decomposedE = "e\u0301"; // one character on screen, two code points
 
-        var tooLong = await Chat.CreateMessageAsync(room, Ann, new string('x', 4001), null);
-        var atLimit = await Chat.CreateMessageAsync(room, Ann, string.Concat(Enumerable.Repeat(decomposedE, 4000)), null);
+        var tooLong = await Messages.CreateAsync(room, Ann, new string('x', 4001), null);
+        var atLimit = await Messages.CreateAsync(room, Ann, string.Concat(Enumerable.Repeat(decomposedE, 4000)), null);
 
         Assert.Equal(["should be at most 4000 character(s)"], ErrorsOf(tooLong, "content"));
         Assert.True(atLimit.IsOk);
@@ -225,7 +223,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     {
         var room = await NewRoomAsync();
 
-        var result = await Chat.CreateMessageAsync(room, Ann, "hi", new string('c', 65));
+        var result = await Messages.CreateAsync(room, Ann, "hi", new string('c', 65));
 
         Assert.Equal(["should be at most 64 character(s)"], ErrorsOf(result, "client_id"));
     }
@@ -237,17 +235,17 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var published = fixture.Events.Messages.Count(m => m.RoomId == room.Id);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
-            Chat.CreateMessageAsync(room, Ann, $"attempt {i}", "retry-me")));
+            Messages.CreateAsync(room, Ann, $"attempt {i}", "retry-me")));
 
         Assert.All(results, r => Assert.True(r.IsOk));
         var ids = results.Select(r => r.Value!.Message.Id).Distinct().ToList();
         Assert.Single(ids);
         Assert.Single(results, r => r.Value!.Created);
         Assert.All(results, r => Assert.Equal(results.Single(x => x.Value!.Created).Value!.Message.Content, r.Value!.Message.Content));
-        Assert.Single((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
+        Assert.Single((await HistoryAsync(room)));
         Assert.Equal(published + 1, fixture.Events.Messages.Count(m => m.RoomId == room.Id));
 
-        var later = await Chat.CreateMessageAsync(room, Ann, "much later", "retry-me");
+        var later = await Messages.CreateAsync(room, Ann, "much later", "retry-me");
         Assert.False(later.Value!.Created);
         Assert.Equal(ids[0], later.Value.Message.Id);
     }
@@ -272,7 +270,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var writer = fixture.Services.GetRequiredService<MessageWriter>();
         var batchesBefore = writer.BatchesCommitted;
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Chat.CreateMessageAsync(room, Ann, $"m{i}", null)));
+        var results = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Messages.CreateAsync(room, Ann, $"m{i}", null)));
 
         Assert.All(results, r => Assert.True(r.IsOk));
         Assert.Equal(300, results.Select(r => r.Value!.Message.Id).Distinct().Count());
@@ -290,14 +288,14 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         // Queue enough good messages around the bad one that they share its batch.
         var sends = Enumerable.Range(0, 200)
             .Select(i => i == 100
-                ? Chat.CreateMessageAsync(vanished, Ann, "to a room that is gone", null)
-                : Chat.CreateMessageAsync(room, Ann, $"good {i}", null))
+                ? Messages.CreateAsync(vanished, Ann, "to a room that is gone", null)
+                : Messages.CreateAsync(room, Ann, $"good {i}", null))
             .ToList();
         var results = await Task.WhenAll(sends);
 
         Assert.Equal(["does not exist"], ErrorsOf(results[100], "room"));
         Assert.Equal(199, results.Count(r => r.IsOk));
-        Assert.Equal(199, (await Chat.ListMessagesAsync(room.Id, new HistoryRequest(Limit: 100 * 2))).Messages.Count);
+        Assert.Equal(199, (await Messages.CatchUpAsync(room.Id, 0)).Messages.Count);
         Assert.True(writer.BatchesRetried > retriesBefore, "the bad message should have shared a batch with good ones");
     }
 
@@ -306,7 +304,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     {
         var room = await NewRoomAsync();
 
-        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => Chat.CreateMessageAsync(room, i % 2 == 0 ? Ann : Bob, $"m{i}", null)));
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => Messages.CreateAsync(room, i % 2 == 0 ? Ann : Bob, $"m{i}", null)));
 
         var published = fixture.Events.Messages.Where(m => m.RoomId == room.Id).Select(m => m.Id).ToList();
         Assert.Equal(100, published.Count);
@@ -319,8 +317,8 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var room = await NewRoomAsync();
         var origin = new object();
 
-        var first = await Chat.CreateMessageAsync(room, Ann, "mine", "origin-1", origin);
-        var repeat = await Chat.CreateMessageAsync(room, Ann, "mine", "origin-1", origin);
+        var first = await Messages.CreateAsync(room, Ann, "mine", "origin-1", origin);
+        var repeat = await Messages.CreateAsync(room, Ann, "mine", "origin-1", origin);
 
         var announced = fixture.Events.Stored.Where(s => ReferenceEquals(s.Origin, origin)).ToList();
         Assert.Equal(2, announced.Count);
@@ -337,11 +335,11 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var room = await NewRoomAsync();
         var origin = new object();
 
-        var result = await Chat.CreateMessageAsync(room, Ann, " ", null, origin);
+        var result = await Messages.CreateAsync(room, Ann, " ", null, origin);
 
         Assert.Equal(["can't be blank"], ErrorsOf(result, "content"));
         Assert.DoesNotContain(fixture.Events.Stored, s => ReferenceEquals(s.Origin, origin));
-        Assert.Empty((await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages);
+        Assert.Empty((await HistoryAsync(room)));
     }
 
     [Fact]
@@ -353,8 +351,8 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         {
             // Each send completes only once announced, and announcing is stuck; yet every
             // one of them must reach the database, one commit after another.
-            var sends = Enumerable.Range(0, 5).Select(i => Chat.CreateMessageAsync(room, Ann, $"held {i}", null)).ToList();
-            await WaitUntilAsync(async () => (await Chat.ListMessagesAsync(room.Id, new HistoryRequest())).Messages.Count == 5);
+            var sends = Enumerable.Range(0, 5).Select(i => Messages.CreateAsync(room, Ann, $"held {i}", null)).ToList();
+            await WaitUntilAsync(async () => (await HistoryAsync(room)).Count == 5);
             Assert.All(sends, send => Assert.False(send.IsCompleted));
 
             fixture.Events.Gate.SetResult();
@@ -385,10 +383,32 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     {
         var room = await NewRoomAsync();
 
-        var page = await Chat.ListMessagesAsync(room.Id, new HistoryRequest());
+        var page = await ListAsync(room.Id, new HistoryRequest());
 
         Assert.Empty(page.Messages);
         Assert.False(page.HasMore);
+    }
+
+    [Theory]
+    [InlineData(0, "must be greater than or equal to 1")]
+    [InlineData(101, "must be less than or equal to 100")]
+    public async Task History_pages_hold_1_to_100_messages(int limit, string error)
+    {
+        var room = await NewRoomAsync();
+
+        Assert.Equal([error], ErrorsOf(await Messages.ListAsync(room.Id, new HistoryRequest(Limit: limit)), "limit"));
+    }
+
+    [Fact]
+    public async Task Catching_up_returns_at_most_500_and_says_more_are_missing()
+    {
+        var room = await NewRoomAsync();
+        await Task.WhenAll(Enumerable.Range(0, 502).Select(i => Messages.CreateAsync(room, Ann, $"m{i}", null)));
+
+        var page = await Messages.CatchUpAsync(room.Id, 0);
+
+        Assert.Equal(500, page.Messages.Count);
+        Assert.True(page.HasMore);
     }
 
     [Fact]
@@ -401,8 +421,8 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
             sent.Add(await SendAsync(room, $"m{i}"));
         }
 
-        var exact = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(Limit: 10));
-        var short1 = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(Limit: 9));
+        var exact = await ListAsync(room.Id, new HistoryRequest(Limit: 10));
+        var short1 = await ListAsync(room.Id, new HistoryRequest(Limit: 9));
 
         Assert.Equal(sent.Select(m => m.Id), exact.Messages.Select(m => m.Id));
         Assert.False(exact.HasMore);
@@ -425,7 +445,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         bool hasMore;
         do
         {
-            var page = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(BeforeId: before, Limit: 5));
+            var page = await ListAsync(room.Id, new HistoryRequest(BeforeId: before, Limit: 5));
             seen.InsertRange(0, page.Messages.Select(m => m.Id));
             before = page.Messages.FirstOrDefault()?.Id;
             hasMore = page.HasMore;
@@ -433,7 +453,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         while (hasMore);
 
         Assert.Equal(sent, seen);
-        var beforeFirst = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(BeforeId: sent[0]));
+        var beforeFirst = await ListAsync(room.Id, new HistoryRequest(BeforeId: sent[0]));
         Assert.Empty(beforeFirst.Messages);
         Assert.False(beforeFirst.HasMore);
     }
@@ -451,8 +471,8 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         }
 
         var lastSeen = sent[9];
-        var missed = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(AfterId: lastSeen, Limit: 500));
-        var partial = await Chat.ListMessagesAsync(room.Id, new HistoryRequest(AfterId: lastSeen, Limit: 20));
+        var missed = await Messages.CatchUpAsync(room.Id, lastSeen);
+        var partial = await ListAsync(room.Id, new HistoryRequest(AfterId: lastSeen, Limit: 20));
 
         Assert.Equal(sent.Skip(10), missed.Messages.Select(m => m.Id));
         Assert.False(missed.HasMore);
@@ -466,8 +486,8 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     public async Task Passwords_are_stored_as_salted_slow_hashes_and_verified()
     {
         var name = "user" + Guid.NewGuid().ToString("N")[..8];
-        var registered = await Chat.RegisterAsync(name, "correct horse");
-        var twin = await Chat.RegisterAsync(name + "2", "correct horse");
+        var registered = await Accounts.RegisterAsync(name, "correct horse");
+        var twin = await Accounts.RegisterAsync(name + "2", "correct horse");
 
         await using var db = await fixture.Services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync();
         var hashes = await db.Users.Where(u => u.Id == registered.Value!.Id || u.Id == twin.Value!.Id).Select(u => u.PasswordHash).ToListAsync();
@@ -476,18 +496,26 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         Assert.NotEqual(hashes[0], hashes[1]); // salted
         Assert.All(hashes, h => Assert.Equal(0x01, Convert.FromBase64String(h)[0])); // Identity's V3 format: PBKDF2 with HMAC-SHA512
 
-        Assert.Equal(registered.Value!.Id, (await Chat.VerifyPasswordAsync(name.ToUpperInvariant(), "correct horse"))?.Id);
-        Assert.Null(await Chat.VerifyPasswordAsync(name, "wrong horse"));
-        Assert.Null(await Chat.VerifyPasswordAsync("nobody" + name, "correct horse"));
+        Assert.Equal(registered.Value!.Id, (await Accounts.VerifyPasswordAsync(name.ToUpperInvariant(), "correct horse"))?.Id);
+        Assert.Null(await Accounts.VerifyPasswordAsync(name, "wrong horse"));
+        Assert.Null(await Accounts.VerifyPasswordAsync("nobody" + name, "correct horse"));
+    }
+
+    [Fact]
+    public async Task Sign_in_applies_the_registration_rules_before_hashing()
+    {
+        Assert.Null(await Accounts.VerifyPasswordAsync(new string('a', 33), "password1"));
+        Assert.Null(await Accounts.VerifyPasswordAsync("bad name!", "password1"));
+        Assert.Null(await Accounts.VerifyPasswordAsync("validname", "short"));
     }
 
     [Fact]
     public async Task Usernames_are_unique_without_regard_to_case()
     {
         var name = "Case" + Guid.NewGuid().ToString("N")[..8];
-        Assert.True((await Chat.RegisterAsync(name, "password1")).IsOk);
+        Assert.True((await Accounts.RegisterAsync(name, "password1")).IsOk);
 
-        var clash = await Chat.RegisterAsync(name.ToLowerInvariant(), "password2");
+        var clash = await Accounts.RegisterAsync(name.ToLowerInvariant(), "password2");
 
         Assert.Equal(["has already been taken"], ErrorsOf(clash, "username"));
     }
@@ -502,7 +530,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     [InlineData("validname", "", "password", "can't be blank")]
     [InlineData("validname", "\U0001F600\U0001F600\U0001F600\U0001F600", "password", "should be at least 8 character(s)")]
     public async Task Registration_explains_what_is_wrong(string? username, string password, string field, string error) =>
-        Assert.Contains(error, ErrorsOf(await Chat.RegisterAsync(username, password), field));
+        Assert.Contains(error, ErrorsOf(await Accounts.RegisterAsync(username, password), field));
 }
 
 [Collection("sqlite")]

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using Chat.Accounts;
+using Chat.Messages;
 using Chat.Persistence;
+using Chat.Rooms;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -49,7 +52,11 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     public IServiceProvider Services => _services!;
 
-    public ChatService Chat => Services.GetRequiredService<ChatService>();
+    public RoomService Rooms => Services.GetRequiredService<RoomService>();
+
+    public MessageService Messages => Services.GetRequiredService<MessageService>();
+
+    public AccountService Accounts => Services.GetRequiredService<AccountService>();
 
     public RecordingEvents Events { get; } = new();
 

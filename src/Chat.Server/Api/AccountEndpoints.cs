@@ -1,6 +1,8 @@
 using System.Security.Claims;
+using Chat.Accounts;
 using Chat.Channels;
 using Chat.Server.Auth;
+using Chat.Server.Contract;
 using Chat.Server.Sockets;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,9 +21,9 @@ public static class AccountEndpoints
     }
 
     private static async Task<Results<Created<SessionResponse>, UnprocessableEntity<ErrorsResponse>>> RegisterAsync(
-        CredentialsRequest body, ChatService chat, TokenService tokens, CancellationToken cancellationToken)
+        CredentialsRequest body, AccountService accounts, TokenService tokens, CancellationToken cancellationToken)
     {
-        var result = await chat.RegisterAsync(body.Username, body.Password, cancellationToken);
+        var result = await accounts.RegisterAsync(body.Username, body.Password, cancellationToken);
         if (!result.IsOk)
         {
             return TypedResults.UnprocessableEntity(ErrorsResponse.From(result.Errors!));
@@ -32,9 +34,9 @@ public static class AccountEndpoints
     }
 
     private static async Task<Results<Ok<SessionResponse>, JsonHttpResult<ErrorResponse>>> SignInAsync(
-        CredentialsRequest body, ChatService chat, TokenService tokens, CancellationToken cancellationToken)
+        CredentialsRequest body, AccountService accounts, TokenService tokens, CancellationToken cancellationToken)
     {
-        var user = await chat.VerifyPasswordAsync(body.Username, body.Password, cancellationToken);
+        var user = await accounts.VerifyPasswordAsync(body.Username, body.Password, cancellationToken);
         if (user is null)
         {
             return TypedResults.Json(new ErrorResponse("invalid username or password"), statusCode: StatusCodes.Status401Unauthorized);

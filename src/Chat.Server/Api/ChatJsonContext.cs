@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Chat.Messages;
+using Chat.Server.Contract;
 
 namespace Chat.Server.Api;
 
@@ -11,21 +13,18 @@ namespace Chat.Server.Api;
 [JsonSerializable(typeof(CredentialsRequest))]
 [JsonSerializable(typeof(RoomRequest))]
 [JsonSerializable(typeof(MessageRequest))]
+[JsonSerializable(typeof(RoomJoinRequest))]
+[JsonSerializable(typeof(HistoryPageRequest))]
 [JsonSerializable(typeof(SessionResponse))]
 [JsonSerializable(typeof(RoomsResponse))]
 [JsonSerializable(typeof(RoomResponse))]
 [JsonSerializable(typeof(MessagesResponse))]
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(MessageView))]
+[JsonSerializable(typeof(RoomJoinReply))]
+[JsonSerializable(typeof(TypingEvent))]
+[JsonSerializable(typeof(PresenceMeta))]
 [JsonSerializable(typeof(ErrorsResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(ReasonResponse))]
-[JsonSerializable(typeof(Channels.RoomJoinPayload))]
-[JsonSerializable(typeof(Channels.NewMessagePayload))]
-[JsonSerializable(typeof(Channels.HistoryPayload))]
-[JsonSerializable(typeof(Channels.CreateRoomPayload))]
-[JsonSerializable(typeof(Channels.RoomJoinReply))]
-[JsonSerializable(typeof(Channels.LobbyJoinReply))]
-[JsonSerializable(typeof(Channels.TypingEvent))]
-[JsonSerializable(typeof(Channels.PresenceMeta))]
 internal sealed partial class ChatJsonContext : JsonSerializerContext;

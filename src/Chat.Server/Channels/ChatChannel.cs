@@ -1,5 +1,6 @@
 using Chat.Channels;
-using Chat.Server.Api;
+using Chat.Rooms;
+using Chat.Server.Contract;
 
 namespace Chat.Server.Channels;
 
@@ -8,24 +9,24 @@ namespace Chat.Server.Channels;
 /// new room, however it was made, reaches the lobby as <c>room_created</c>, from the context's
 /// event rather than from here, so rooms created over HTTP are announced too.
 /// </summary>
-public sealed class ChatChannel(ChatService chat) : Channel
+public sealed class ChatChannel(RoomService rooms) : Channel
 {
     public override async ValueTask<JoinResult> JoinAsync(string topic, Payload payload, ChannelSocket socket) =>
-        JoinResult.Ok(new LobbyJoinReply(await chat.ListRoomsAsync()));
+        JoinResult.Ok(new RoomsResponse(await rooms.ListAsync()));
 
     public override async ValueTask<InResult> HandleInAsync(string @event, Payload payload, ChannelSocket socket)
     {
-        if (@event != "create_room")
+        if (@event != EventNames.CreateRoom)
         {
             return InResult.Error(ChannelReplies.UnknownEvent);
         }
 
-        if (ChannelReplies.Read<CreateRoomPayload>(payload) is not { } request)
+        if (ChannelReplies.Read<RoomRequest>(payload) is not { } request)
         {
             return ChannelReplies.Malformed();
         }
 
-        var result = await chat.CreateRoomAsync(request.Name, request.Description);
-        return result.IsOk ? InResult.Ok(new RoomResponse(result.Value!)) : ChannelReplies.Invalid(result.Errors!);
+        var result = await rooms.CreateAsync(request.Name, request.Description);
+        return result.IsOk ? InResult.Ok(new RoomResponse(result.Value!)) : ChannelReplies.Error(result);
     }
 }

@@ -1,8 +1,9 @@
 using Chat.Channels;
 using Chat.Channels.Presence;
-using Chat.Server.Api;
+using Chat.Messages;
+using Chat.Rooms;
+using Chat.Server.Contract;
 using Chat.Server.Sockets;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Channels;
 
@@ -10,9 +11,8 @@ namespace Chat.Server.Channels;
 /// <c>room:{slug}</c> (the seed's <c>room_channel.ex</c>): history on join, with gapless catch-up
 /// from <c>last_seen_id</c>; durable sends; typing; presence.
 /// </summary>
-public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence presence, TimeProvider clock) : Channel
+public sealed class RoomChannel(RoomService rooms, MessageService messages, RateLimits limits, IPresence presence, TimeProvider clock) : Channel
 {
-    private const int CatchUpLimit = ChatService.MaxCatchUpLimit;
     private static readonly object AfterJoin = new();
 
     private RoomView _room = null!;
@@ -22,18 +22,18 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
     /// <c>typing</c> is intercepted: it goes to the other members, but not to the sender's
     /// other tabs, which only handle_out can tell apart. <c>new_msg</c> stays on the fastlane.
     /// </summary>
-    public override IReadOnlyCollection<string> Intercepts { get; } = ["typing"];
+    public override IReadOnlyCollection<string> Intercepts { get; } = [EventNames.Typing];
 
     /// <summary>The seed's "subscribe topic": the room must exist; the reply carries what the client lacks.</summary>
     public override async ValueTask<JoinResult> JoinAsync(string topic, Payload payload, ChannelSocket socket)
     {
-        var room = await chat.GetRoomAsync(topic["room:".Length..]);
+        var room = await rooms.FindAsync(Topics.RoomSlug(topic));
         if (room is null)
         {
             return JoinResult.Error(ChannelReplies.RoomNotFound);
         }
 
-        var request = ChannelReplies.Read<RoomJoinPayload>(payload);
+        var request = ChannelReplies.Read<RoomJoinRequest>(payload);
         if (request is null)
         {
             return JoinResult.Error(ErrorsResponse.From(Validation.FieldErrors.Of("last_seen_id", "is invalid")));
@@ -44,8 +44,8 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
         // With last_seen_id: everything after it, oldest first, so a reconnecting client gets
         // exactly what it missed. Without: the newest page.
         var page = request.LastSeenId is { } lastSeen
-            ? await chat.ListMessagesAsync(room.Id, new HistoryRequest(AfterId: lastSeen, Limit: CatchUpLimit))
-            : await chat.ListMessagesAsync(room.Id, new HistoryRequest());
+            ? await messages.CatchUpAsync(room.Id, lastSeen)
+            : (await messages.ListAsync(room.Id, new HistoryRequest())).Value!;
 
         // Presence may only be pushed after the join reply; the mailbox runs this next.
         socket.Send(AfterJoin);
@@ -56,23 +56,23 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
     {
         if (ReferenceEquals(message, AfterJoin))
         {
-            socket.Push("presence_state", await presence.ListAsync(socket.Topic));
-            await presence.TrackAsync(socket, UserKey(_user.Id), new PresenceMeta(_user.Username, Messages.MessageWriter.TruncateToMilliseconds(clock.GetUtcNow().UtcDateTime)));
+            socket.Push(EventNames.PresenceState, await presence.ListAsync(socket.Topic));
+            await presence.TrackAsync(socket, UserKey(_user.Id), new PresenceMeta(_user.Username, Clock.Now(clock)));
         }
     }
 
     /// <summary>The seed's "handle incoming messages".</summary>
     public override async ValueTask<InResult> HandleInAsync(string @event, Payload payload, ChannelSocket socket) => @event switch
     {
-        "new_msg" => await NewMessageAsync(payload, socket),
-        "history" => await HistoryAsync(payload),
-        "typing" => await TypingAsync(socket),
+        EventNames.NewMessage => await NewMessageAsync(payload, socket),
+        EventNames.History => await HistoryAsync(payload),
+        EventNames.Typing => await TypingAsync(socket),
         _ => InResult.Error(ChannelReplies.UnknownEvent),
     };
 
     private async ValueTask<InResult> NewMessageAsync(Payload payload, ChannelSocket socket)
     {
-        if (ChannelReplies.Read<NewMessagePayload>(payload) is not { } request)
+        if (ChannelReplies.Read<MessageRequest>(payload) is not { } request)
         {
             return ChannelReplies.Malformed();
         }
@@ -82,7 +82,7 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
             return InResult.Error(ChannelReplies.RateLimited);
         }
 
-        var posted = await chat.CreateMessageAsync(_room, _user, request.Content, request.ClientId, origin: socket.Ref);
+        var posted = await messages.CreateAsync(_room, _user, request.Content, request.ClientId, origin: socket.Ref);
         if (posted.IsOk)
         {
             // Already answered: the publisher replies to the sender right before it
@@ -91,24 +91,18 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
             return InResult.NoReply;
         }
 
-        return posted.Errors is { } errors ? ChannelReplies.Invalid(errors) : InResult.Error(ChannelReplies.Unavailable);
+        return ChannelReplies.Error(posted);
     }
 
     private async ValueTask<InResult> HistoryAsync(Payload payload)
     {
-        if (ChannelReplies.Read<HistoryPayload>(payload) is not { } request)
+        if (ChannelReplies.Read<HistoryPageRequest>(payload) is not { } request)
         {
             return ChannelReplies.Malformed();
         }
 
-        var limit = request.Limit ?? HistoryRequest.DefaultLimit;
-        if (limit is < 1 or > ChatService.MaxHistoryLimit)
-        {
-            return ChannelReplies.Invalid(Validation.FieldErrors.Of("limit", $"must be between 1 and {ChatService.MaxHistoryLimit}"));
-        }
-
-        var page = await chat.ListMessagesAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: limit));
-        return InResult.Ok(new MessagesResponse(page.Messages, page.HasMore));
+        var page = await messages.ListAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: request.Limit));
+        return page.IsOk ? InResult.Ok(new MessagesResponse(page.Value!.Messages, page.Value.HasMore)) : ChannelReplies.Error(page);
     }
 
     private async ValueTask<InResult> TypingAsync(ChannelSocket socket)
@@ -116,7 +110,7 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
         // Not stored, and throttled: a notice every keystroke would be noise on the wire.
         if (limits.TryType(_user.Id, _room.Id))
         {
-            await socket.BroadcastFromAsync("typing", new TypingEvent(_user.Id, _user.Username));
+            await socket.BroadcastFromAsync(EventNames.Typing, new TypingEvent(_user.Id, _user.Username));
         }
 
         return InResult.Ok();
@@ -125,7 +119,7 @@ public sealed class RoomChannel(ChatService chat, RateLimits limits, IPresence p
     /// <summary>The seed's "send messages to the room": per-recipient filtering of intercepted events.</summary>
     public override ValueTask HandleOutAsync(string @event, Payload payload, ChannelSocket socket)
     {
-        if (@event == "typing" && ChannelReplies.Read<TypingEvent>(payload) is { } typing && typing.UserId == _user.Id)
+        if (@event == EventNames.Typing && ChannelReplies.Read<TypingEvent>(payload) is { } typing && typing.UserId == _user.Id)
         {
             // The typist's own other tabs do not need to be told that they are typing.
             return ValueTask.CompletedTask;

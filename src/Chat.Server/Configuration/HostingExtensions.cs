@@ -163,7 +163,7 @@ public static class HostingExtensions
             await app.Services.MigrateChatDatabaseAsync();
         }
 
-        await app.Services.GetRequiredService<ChatService>().EnsureLobbyAsync();
+        await app.Services.GetRequiredService<Chat.Rooms.RoomService>().EnsureLobbyAsync();
     }
 
     // "Chat__AllowedOrigins=https://a.example,https://b.example" arrives as one string.

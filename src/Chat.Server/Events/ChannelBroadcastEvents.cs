@@ -1,20 +1,19 @@
 using Chat.Channels;
-using Chat.Server.Api;
+using Chat.Messages;
+using Chat.Rooms;
+using Chat.Server.Contract;
 
 namespace Chat.Server.Events;
 
 /// <summary>
 /// Puts the context's events on the wire: a new message goes to its room's topic, a new
-/// room to the lobby. Whoever wrote it, socket or HTTP, every client sees it.
+/// room to the lobby. Whoever wrote it, socket or HTTP, every client sees it. Everything goes
+/// through the pubsub, so it reaches every node.
 /// </summary>
 internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEvents
 {
-    public const string LobbyTopic = "chat:lobby";
-
-    public static string RoomTopic(string slug) => "room:" + slug;
-
     public ValueTask RoomCreatedAsync(RoomView room) =>
-        broadcaster.BroadcastAsync(LobbyTopic, "room_created", new RoomResponse(room));
+        broadcaster.BroadcastAsync(Topics.Lobby, EventNames.RoomCreated, new RoomResponse(room));
 
     public async ValueTask MessagesStoredAsync(IReadOnlyList<StoredMessage> messages)
     {
@@ -29,7 +28,7 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
 
             if (stored.Created)
             {
-                await broadcaster.BroadcastAsync(RoomTopic(stored.RoomSlug), "new_msg", stored.Message);
+                await broadcaster.BroadcastAsync(Topics.Room(stored.RoomSlug), EventNames.NewMessage, stored.Message);
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Chat.Channels;
 using Chat.Server.Auth;
 using Chat.Server.Channels;
+using Chat.Server.Contract;
 
 namespace Chat.Server.Sockets;
 
@@ -19,8 +20,8 @@ public sealed class UserSocket : SocketHandler
     public UserSocket(TokenService tokens)
     {
         _tokens = tokens;
-        Channel<RoomChannel>("room:*");
-        Channel<ChatChannel>("chat:lobby");
+        Channel<RoomChannel>(Topics.RoomPattern);
+        Channel<ChatChannel>(Topics.Lobby);
     }
 
     /// <summary>The socket id of a user's sockets; a <c>disconnect</c> broadcast to it signs the user out everywhere.</summary>

@@ -91,8 +91,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
 
     private async Task WriteBatchAsync(IReadOnlyList<PendingMessage> batch)
     {
-        // Milliseconds: what both databases store exactly and what clients display.
-        var now = TruncateToMilliseconds(_clock.GetUtcNow().UtcDateTime);
+        var now = Clock.Now(_clock);
         PostedMessage[] results;
         try
         {
@@ -129,9 +128,6 @@ internal sealed partial class MessageWriter : IAsyncDisposable
 
     private static void Complete(PendingMessage message, ChatResult<PostedMessage> result) =>
         message.Completion.TrySetResult(result);
-
-    internal static DateTime TruncateToMilliseconds(DateTime value) =>
-        new(value.Ticks - (value.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
 
     /// <summary>
     /// Stops taking messages, writes every queued one, then closes the store. The publisher,

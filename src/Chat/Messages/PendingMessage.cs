@@ -1,11 +1,13 @@
+using Chat.Rooms;
+
 namespace Chat.Messages;
 
 /// <summary>A validated message waiting in the writer's queue for its batch to commit.</summary>
-internal sealed class PendingMessage(long roomId, string roomSlug, ChatUser author, string content, string? clientId, object? origin)
+internal sealed class PendingMessage(RoomView room, ChatUser author, string content, string? clientId, object? origin)
 {
-    public long RoomId { get; } = roomId;
+    public RoomView Room { get; } = room;
 
-    public string RoomSlug { get; } = roomSlug;
+    public long RoomId => Room.Id;
 
     public ChatUser Author { get; } = author;
 

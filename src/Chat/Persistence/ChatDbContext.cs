@@ -1,6 +1,6 @@
 using Chat.Messages;
 using Chat.Rooms;
-using Chat.Users;
+using Chat.Accounts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 

@@ -42,4 +42,8 @@ public static class ErrorMessages
     public static string TooLong(int count) => string.Create(CultureInfo.InvariantCulture, $"should be at most {count} character(s)");
 
     public static string TooShort(int count) => string.Create(CultureInfo.InvariantCulture, $"should be at least {count} character(s)");
+
+    public static string NumberAtLeast(long value) => string.Create(CultureInfo.InvariantCulture, $"must be greater than or equal to {value}");
+
+    public static string NumberAtMost(long value) => string.Create(CultureInfo.InvariantCulture, $"must be less than or equal to {value}");
 }

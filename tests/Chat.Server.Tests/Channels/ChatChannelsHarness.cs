@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using Chat.Channels;
 using Chat.Channels.Testing;
+using Chat.Messages;
 using Chat.Persistence;
+using Chat.Rooms;
 using Chat.Server.Api;
 using Chat.Server.Auth;
 using Chat.Server.Channels;
@@ -22,7 +24,9 @@ public sealed class ChatChannelsHarness : IAsyncLifetime
 
     public ChannelTestHost Host { get; private set; } = null!;
 
-    public ChatService Chat => Host.Services.GetRequiredService<ChatService>();
+    public RoomService Rooms => Host.Services.GetRequiredService<RoomService>();
+
+    public MessageService Messages => Host.Services.GetRequiredService<MessageService>();
 
     public async Task InitializeAsync()
     {
@@ -47,7 +51,7 @@ public sealed class ChatChannelsHarness : IAsyncLifetime
             },
             options => options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default));
         await Host.Services.MigrateChatDatabaseAsync();
-        await Chat.EnsureLobbyAsync();
+        await Rooms.EnsureLobbyAsync();
     }
 
     public async Task DisposeAsync()
@@ -61,5 +65,5 @@ public sealed class ChatChannelsHarness : IAsyncLifetime
         Host.Connect<UserSocket>(new Dictionary<string, object?> { [UserSocket.UserAssign] = user }, UserSocket.SocketId(user.Id));
 
     public async Task<RoomView> NewRoomAsync() =>
-        (await Chat.CreateRoomAsync("Room " + Guid.NewGuid().ToString("N")[..8], null)).Value!;
+        (await Rooms.CreateAsync("Room " + Guid.NewGuid().ToString("N")[..8], null)).Value!;
 }

@@ -26,7 +26,7 @@ public sealed class RoomChannelTests(ChatChannelsHarness harness) : IClassFixtur
         var sent = new List<long>();
         for (var i = 0; i < 3; i++)
         {
-            sent.Add((await harness.Chat.CreateMessageAsync(room, Bob, $"m{i}", null)).Value!.Message.Id);
+            sent.Add((await harness.Messages.CreateAsync(room, Bob, $"m{i}", null)).Value!.Message.Id);
         }
 
         var (reply, channel) = await harness.Connect(Ann).JoinAsync($"room:{room.Slug}");
@@ -47,7 +47,7 @@ public sealed class RoomChannelTests(ChatChannelsHarness harness) : IClassFixtur
         var ids = new List<long>();
         for (var i = 0; i < 6; i++)
         {
-            ids.Add((await harness.Chat.CreateMessageAsync(room, Bob, $"m{i}", null)).Value!.Message.Id);
+            ids.Add((await harness.Messages.CreateAsync(room, Bob, $"m{i}", null)).Value!.Message.Id);
         }
 
         var (reply, _) = await harness.Connect(Ann).JoinAsync($"room:{room.Slug}", new { last_seen_id = ids[1] });
@@ -129,7 +129,7 @@ public sealed class RoomChannelTests(ChatChannelsHarness harness) : IClassFixtur
         var ids = new List<long>();
         for (var i = 0; i < 5; i++)
         {
-            ids.Add((await harness.Chat.CreateMessageAsync(room, Bob, $"m{i}", null)).Value!.Message.Id);
+            ids.Add((await harness.Messages.CreateAsync(room, Bob, $"m{i}", null)).Value!.Message.Id);
         }
 
         var (_, channel) = await harness.Connect(Ann).JoinAsync($"room:{room.Slug}");

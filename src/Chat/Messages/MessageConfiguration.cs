@@ -1,8 +1,7 @@
-using Chat.Messages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Chat.Persistence;
+namespace Chat.Messages;
 
 internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
 {

@@ -1,4 +1,4 @@
-namespace Chat.Users;
+namespace Chat.Accounts;
 
 /// <summary>An account that signs in with a password.</summary>
 public sealed class User

@@ -1,8 +1,7 @@
-using Chat.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Chat.Persistence;
+namespace Chat.Accounts;
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
 {

@@ -1,14 +1,11 @@
+using Chat.Accounts;
+using Chat.Messages;
+using Chat.Rooms;
 using Chat.Validation;
 
-namespace Chat.Server.Api;
+namespace Chat.Server.Contract;
 
-// What travels over HTTP and sockets. Names become snake_case on the wire.
-
-public sealed record CredentialsRequest(string? Username, string? Password);
-
-public sealed record RoomRequest(string? Name, string? Description);
-
-public sealed record MessageRequest(string? Content, string? ClientId);
+// What the server answers and broadcasts, over HTTP and over sockets alike.
 
 public sealed record SessionResponse(UserView User, string Token);
 
@@ -19,6 +16,15 @@ public sealed record RoomResponse(RoomView Room);
 public sealed record MessagesResponse(IReadOnlyList<MessageView> Messages, bool HasMore);
 
 public sealed record MessageResponse(MessageView Message);
+
+/// <summary>The reply to joining <c>room:{slug}</c>.</summary>
+public sealed record RoomJoinReply(RoomView Room, IReadOnlyList<MessageView> Messages, bool HasMore);
+
+/// <summary><c>typing</c> to the other members of a room.</summary>
+public sealed record TypingEvent(long UserId, string Username);
+
+/// <summary>What presence shows of each member's connection.</summary>
+public sealed record PresenceMeta(string Username, DateTime OnlineAt);
 
 /// <summary>Field errors, like an Ecto changeset's: <c>{"errors": {"content": ["can't be blank"]}}</c>.</summary>
 public sealed record ErrorsResponse(IReadOnlyDictionary<string, List<string>> Errors)

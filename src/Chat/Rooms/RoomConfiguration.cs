@@ -1,8 +1,7 @@
-using Chat.Rooms;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Chat.Persistence;
+namespace Chat.Rooms;
 
 internal sealed class RoomConfiguration : IEntityTypeConfiguration<Room>
 {

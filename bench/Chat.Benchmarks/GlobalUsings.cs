@@ -1,0 +1,2 @@
+global using Chat.Messages;
+global using Chat.Rooms;

@@ -1,0 +1,89 @@
+using Chat.Persistence;
+using Chat.Validation;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Accounts;
+
+/// <summary>Accounts that sign in with a password: registration and verification.</summary>
+public sealed class AccountService
+{
+    private readonly IDbContextFactory<ChatDbContext> _contexts;
+    private readonly TimeProvider _clock;
+    private readonly PasswordHasher<User> _hasher = new();
+    private readonly Lazy<string> _dummyHash;
+
+    internal AccountService(IDbContextFactory<ChatDbContext> contexts, TimeProvider clock)
+    {
+        _contexts = contexts;
+        _clock = clock;
+        _dummyHash = new Lazy<string>(() => _hasher.HashPassword(null!, "a password nobody has"));
+    }
+
+    public async Task<ChatResult<UserView>> RegisterAsync(string? username, string? password, CancellationToken cancellationToken = default)
+    {
+        var errors = new FieldErrors();
+        var cleanUsername = AccountRules.Username(errors, username);
+        AccountRules.Password(errors, password);
+        if (!errors.IsEmpty)
+        {
+            return ChatResult<UserView>.Invalid(errors);
+        }
+
+        var normalized = AccountRules.Normalize(cleanUsername!);
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        if (await db.Users.AnyAsync(u => u.NormalizedUsername == normalized, cancellationToken).ConfigureAwait(false))
+        {
+            return ChatResult<UserView>.Invalid(FieldErrors.Of("username", ErrorMessages.Taken));
+        }
+
+        var now = Clock.Now(_clock);
+        var user = new User { Username = cleanUsername!, NormalizedUsername = normalized, PasswordHash = "", InsertedAt = now, UpdatedAt = now };
+        user.PasswordHash = _hasher.HashPassword(user, password!);
+        db.Users.Add(user);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
+        {
+            return ChatResult<UserView>.Invalid(FieldErrors.Of("username", ErrorMessages.Taken));
+        }
+
+        return ChatResult<UserView>.Ok(new UserView(user.Id, user.Username));
+    }
+
+    /// <summary>The account for a username and password, or null. Takes as long when the user does not exist.</summary>
+    public async Task<UserView?> VerifyPasswordAsync(string? username, string? password, CancellationToken cancellationToken = default)
+    {
+        if (!AccountRules.CouldSignIn(username, password))
+        {
+            return null;
+        }
+
+        var normalized = AccountRules.Normalize(username!.Trim());
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedUsername == normalized, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            // Hash anyway, so the answer's timing does not reveal which usernames exist.
+            _hasher.VerifyHashedPassword(null!, _dummyHash.Value, password!);
+            return null;
+        }
+
+        var verdict = _hasher.VerifyHashedPassword(user, user.PasswordHash, password!);
+        if (verdict == PasswordVerificationResult.Failed)
+        {
+            return null;
+        }
+
+        if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            user.PasswordHash = _hasher.HashPassword(user, password!);
+            user.UpdatedAt = Clock.Now(_clock);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new UserView(user.Id, user.Username);
+    }
+}

@@ -1,0 +1,52 @@
+using Chat.Validation;
+
+namespace Chat.Messages;
+
+/// <summary>What a message and a history request must be (CONTRACT.md §2–§3); checked here only.</summary>
+internal static class MessageRules
+{
+    public const int ClientIdMaxLength = MessageConfiguration.ClientIdMaxLength;
+    public const int DefaultHistoryLimit = 50;
+    public const int MaxHistoryLimit = 100;
+
+    /// <summary>The most messages a join catches up on; the client reloads past that.</summary>
+    public const int MaxCatchUp = 500;
+
+    /// <summary>The trimmed content, or null with its errors added.</summary>
+    public static string? Content(FieldErrors errors, string? content, int maxLength) =>
+        TextRules.Required(errors, "content", content, maxLength);
+
+    /// <summary>The client_id to store (null when none was given), with its errors added.</summary>
+    public static string? ClientId(FieldErrors errors, string? clientId)
+    {
+        if (string.IsNullOrEmpty(clientId))
+        {
+            return null;
+        }
+
+        if (clientId.Length > ClientIdMaxLength)
+        {
+            errors.Add("client_id", ErrorMessages.TooLong(ClientIdMaxLength));
+        }
+
+        return clientId;
+    }
+
+    /// <summary>The page size a client asked for, or the default.</summary>
+    public static int HistoryLimit(FieldErrors errors, int? limit)
+    {
+        switch (limit)
+        {
+            case null:
+                return DefaultHistoryLimit;
+            case < 1:
+                errors.Add("limit", ErrorMessages.NumberAtLeast(1));
+                break;
+            case > MaxHistoryLimit:
+                errors.Add("limit", ErrorMessages.NumberAtMost(MaxHistoryLimit));
+                break;
+        }
+
+        return limit.Value;
+    }
+}

@@ -1,0 +1,111 @@
+using Chat.Persistence;
+using Chat.Rooms;
+using Chat.Validation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Messages;
+
+/// <summary>
+/// Messages: sending (through the group-commit writer) and reading a room's history.
+/// Input is checked once, here, by <see cref="MessageRules"/>; entities never leave, only
+/// views do.
+/// </summary>
+public sealed class MessageService
+{
+    private readonly IDbContextFactory<ChatDbContext> _contexts;
+    private readonly MessageWriter _writer;
+    private readonly HistoryQueries _history = new();
+    private readonly int _maxMessageLength;
+
+    internal MessageService(IDbContextFactory<ChatDbContext> contexts, MessageWriter writer, IOptions<ChatOptions> options)
+    {
+        _contexts = contexts;
+        _writer = writer;
+        _maxMessageLength = options.Value.MaxMessageLength;
+    }
+
+    /// <summary>The longest message, in characters.</summary>
+    public int MaxMessageLength => _maxMessageLength;
+
+    /// <summary>
+    /// Validates and stores a message through the group-commit writer; completes once it is
+    /// durable and has been announced to <see cref="IChatEvents.MessagesStoredAsync"/>. A
+    /// repeated <paramref name="clientId"/> from the same user in the same room returns the
+    /// original, which is not stored or broadcast again.
+    /// </summary>
+    /// <param name="origin">
+    /// The caller's token for this send, handed back untouched in
+    /// <see cref="StoredMessage.Origin"/>: a channel passes its reply handle, so that the
+    /// host answers the sender right before the broadcast, in commit order. Invalid input and
+    /// failures are never announced; they come back from this call only.
+    /// </param>
+    public async Task<ChatResult<PostedMessage>> CreateAsync(
+        RoomView room, ChatUser author, string? content, string? clientId,
+        object? origin = null, CancellationToken cancellationToken = default)
+    {
+        var errors = new FieldErrors();
+        var cleanContent = MessageRules.Content(errors, content, _maxMessageLength);
+        var cleanClientId = MessageRules.ClientId(errors, clientId);
+        if (!errors.IsEmpty)
+        {
+            return ChatResult<PostedMessage>.Invalid(errors);
+        }
+
+        var pending = new PendingMessage(room, author, cleanContent!, cleanClientId, origin);
+        return await _writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A page of a room's history, oldest first, as a client asks for it. Without ids: the
+    /// newest messages. With <see cref="HistoryRequest.BeforeId"/>: the newest older than it.
+    /// With <see cref="HistoryRequest.AfterId"/>: the oldest newer than it.
+    /// <see cref="HistoryPage.HasMore"/> tells whether more lie beyond the page in the
+    /// direction read. A limit outside 1–100 is a field error.
+    /// </summary>
+    public async Task<ChatResult<HistoryPage>> ListAsync(long roomId, HistoryRequest request, CancellationToken cancellationToken = default)
+    {
+        var errors = new FieldErrors();
+        var limit = MessageRules.HistoryLimit(errors, request.Limit);
+        if (!errors.IsEmpty)
+        {
+            return ChatResult<HistoryPage>.Invalid(errors);
+        }
+
+        return ChatResult<HistoryPage>.Ok(await ReadPageAsync(roomId, request.BeforeId, request.AfterId, limit, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// What a client that saw every message up to <paramref name="lastSeenId"/> lacks: the
+    /// messages after it, oldest first, up to <see cref="MessageRules.MaxCatchUp"/>.
+    /// </summary>
+    public Task<HistoryPage> CatchUpAsync(long roomId, long lastSeenId, CancellationToken cancellationToken = default) =>
+        ReadPageAsync(roomId, null, lastSeenId, MessageRules.MaxCatchUp, cancellationToken);
+
+    private async Task<HistoryPage> ReadPageAsync(long roomId, long? beforeId, long? afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var before = beforeId ?? HistoryQueries.NoUpperBound;
+        var after = afterId ?? HistoryQueries.NoLowerBound;
+        // One row past the limit answers has_more without a count.
+        var query = afterId is null ? _history.NewestFirst : _history.OldestFirst;
+        var rows = new List<MessageView>(limit + 1);
+        await foreach (var row in query(db, roomId, before, after, limit + 1).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        var hasMore = rows.Count > limit;
+        if (hasMore)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        if (afterId is null)
+        {
+            rows.Reverse();
+        }
+
+        return new HistoryPage(rows, hasMore);
+    }
+}

@@ -1,0 +1,117 @@
+using Chat.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Rooms;
+
+/// <summary>
+/// Rooms: listing, finding by slug, creating (with a unique slug), and the lobby every install
+/// starts with. A new room is announced to <see cref="IChatEvents.RoomCreatedAsync"/>.
+/// </summary>
+/// <remarks>
+/// Rooms are never renamed or deleted through the chat: nothing in the contract tells clients
+/// that a room changed or went away, so a change made here would leave every open client
+/// showing the old room.
+/// </remarks>
+public sealed class RoomService
+{
+    /// <summary>The slug of the room every install starts with.</summary>
+    public const string LobbySlug = "lobby";
+
+    private const int SlugAttempts = 5;
+
+    private readonly IDbContextFactory<ChatDbContext> _contexts;
+    private readonly IChatEvents[] _events;
+    private readonly TimeProvider _clock;
+
+    internal RoomService(IDbContextFactory<ChatDbContext> contexts, IEnumerable<IChatEvents> events, TimeProvider clock)
+    {
+        _contexts = contexts;
+        _events = [.. events];
+        _clock = clock;
+    }
+
+    /// <summary>Every room, by name without regard to case, then by id.</summary>
+    public async Task<IReadOnlyList<RoomView>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var rooms = await db.Rooms.AsNoTracking().Select(RoomView.FromEntity).ToListAsync(cancellationToken).ConfigureAwait(false);
+        // Sorted here, not in SQL: the order must not depend on the database's collation.
+        rooms.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase) is var c and not 0 ? c : a.Id.CompareTo(b.Id));
+        return rooms;
+    }
+
+    /// <summary>The room with this slug, or null.</summary>
+    public async Task<RoomView?> FindAsync(string slug, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Rooms.AsNoTracking().Where(r => r.Slug == slug).Select(RoomView.FromEntity).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates a room with a slug made from its name (CONTRACT.md §2), and announces it.</summary>
+    public async Task<ChatResult<RoomView>> CreateAsync(string? name, string? description, CancellationToken cancellationToken = default)
+    {
+        if (RoomRules.Validate(name, description, out var cleanName, out var cleanDescription) is { } errors)
+        {
+            return ChatResult<RoomView>.Invalid(errors);
+        }
+
+        var baseSlug = Slug.From(cleanName);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            var stem = baseSlug.Length == 0 ? "room" : baseSlug;
+            var taken = await db.Rooms.AsNoTracking()
+                .Where(r => r.Slug == stem || r.Slug.StartsWith(stem + "-"))
+                .Select(r => r.Slug)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var now = Clock.Now(_clock);
+            var room = new Room
+            {
+                Name = cleanName,
+                Description = cleanDescription,
+                Slug = Slug.FirstFree(baseSlug, taken.ToHashSet(StringComparer.Ordinal)),
+                InsertedAt = now,
+                UpdatedAt = now,
+            };
+            db.Rooms.Add(room);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex) && attempt < SlugAttempts)
+            {
+                // Another room took the same slug between our read and our insert: look again.
+                continue;
+            }
+
+            var view = RoomView.Of(room);
+            foreach (var handler in _events)
+            {
+                await handler.RoomCreatedAsync(view).ConfigureAwait(false);
+            }
+
+            return ChatResult<RoomView>.Ok(view);
+        }
+    }
+
+    /// <summary>Creates the room every install starts with (slug <c>lobby</c>), unless it exists.</summary>
+    public async Task EnsureLobbyAsync(CancellationToken cancellationToken = default)
+    {
+        if (await FindAsync(LobbySlug, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var now = Clock.Now(_clock);
+        db.Rooms.Add(new Room { Name = "Lobby", Slug = LobbySlug, Description = "Where everyone starts.", InsertedAt = now, UpdatedAt = now });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex))
+        {
+            // Another node created it first.
+        }
+    }
+}
