@@ -20,6 +20,14 @@ public sealed class ChannelsOptions
     [Range(1024, 16 * 1024 * 1024, ErrorMessage = "must be between {1} and {2} bytes")]
     public int MaxFrameBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Sockets this server holds at once; past it a new socket is answered HTTP 503. Set it
+    /// below the process's open-file limit: a socket is a file descriptor, and running out of
+    /// them takes more than sockets down.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "must be at least {1}")]
+    public int MaxSockets { get; set; } = int.MaxValue;
+
     /// <summary>A socket that sends nothing (not even a heartbeat) for this long is closed.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day (clients send a heartbeat every 30 s)")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -23,7 +23,6 @@ static async Task<int> ServeAsync(string[] configuration)
     // Errors that leave no body of their own (a body that is not JSON, an unknown route, 401)
     // get a problem-details body, so that a client always learns what went wrong.
     app.UseStatusCodePages();
-    app.UseWebSockets();
     app.UseWebApp();
     app.UseAuthentication();
     app.UseAuthorization();

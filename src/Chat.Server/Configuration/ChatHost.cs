@@ -13,6 +13,7 @@ public static class ChatHost
         var builder = WebApplication.CreateBuilder(args);
         builder.UseDefaultAddress("http://localhost:4000");
         builder.UseQuietLogging();
+        builder.UseChannelsConnections();
         builder.Services.AddChatServer(builder.Configuration);
         return builder;
     }

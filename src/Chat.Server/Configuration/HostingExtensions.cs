@@ -69,11 +69,11 @@ public static class HostingExtensions
 
         // Kestrel counts a connection as plain until it upgrades, then as upgraded only: the
         // two caps together bound the descriptors. Without a cap, running out of file
-        // descriptors took the whole process down (see docs/benchmarks.md); with it, Kestrel
-        // refuses the excess: plain connections are closed at once, WebSocket upgrades answered 400.
+        // descriptors took the whole process down (see docs/benchmarks.md); with it, the excess
+        // is refused: plain connections are closed at once, sockets past the cap answered 503.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
-            if ((limits.Value.MaxConnections ?? ConnectionLimit.FromOpenFileLimit(ConnectionLimit.ReadOpenFileLimit())) is { } budget)
+            if (limits.Value.Budget() is { } budget)
             {
                 var (plain, upgraded) = ConnectionLimit.Split(budget);
                 kestrel.Limits.MaxConcurrentConnections = plain;
@@ -82,6 +82,13 @@ public static class HostingExtensions
         });
         return services;
     }
+
+    /// <summary>
+    /// Sockets own their connections below HTTP once upgraded, so an idle socket does not keep
+    /// its upgrade request alive (see docs/benchmarks.md).
+    /// </summary>
+    public static void UseChannelsConnections(this WebApplicationBuilder builder) =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseChannelsConnections()));
 
     /// <summary>The chat context on the configured database, with its events turned into broadcasts.</summary>
     public static IServiceCollection AddChatContext(this IServiceCollection services, IConfiguration configuration)
@@ -126,11 +133,18 @@ public static class HostingExtensions
             options.JsonSerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddChatOptions<ChannelsOptions>(configuration, "Chat:Channels");
-        services.AddOptions<ChannelsOptions>().Configure<IOptions<ChatServerOptions>>((options, server) =>
+        services.AddOptions<ChannelsOptions>().Configure<IOptions<ChatServerOptions>, IOptions<LimitsOptions>>((options, server, limits) =>
         {
             foreach (var origin in server.Value.AllowedOrigins)
             {
                 options.AllowedOrigins.Add(origin);
+            }
+
+            // A socket taken over from the HTTP layer no longer counts as Kestrel's upgraded
+            // connection: the channel layer counts sockets itself, against the same budget.
+            if (limits.Value.Budget() is { } budget)
+            {
+                options.MaxSockets = (int)Math.Min(ConnectionLimit.Split(budget).Upgraded, int.MaxValue);
             }
         });
         return services;

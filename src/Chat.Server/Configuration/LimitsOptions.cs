@@ -13,4 +13,7 @@ public sealed class LimitsOptions
     /// </summary>
     [Range(16, long.MaxValue, ErrorMessage = "must be at least {1}")]
     public long? MaxConnections { get; set; }
+
+    /// <summary>The connections this node may hold: the configured number, or what the open-file limit allows.</summary>
+    public long? Budget() => MaxConnections ?? ConnectionLimit.FromOpenFileLimit(ConnectionLimit.ReadOpenFileLimit());
 }
