@@ -1,44 +1,59 @@
 using Chat.Server.Configuration;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Chat.Server.Tests;
 
-/// <summary>Settings for several nodes: refused where they cannot work, and a pool that leaves room for the others.</summary>
+/// <summary>Settings for several nodes: checked at start like every other, and a pool that leaves room for the other nodes.</summary>
 public sealed class MultiNodeConfigurationTests
 {
-    [Fact]
-    public void Redis_with_sqlite_is_refused_at_start_with_a_message_that_names_the_keys()
+    private static readonly (string, string?)[] Postgres =
+        [("Chat:Database:Provider", "postgres"), ("ConnectionStrings:Chat", "Host=db;Database=chat;Username=chat")];
+
+    private static ServiceProvider Build(params (string Key, string? Value)[] settings) =>
+        new ServiceCollection().AddLogging()
+            .AddChatServer(new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build())
+            .BuildServiceProvider();
+
+    private static IReadOnlyList<string> Failures(params (string Key, string? Value)[] settings)
     {
-        using var factory = new SqliteChatServerFactory().WithWebHostBuilder(builder =>
-            builder.UseSetting("ConnectionStrings:Redis", "127.0.0.1:1"));
+        using var services = Build([.. Postgres, ("ConnectionStrings:Redis", "127.0.0.1:1"), .. settings]);
+        return Assert.Throws<InvalidConfigurationException>(services.ValidateChatConfiguration).Failures;
+    }
 
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+    [Fact]
+    public void Redis_with_postgres_is_accepted_and_serves_pubsub_and_presence_through_redis()
+    {
+        using var services = Build([.. Postgres, ("ConnectionStrings:Redis", "127.0.0.1:1"), ("Chat:Redis:Prefix", "staging:")]);
 
-        var message = Innermost(error).Message;
-        Assert.Contains("ConnectionStrings:Redis", message, StringComparison.Ordinal);
-        Assert.Contains("Chat:Database:Provider", message, StringComparison.Ordinal);
+        services.ValidateChatConfiguration();
+
+        Assert.Equal("Chat.Channels.Redis.Internal.RedisPubSub", services.GetRequiredService<Chat.Channels.PubSub.IPubSub>().GetType().FullName);
+        Assert.Equal("staging:", services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Chat.Channels.Redis.RedisChannelsOptions>>().Value.Prefix);
     }
 
     [Theory]
-    [InlineData("Prefix", "")]
-    [InlineData("NodeTimeout", "00:00:00.5")]
-    [InlineData("SequenceGapTimeout", "00:00:00")]
-    [InlineData("NoSuchSetting", "1")]
+    [InlineData("Chat:Redis:Prefix", "")]
+    [InlineData("Chat:Redis:NodeTimeout", "00:00:00.5")]
+    [InlineData("Chat:Redis:SequenceGapTimeout", "00:00:00")]
+    [InlineData("Chat:Redis:NodeTimout", "00:00:10")]
     public void Bad_redis_settings_stop_the_start_naming_the_key(string key, string value)
     {
-        var configuration = Configuration(new()
-        {
-            ["Chat:Database:Provider"] = "postgres",
-            ["ConnectionStrings:Redis"] = "127.0.0.1:1",
-            [$"Chat:Redis:{key}"] = value,
-        });
+        var failure = Assert.Single(Failures((key, value)));
 
-        var error = Assert.ThrowsAny<InvalidOperationException>(() =>
-            new Chat.Channels.ChannelsBuilder(new Microsoft.Extensions.DependencyInjection.ServiceCollection()).AddRedisWhenConfigured(configuration));
+        Assert.StartsWith(key, failure, StringComparison.Ordinal);
+    }
 
-        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    [Fact]
+    public void A_redis_connection_string_that_cannot_be_parsed_is_named_without_being_shown()
+    {
+        using var services = Build([.. Postgres, ("ConnectionStrings:Redis", "127.0.0.1:1,password=secret,nonsense=yes")]);
+
+        var failure = Assert.Single(Assert.Throws<InvalidConfigurationException>(services.ValidateChatConfiguration).Failures);
+
+        Assert.StartsWith("ConnectionStrings:Redis is not a Redis configuration", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", failure, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -46,25 +61,11 @@ public sealed class MultiNodeConfigurationTests
     {
         const string Plain = "Host=db;Database=chat;Username=chat";
 
-        Assert.Equal(DatabaseConfiguration.DefaultMaxPoolSize, PoolSize(DatabaseConfiguration.WithPoolSize(Plain, Configuration([]))));
-        Assert.Equal(50, PoolSize(DatabaseConfiguration.WithPoolSize(Plain + ";Maximum Pool Size=50", Configuration([]))));
-        Assert.Equal(8, PoolSize(DatabaseConfiguration.WithPoolSize(Plain + ";MaxPoolSize=50", Configuration(new() { ["Chat:Database:MaxPoolSize"] = "8" }))));
-        Assert.Contains("Chat:Database:MaxPoolSize", Assert.Throws<InvalidOperationException>(() =>
-            DatabaseConfiguration.WithPoolSize(Plain, Configuration(new() { ["Chat:Database:MaxPoolSize"] = "lots" }))).Message, StringComparison.Ordinal);
+        Assert.Equal(DatabaseOptions.DefaultMaxPoolSize, PoolSize(DatabaseOptions.WithPoolSize(Plain, configured: null)));
+        Assert.Equal(50, PoolSize(DatabaseOptions.WithPoolSize(Plain + ";Maximum Pool Size=50", configured: null)));
+        Assert.Equal(8, PoolSize(DatabaseOptions.WithPoolSize(Plain + ";MaxPoolSize=50", configured: 8)));
+        Assert.StartsWith("Chat:Database:MaxPoolSize must be between 2 and 10000", Assert.Single(Failures(("Chat:Database:MaxPoolSize", "1"))), StringComparison.Ordinal);
     }
 
     private static int PoolSize(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
-
-    private static IConfiguration Configuration(Dictionary<string, string?> values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-
-    private static Exception Innermost(Exception error)
-    {
-        while (error.InnerException is { } inner)
-        {
-            error = inner;
-        }
-
-        return error;
-    }
 }

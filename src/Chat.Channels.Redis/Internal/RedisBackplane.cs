@@ -31,7 +31,7 @@ namespace Chat.Channels.Redis.Internal;
 /// from other nodes), and every topic this node could not publish to is told the same on
 /// every node.</para>
 /// </remarks>
-internal sealed class RedisBackplane : IAsyncDisposable
+internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
 {
     private readonly Dictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -40,6 +40,7 @@ internal sealed class RedisBackplane : IAsyncDisposable
     private readonly Task<ConnectionMultiplexer> _connecting;
     private ConnectionMultiplexer? _connection;
     private int _downConnections;
+    private int _disposed;
 
     public RedisBackplane(IOptions<RedisChannelsOptions> options, ILoggerFactory loggerFactory)
     {
@@ -541,8 +542,16 @@ internal sealed class RedisBackplane : IAsyncDisposable
         }
     }
 
+    /// <summary>For a container disposed synchronously (a command-line run, say).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             var connection = await _connecting.ConfigureAwait(false);

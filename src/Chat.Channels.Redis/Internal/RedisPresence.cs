@@ -33,7 +33,7 @@ namespace Chat.Channels.Redis.Internal;
 /// written is written when Redis returns: missing entries put back, untracked ones removed,
 /// and every replica compared with Redis again.</para>
 /// </remarks>
-internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposable
+internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposable, IDisposable
 {
     private readonly RedisBackplane _backplane;
     private readonly JsonSerializerOptions _json;
@@ -46,6 +46,7 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
     private readonly Task _upkeep;
     private readonly byte[] _nodeBytes;
     private bool _registered;
+    private int _disposed;
     private volatile bool _needsReconcile;
 
     public RedisPresence(RedisBackplane backplane, IOptions<ChannelsOptions> options)
@@ -654,9 +655,17 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
             ? value
             : throw new FormatException("A presence seq is not a number.");
 
+    /// <summary>For a container disposed synchronously (a command-line run, say).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     /// <summary>Says goodbye: this node's entries leave every replica now, not after the node timeout.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -37,6 +37,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private volatile State _state = State.Joining;
     private volatile bool _interrupted;
     private string? _stopRequest;
+    private bool _counted;
 
     public ChannelProcess(SocketConnection connection, Type channelType, string topic, string? joinRef, ChannelProcess? previous)
     {
@@ -311,6 +312,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             _state = State.Joined;
         }
 
+        _counted = true;
+        Runtime.ChannelJoined();
+
         await AfterCallbackAsync().ConfigureAwait(false);
     }
 
@@ -460,6 +464,12 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private async ValueTask ExitAsync()
     {
         Connection.Remove(this);
+        if (_counted)
+        {
+            _counted = false;
+            Runtime.ChannelExited();
+        }
+
         List<ExitMonitor>? monitors;
         lock (_monitorGate)
         {
