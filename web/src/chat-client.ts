@@ -175,6 +175,7 @@ export class ChatClient {
     if (known) room.describe(known);
     const created = room;
     created.arrived.subscribe((message) => this.unread.arrived(slug, message));
+    created.deleted.subscribe((id) => this.unread.deleted(slug, id));
     created.changed.subscribe((change) => {
       if (change === "missing") this.prefs.forget(slug);
       if (change === "joined" && created.room) this.directory.upsert([created.room]);

@@ -87,6 +87,15 @@ export class UnreadStore {
     if (touched) this.changed.emit();
   }
 
+  /** A message was deleted: if it was counted here, it is counted no more. */
+  deleted(slug: string, id: number): void {
+    const entry = this.entries.get(slug);
+    if (!entry?.counted.delete(id)) return;
+    entry.unread = Math.max(0, entry.unread - 1);
+    if (entry.mentionsCounted.delete(id)) entry.mentions = Math.max(0, entry.mentions - 1);
+    this.changed.emit();
+  }
+
   /** The user has read a room up to `id` on this device; the server is told by the room (mark_read). */
   read(slug: string, roomId: number, id: number): void {
     const entry = this.entries.get(slug);

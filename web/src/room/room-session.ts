@@ -56,6 +56,8 @@ export class RoomSession {
   readonly changed = new Emitter<Change>();
   /** A message from someone else that arrived live (not history, not a catch-up): for unread counts. */
   readonly arrived = new Emitter<Message>();
+  /** A message was deleted (by its author, anywhere): it no longer counts as unread. */
+  readonly deleted = new Emitter<number>();
   status: RoomStatus = "joining";
   room: Room | null = null;
   /** For messages this tab sent: message id → client id, so their rows keep their identity. */
@@ -327,6 +329,7 @@ export class RoomSession {
   private applyDeleted(id: number, rev: number): void {
     this.noteRev(rev);
     const removed = [this.store.markDeleted(id, rev), this.live.markDeleted(id, rev)].some(Boolean);
+    this.deleted.emit(id);
     if (removed) this.changed.emit("update");
   }
 
