@@ -119,6 +119,10 @@ internal sealed record IdleRun
     /// <summary>(Live managed heap with N − baseline) / N, after forced full GCs; JavaScript heap for Node.</summary>
     public double? LiveHeapPerSocketBytes { get; init; }
 
+    /// <summary>What the server allocated per socket while the sockets connected and joined (.NET peers).</summary>
+    public double? AllocatedPerSocketBytes { get; init; }
+    public long? Gen2WhileOpening { get; init; }
+
     /// <summary>Where the live heap per socket goes, the largest types first (.NET peers).</summary>
     public List<TypeCost>? HeapTypes { get; init; }
     public string? Errors { get; init; }

@@ -58,8 +58,10 @@ internal static class IdleScenario
         var baselineHeap = forceGc ? await server.ForceGcAsync() : null;
         var baseline = await MedianRssAsync(server);
         var files = ProcStat.OpenFiles(server.Pid);
+        var counters = forceGc && peer != "socketio" ? await DotnetCounters.StartAsync(options, server.Pid) : null;
         await using var pool = await WorkerPool.StartAsync(options, server, count, layout);
         var (opened, elapsed) = await pool.OpenAsync(s => run.Print($"idle {peer} N={count}: {s.Joined:N0} joined"));
+        var allocations = counters is null ? null : await counters.StopAsync();
         run.Print($"idle {peer} N={count}: {opened.Joined:N0} of {count:N0} joined in {elapsed.TotalSeconds:0.0} s{(opened.Failed > 0 ? $"; {opened.Failed} failed: {opened.ErrorSummary}" : "")}");
         await Task.Delay(TimeSpan.FromSeconds(options.Settle));
 
@@ -92,6 +94,8 @@ internal static class IdleScenario
             ForcedGc = forceGc,
             AfterCloseRssBytes = afterClose,
             Rooms = options.IdleRooms,
+            AllocatedPerSocketBytes = allocations?.Bytes / count,
+            Gen2WhileOpening = allocations?.Gen2,
             LiveHeapPerSocketBytes = baselineHeap is not null && loadedHeap is not null ? (loadedHeap.TotalBytes - baselineHeap.TotalBytes) / (double)count : null,
             HeapTypes = baselineHeap is not null && loadedHeap is { Types.Count: > 0 } ? PerSocket(baselineHeap, loadedHeap, count) : null,
             Errors = after.ErrorSummary,
