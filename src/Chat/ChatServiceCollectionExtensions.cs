@@ -1,6 +1,7 @@
 using Chat.Accounts;
 using Chat.Messages;
 using Chat.Persistence;
+using Chat.Reactions;
 using Chat.Rooms;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,7 @@ public static class ChatServiceCollectionExtensions
     /// Adds the chat context on <paramref name="database"/>: pooled EF Core contexts, the
     /// group-commit writer with the provider's batch store, the publisher that announces what
     /// it commits, and one service per feature (<see cref="RoomService"/>,
-    /// <see cref="MessageService"/>, <see cref="AccountService"/>).
+    /// <see cref="MessageService"/>, <see cref="ReactionService"/>, <see cref="AccountService"/>).
     /// Register <see cref="IChatEvents"/> handlers to hear about committed writes.
     /// </summary>
     public static IServiceCollection AddChat(this IServiceCollection services, ChatDatabase database)
@@ -41,6 +42,7 @@ public static class ChatServiceCollectionExtensions
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<MessageWriter>(),
             provider.GetRequiredService<IOptions<ChatOptions>>()));
+        services.AddSingleton(provider => new ReactionService(provider.GetRequiredService<MessageWriter>()));
         services.AddSingleton(provider => new AccountService(
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<TimeProvider>()));

@@ -20,6 +20,12 @@ public sealed class RecordingEvents : IChatEvents
     /// <summary>The messages announced as new: what the host broadcasts.</summary>
     public IEnumerable<MessageView> Messages => Stored.Where(s => s.Created).Select(s => s.Message);
 
+    /// <summary>Every change announced.</summary>
+    public ConcurrentQueue<MessageChange> Changes { get; } = new();
+
+    /// <summary>Every announcement in the order it came: stored messages and changes alike.</summary>
+    public ConcurrentQueue<object> InOrder { get; } = new();
+
     /// <summary>When set, announcing waits for it: a publisher that has fallen behind.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
@@ -39,7 +45,15 @@ public sealed class RecordingEvents : IChatEvents
         foreach (var message in messages)
         {
             Stored.Enqueue(message);
+            InOrder.Enqueue(message);
         }
+    }
+
+    public ValueTask MessageChangedAsync(MessageChange change)
+    {
+        Changes.Enqueue(change);
+        InOrder.Enqueue(change);
+        return ValueTask.CompletedTask;
     }
 }
 
@@ -57,6 +71,8 @@ public abstract class DatabaseFixture : IAsyncLifetime
     public MessageService Messages => Services.GetRequiredService<MessageService>();
 
     public AccountService Accounts => Services.GetRequiredService<AccountService>();
+
+    public Chat.Reactions.ReactionService Reactions => Services.GetRequiredService<Chat.Reactions.ReactionService>();
 
     public RecordingEvents Events { get; } = new();
 

@@ -22,6 +22,50 @@ namespace Chat.Migrations.Postgres.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Chat.Accounts.User", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("InsertedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("inserted_at");
+
+                    b.Property<string>("NormalizedUsername")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("normalized_username");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("password_hash");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("username");
+
+                    b.HasKey("Id")
+                        .HasName("pk_users");
+
+                    b.HasIndex("NormalizedUsername")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_normalized_username");
+
+                    b.ToTable("users", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Messages.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -41,9 +85,25 @@ namespace Chat.Migrations.Postgres.Migrations
                         .HasColumnType("text")
                         .HasColumnName("content");
 
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("edited_at");
+
                     b.Property<DateTime>("InsertedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("inserted_at");
+
+                    b.Property<string>("Reactions")
+                        .HasColumnType("text")
+                        .HasColumnName("reactions");
+
+                    b.Property<long?>("Rev")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rev");
 
                     b.Property<long>("RoomId")
                         .HasColumnType("bigint")
@@ -74,6 +134,10 @@ namespace Chat.Migrations.Postgres.Migrations
 
                     b.HasIndex("RoomId", "Id")
                         .HasDatabaseName("ix_messages_room_id_id");
+
+                    b.HasIndex("RoomId", "Rev")
+                        .HasDatabaseName("ix_messages_room_id_rev")
+                        .HasFilter("rev IS NOT NULL");
 
                     b.HasIndex("ClientId", "RoomId", "UserId")
                         .IsUnique()
@@ -123,50 +187,6 @@ namespace Chat.Migrations.Postgres.Migrations
                         .HasDatabaseName("ix_rooms_slug");
 
                     b.ToTable("rooms", (string)null);
-                });
-
-            modelBuilder.Entity("Chat.Users.User", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTime>("InsertedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("inserted_at");
-
-                    b.Property<string>("NormalizedUsername")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("normalized_username");
-
-                    b.Property<string>("PasswordHash")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("password_hash");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
-
-                    b.Property<string>("Username")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("username");
-
-                    b.HasKey("Id")
-                        .HasName("pk_users");
-
-                    b.HasIndex("NormalizedUsername")
-                        .IsUnique()
-                        .HasDatabaseName("ix_users_normalized_username");
-
-                    b.ToTable("users", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Messages.Message", b =>

@@ -17,6 +17,48 @@ namespace Chat.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Chat.Accounts.User", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("InsertedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inserted_at");
+
+                    b.Property<string>("NormalizedUsername")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("normalized_username");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("password_hash");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("username");
+
+                    b.HasKey("Id")
+                        .HasName("pk_users");
+
+                    b.HasIndex("NormalizedUsername")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_normalized_username");
+
+                    b.ToTable("users", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Messages.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -34,9 +76,25 @@ namespace Chat.Migrations.Sqlite.Migrations
                         .HasColumnType("text")
                         .HasColumnName("content");
 
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("edited_at");
+
                     b.Property<DateTime>("InsertedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("inserted_at");
+
+                    b.Property<string>("Reactions")
+                        .HasColumnType("text")
+                        .HasColumnName("reactions");
+
+                    b.Property<long?>("Rev")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rev");
 
                     b.Property<long>("RoomId")
                         .HasColumnType("INTEGER")
@@ -67,6 +125,10 @@ namespace Chat.Migrations.Sqlite.Migrations
 
                     b.HasIndex("RoomId", "Id")
                         .HasDatabaseName("ix_messages_room_id_id");
+
+                    b.HasIndex("RoomId", "Rev")
+                        .HasDatabaseName("ix_messages_room_id_rev")
+                        .HasFilter("rev IS NOT NULL");
 
                     b.HasIndex("ClientId", "RoomId", "UserId")
                         .IsUnique()
@@ -114,48 +176,6 @@ namespace Chat.Migrations.Sqlite.Migrations
                         .HasDatabaseName("ix_rooms_slug");
 
                     b.ToTable("rooms", (string)null);
-                });
-
-            modelBuilder.Entity("Chat.Users.User", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<DateTime>("InsertedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("inserted_at");
-
-                    b.Property<string>("NormalizedUsername")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("normalized_username");
-
-                    b.Property<string>("PasswordHash")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("password_hash");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
-
-                    b.Property<string>("Username")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("username");
-
-                    b.HasKey("Id")
-                        .HasName("pk_users");
-
-                    b.HasIndex("NormalizedUsername")
-                        .IsUnique()
-                        .HasDatabaseName("ix_users_normalized_username");
-
-                    b.ToTable("users", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Messages.Message", b =>

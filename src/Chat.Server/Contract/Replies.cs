@@ -1,5 +1,7 @@
 using Chat.Accounts;
+using System.Text.Json.Serialization;
 using Chat.Messages;
+using Chat.Reactions;
 using Chat.Rooms;
 using Chat.Validation;
 
@@ -17,8 +19,29 @@ public sealed record MessagesResponse(IReadOnlyList<MessageView> Messages, bool 
 
 public sealed record MessageResponse(MessageView Message);
 
-/// <summary>The reply to joining <c>room:{slug}</c>.</summary>
-public sealed record RoomJoinReply(RoomView Room, IReadOnlyList<MessageView> Messages, bool HasMore);
+/// <summary>
+/// The reply to joining <c>room:{slug}</c>; <c>changed</c> and <c>changed_more</c> only when
+/// the client rejoined with <c>last_rev</c>.
+/// </summary>
+public sealed record RoomJoinReply(
+    RoomView Room,
+    IReadOnlyList<MessageView> Messages,
+    bool HasMore,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<MessageView>? Changed = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ChangedMore = null);
+
+/// <summary><c>msg_deleted</c>: the message is a tombstone now.</summary>
+public sealed record MessageDeletedEvent(long Id, long RoomId, long Rev);
+
+/// <summary><c>reactions</c>: a message's reactions as they are now.</summary>
+public sealed record ReactionsEvent(long Id, long RoomId, MessageReactions Reactions, long Rev);
+
+/// <summary>What the author of a change hears back: the message for an edit, <c>{}</c> otherwise.</summary>
+public static class ChangeReplies
+{
+    public static object? For(MessageChange change) =>
+        change.Kind == MessageChangeKind.Edited ? new MessageResponse(change.Message) : null;
+}
 
 /// <summary><c>typing</c> to the other members of a room.</summary>
 public sealed record TypingEvent(long UserId, string Username);

@@ -32,4 +32,28 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
             }
         }
     }
+
+    /// <summary>An edit, a delete or a reaction change: to the room's topic, after its author hears "ok".</summary>
+    public async ValueTask MessageChangedAsync(MessageChange change)
+    {
+        if (change.Origin is SocketRef sender)
+        {
+            sender.Reply("ok", ChangeReplies.For(change));
+        }
+
+        var message = change.Message;
+        var topic = Topics.Room(change.Room.Slug);
+        switch (change.Kind)
+        {
+            case MessageChangeKind.Edited:
+                await broadcaster.BroadcastAsync(topic, EventNames.MessageUpdated, message);
+                break;
+            case MessageChangeKind.Deleted:
+                await broadcaster.BroadcastAsync(topic, EventNames.MessageDeleted, new MessageDeletedEvent(message.Id, message.RoomId, message.Rev));
+                break;
+            case MessageChangeKind.Reactions:
+                await broadcaster.BroadcastAsync(topic, EventNames.Reactions, new ReactionsEvent(message.Id, message.RoomId, message.Reactions, message.Rev));
+                break;
+        }
+    }
 }

@@ -1,0 +1,106 @@
+using Chat.Reactions;
+using Microsoft.Data.Sqlite;
+
+namespace Chat.Messages;
+
+/// <summary>
+/// The SQLite writer's statements for changes to stored messages: read the message, take the
+/// next revision, store the new state. Prepared once on the writer's connection; changes are
+/// rare next to inserts, so plain commands do.
+/// </summary>
+internal sealed class SqliteChangeStatements : IDisposable
+{
+    /// <summary>The columns <see cref="Read"/> expects, from <c>id</c> on.</summary>
+    public const string MessageColumns = "id, username, content, inserted_at, edited_at, deleted_at, reactions, rev";
+
+    private readonly SqliteCommand _load;
+    private readonly SqliteCommand _nextRev;
+    private readonly SqliteCommand _currentRev;
+    private readonly SqliteCommand _update;
+
+    public SqliteChangeStatements(SqliteConnection connection)
+    {
+        _load = Prepare(connection, $"SELECT room_id, user_id, {MessageColumns} FROM messages WHERE id = $id", "$id");
+        _nextRev = Prepare(connection, Revisions.SqliteNext);
+        _currentRev = Prepare(connection, Revisions.SqliteCurrent);
+        _update = Prepare(connection, """
+            UPDATE messages
+            SET content = $content, edited_at = $edited_at, deleted_at = $deleted_at, reactions = $reactions, rev = $rev, updated_at = $now
+            WHERE id = $id
+            """, "$content", "$edited_at", "$deleted_at", "$reactions", "$rev", "$now", "$id");
+    }
+
+    public void Enlist(SqliteTransaction transaction)
+    {
+        _load.Transaction = transaction;
+        _nextRev.Transaction = transaction;
+        _currentRev.Transaction = transaction;
+        _update.Transaction = transaction;
+    }
+
+    /// <summary>Decides <paramref name="change"/> against the stored message and stores what it decided.</summary>
+    public void Apply(PendingChange change, DateTime now, string timestamp)
+    {
+        var current = Load(change.MessageId);
+        var decision = change.Decide(current, now);
+        if (decision is not ChangeDecision.Apply apply)
+        {
+            change.Outcome = change.Resolve(decision, current);
+            return;
+        }
+
+        _nextRev.ExecuteNonQuery();
+        var message = apply.Message with { Rev = (long)_currentRev.ExecuteScalar()! };
+        _update.Parameters[0].Value = message.Content;
+        _update.Parameters[1].Value = message.EditedAt is { } edited ? SqliteInsertStatement.Format(edited) : DBNull.Value;
+        _update.Parameters[2].Value = message.Deleted ? timestamp : DBNull.Value;
+        _update.Parameters[3].Value = (object?)message.Reactions.ToColumn() ?? DBNull.Value;
+        _update.Parameters[4].Value = message.Rev;
+        _update.Parameters[5].Value = timestamp;
+        _update.Parameters[6].Value = message.Id;
+        _update.ExecuteNonQuery();
+        change.Outcome = change.Resolve(decision, message);
+    }
+
+    private MessageView? Load(long id)
+    {
+        _load.Parameters[0].Value = id;
+        using var reader = _load.ExecuteReader();
+        return reader.Read() ? Read(reader, 2, reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    /// <summary>A message from <see cref="MessageColumns"/>, starting at column <paramref name="first"/>.</summary>
+    public static MessageView Read(SqliteDataReader reader, int first, long roomId, long userId)
+    {
+        var id = reader.GetInt64(first);
+        return new MessageView(
+            id, roomId, userId, reader.GetString(first + 1), reader.GetString(first + 2), Utc(reader.GetDateTime(first + 3)),
+            reader.IsDBNull(first + 4) ? null : Utc(reader.GetDateTime(first + 4)),
+            !reader.IsDBNull(first + 5),
+            MessageReactions.FromJson(reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6)),
+            reader.IsDBNull(first + 7) ? id : reader.GetInt64(first + 7));
+    }
+
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    public void Dispose()
+    {
+        _load.Dispose();
+        _nextRev.Dispose();
+        _currentRev.Dispose();
+        _update.Dispose();
+    }
+}
