@@ -211,7 +211,11 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         var message = (await JsonOf(first)).GetProperty("message");
-        Assert.Equal(["id", "room_id", "user_id", "username", "content", "inserted_at"], message.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "room_id", "user_id", "username", "content", "inserted_at", "edited_at", "deleted", "reactions", "rev"], message.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, message.GetProperty("edited_at").ValueKind);
+        Assert.False(message.GetProperty("deleted").GetBoolean());
+        Assert.Equal("{}", message.GetProperty("reactions").GetRawText());
+        Assert.Equal(message.GetProperty("id").GetInt64(), message.GetProperty("rev").GetInt64());
         Assert.Equal(userId, message.GetProperty("user_id").GetInt64());
         Assert.Matches(ContractTimestamp, message.GetProperty("inserted_at").GetString());
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
@@ -312,6 +316,85 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
         var broadcast = await probe.NextAsync();
         Assert.Equal("new_msg", broadcast.Event);
         Assert.Equal(posted.GetProperty("message").GetRawText(), broadcast.Payload.ToString());
+    }
+
+    // --- §4 edits, deletes, reactions --------------------------------------------------------
+
+    private async Task<(HttpClient Author, string Slug, long Id)> PostedMessageAsync(string content = "typo")
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(client, "Changes " + NewName())).GetProperty("slug").GetString()!;
+        var posted = await JsonOf(await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content }));
+        return (client, slug, posted.GetProperty("message").GetProperty("id").GetInt64());
+    }
+
+    [Fact]
+    public async Task Patch_edits_the_authors_message_and_broadcasts_msg_updated()
+    {
+        var (author, slug, id) = await PostedMessageAsync();
+        var probe = new BroadcastCapture();
+        using var subscription = await factory.Services.GetRequiredService<IPubSub>().SubscribeAsync($"room:{slug}", probe);
+
+        var response = await author.PatchAsJsonAsync($"/api/rooms/{slug}/messages/{id}", new { content = "fixed" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var message = (await JsonOf(response)).GetProperty("message");
+        Assert.Equal("fixed", message.GetProperty("content").GetString());
+        Assert.Matches(ContractTimestamp, message.GetProperty("edited_at").GetString());
+        var broadcast = await probe.NextAsync();
+        Assert.Equal("msg_updated", broadcast.Event);
+        Assert.Equal(message.GetRawText(), broadcast.Payload.ToString());
+    }
+
+    [Fact]
+    public async Task Changes_answer_403_for_another_users_message_404_for_an_unknown_one_and_422_for_bad_input()
+    {
+        var (author, slug, id) = await PostedMessageAsync();
+        var (stranger, _) = await factory.SignedUpClientAsync();
+        var (_, otherSlug, _) = await PostedMessageAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PatchAsJsonAsync($"/api/rooms/{slug}/messages/{id}", new { content = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.DeleteAsync($"/api/rooms/{slug}/messages/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await author.PatchAsJsonAsync($"/api/rooms/{slug}/messages/{long.MaxValue - 9}", new { content = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await author.DeleteAsync($"/api/rooms/{otherSlug}/messages/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await author.PutAsync($"/api/rooms/no-such-room-z/messages/{id}/reactions/%F0%9F%91%8D", null)).StatusCode);
+        var blank = await author.PatchAsJsonAsync($"/api/rooms/{slug}/messages/{id}", new { content = " " });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, blank.StatusCode);
+        Assert.Equal("can't be blank", (await JsonOf(blank)).GetProperty("errors").GetProperty("content")[0].GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await author.PutAsync($"/api/rooms/{slug}/messages/{id}/reactions/ab", null)).StatusCode);
+        using var anonymous = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.DeleteAsync($"/api/rooms/{slug}/messages/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Delete_answers_204_twice_and_history_keeps_a_tombstone()
+    {
+        var (author, slug, id) = await PostedMessageAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await author.DeleteAsync($"/api/rooms/{slug}/messages/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await author.DeleteAsync($"/api/rooms/{slug}/messages/{id}")).StatusCode);
+
+        var tombstone = Assert.Single((await JsonOf(await author.GetAsync($"/api/rooms/{slug}/messages"))).GetProperty("messages").EnumerateArray());
+        Assert.True(tombstone.GetProperty("deleted").GetBoolean());
+        Assert.Equal("", tombstone.GetProperty("content").GetString());
+        Assert.True(tombstone.GetProperty("rev").GetInt64() > id);
+    }
+
+    [Fact]
+    public async Task Reactions_are_put_and_deleted_by_url_encoded_emoji_and_answer_204()
+    {
+        var (author, slug, id) = await PostedMessageAsync();
+        var (other, otherId) = await factory.SignedUpClientAsync();
+        var thumbs = Uri.EscapeDataString("👍");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await other.PutAsync($"/api/rooms/{slug}/messages/{id}/reactions/{thumbs}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await other.PutAsync($"/api/rooms/{slug}/messages/{id}/reactions/{thumbs}", null)).StatusCode);
+        var reacted = (await JsonOf(await author.GetAsync($"/api/rooms/{slug}/messages"))).GetProperty("messages")[0];
+        Assert.Equal(HttpStatusCode.NoContent, (await other.DeleteAsync($"/api/rooms/{slug}/messages/{id}/reactions/{thumbs}")).StatusCode);
+        var cleared = (await JsonOf(await author.GetAsync($"/api/rooms/{slug}/messages"))).GetProperty("messages")[0];
+
+        Assert.Equal([otherId], reacted.GetProperty("reactions").GetProperty("👍").EnumerateArray().Select(u => u.GetInt64()));
+        Assert.Equal("{}", cleared.GetProperty("reactions").GetRawText());
     }
 
     // --- operations -------------------------------------------------------------------------

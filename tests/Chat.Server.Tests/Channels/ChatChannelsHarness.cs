@@ -28,6 +28,8 @@ public sealed class ChatChannelsHarness : IAsyncLifetime
 
     public MessageService Messages => Host.Services.GetRequiredService<MessageService>();
 
+    public Chat.Reactions.ReactionService Reactions => Host.Services.GetRequiredService<Chat.Reactions.ReactionService>();
+
     public async Task InitializeAsync()
     {
         Host = ChannelTestHost.Create(

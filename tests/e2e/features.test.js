@@ -1,0 +1,170 @@
+// After a message is sent (CONTRACT.md §4–§6), with the official phoenix client: edits,
+// deletes, reactions and catching up on them; mentions, read markers and unread counts;
+// search.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { TestServer } from "./support/server.js";
+import { connectSocket, disconnect, join, nextEvent, reply, waitFor } from "./support/phoenix.js";
+import { createRoom, deleteMessage, editMessage, postMessage, react, signUp } from "./support/api.js";
+
+describe("edits, deletes and reactions", () => {
+  let server;
+  const sockets = [];
+  const open = (token, options = {}) => {
+    const socket = connectSocket(server.socketUrl, { params: { token }, ...options });
+    sockets.push(socket);
+    return socket;
+  };
+
+  before(async () => { server = await new TestServer().start(); });
+  after(async () => {
+    await Promise.all(sockets.map(disconnect));
+    await server.dispose();
+  });
+
+  test("edit_msg replies with the message and every member gets msg_updated, after its new_msg", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const room = await createRoom(server, alice.token);
+    const aliceRoom = open(alice.token).channel(`room:${room.slug}`);
+    const bobRoom = open(bob.token).channel(`room:${room.slug}`);
+    await join(aliceRoom);
+    await join(bobRoom);
+    const seenByBob = [];
+    bobRoom.on("new_msg", (m) => seenByBob.push(["new_msg", m.id]));
+    bobRoom.on("msg_updated", (m) => seenByBob.push(["msg_updated", m.id, m.content]));
+
+    const sent = (await reply(aliceRoom.push("new_msg", { content: "teh typo" }))).response.message;
+    const edited = await reply(aliceRoom.push("edit_msg", { id: sent.id, content: "the typo" }));
+    await waitFor(() => seenByBob.length === 2, 5000, "new_msg and msg_updated");
+
+    assert.equal(edited.status, "ok");
+    assert.equal(edited.response.message.content, "the typo");
+    assert.match(edited.response.message.edited_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.ok(edited.response.message.rev > sent.rev);
+    assert.deepEqual(seenByBob, [["new_msg", sent.id], ["msg_updated", sent.id, "the typo"]]);
+  });
+
+  test("only the author may edit or delete: forbidden; an unknown message: not found", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const room = await createRoom(server, alice.token);
+    const sent = (await postMessage(server, alice.token, room.slug, "mine")).body.message;
+    const bobRoom = open(bob.token).channel(`room:${room.slug}`);
+    await join(bobRoom);
+
+    const edit = await reply(bobRoom.push("edit_msg", { id: sent.id, content: "not yours" }));
+    const del = await reply(bobRoom.push("delete_msg", { id: sent.id }));
+    const unknown = await reply(bobRoom.push("delete_msg", { id: sent.id + 1_000_000 }));
+
+    assert.deepEqual([edit.status, edit.response], ["error", { reason: "forbidden" }]);
+    assert.deepEqual([del.status, del.response], ["error", { reason: "forbidden" }]);
+    assert.deepEqual([unknown.status, unknown.response], ["error", { reason: "not found" }]);
+  });
+
+  test("delete_msg leaves a tombstone: msg_deleted to everyone, and history returns it", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const room = await createRoom(server, alice.token);
+    const aliceRoom = open(alice.token).channel(`room:${room.slug}`);
+    const bobRoom = open(bob.token).channel(`room:${room.slug}`);
+    await join(aliceRoom);
+    await join(bobRoom);
+    const sent = (await reply(aliceRoom.push("new_msg", { content: "oops" }))).response.message;
+    const deletedForBob = nextEvent(bobRoom, "msg_deleted");
+
+    const first = await reply(aliceRoom.push("delete_msg", { id: sent.id }));
+    const again = await reply(aliceRoom.push("delete_msg", { id: sent.id }));
+    const event = await deletedForBob;
+    const history = await fetch(`${server.httpUrl}/api/rooms/${room.slug}/messages`).then((r) => r.json());
+
+    assert.deepEqual([first.status, first.response, again.status], ["ok", {}, "ok"]);
+    assert.deepEqual(Object.keys(event), ["id", "room_id", "rev"]);
+    assert.equal(event.id, sent.id);
+    assert.equal(event.room_id, room.id);
+    const tombstone = history.messages.find((m) => m.id === sent.id);
+    assert.deepEqual([tombstone.deleted, tombstone.content, tombstone.reactions, tombstone.rev], [true, "", {}, event.rev]);
+  });
+
+  test("react and unreact: reactions to everyone, users in reaction order, idempotent", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const room = await createRoom(server, alice.token);
+    const aliceRoom = open(alice.token).channel(`room:${room.slug}`);
+    const bobRoom = open(bob.token).channel(`room:${room.slug}`);
+    await join(aliceRoom);
+    await join(bobRoom);
+    const sent = (await reply(aliceRoom.push("new_msg", { content: "vote" }))).response.message;
+    const events = [];
+    aliceRoom.on("reactions", (e) => events.push(e));
+
+    await reply(bobRoom.push("react", { id: sent.id, emoji: "👍" }));
+    await reply(aliceRoom.push("react", { id: sent.id, emoji: "👍" }));
+    const repeat = await reply(aliceRoom.push("react", { id: sent.id, emoji: "👍" }));
+    await reply(bobRoom.push("unreact", { id: sent.id, emoji: "👍" }));
+    await waitFor(() => events.length === 3, 5000, "three reactions events");
+
+    assert.equal(repeat.status, "ok");
+    assert.deepEqual(Object.keys(events[0]), ["id", "room_id", "reactions", "rev"]);
+    assert.deepEqual(events.map((e) => e.reactions), [{ "👍": [bob.user.id] }, { "👍": [bob.user.id, alice.user.id] }, { "👍": [alice.user.id] }]);
+    assert.ok(events[0].rev < events[1].rev && events[1].rev < events[2].rev);
+  });
+
+  test("the HTTP twins change messages and reach the sockets like the channel events", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const room = await createRoom(server, alice.token);
+    const bobRoom = open(bob.token).channel(`room:${room.slug}`);
+    await join(bobRoom);
+    const sent = (await postMessage(server, alice.token, room.slug, "via http")).body.message;
+    const updated = nextEvent(bobRoom, "msg_updated");
+    const reacted = nextEvent(bobRoom, "reactions");
+    const deleted = nextEvent(bobRoom, "msg_deleted");
+
+    const edit = await editMessage(server, alice.token, room.slug, sent.id, "edited via http");
+    assert.equal(edit.status, 200);
+    assert.deepEqual(await updated, edit.body.message);
+    assert.equal((await react(server, bob.token, room.slug, sent.id, "🎉")).status, 204);
+    assert.deepEqual((await reacted).reactions, { "🎉": [bob.user.id] });
+    assert.equal((await deleteMessage(server, bob.token, room.slug, sent.id)).status, 403);
+    assert.equal((await deleteMessage(server, alice.token, room.slug, sent.id)).status, 204);
+    assert.equal((await deleted).id, sent.id);
+  });
+
+  test("after a reconnect, the rejoin with last_seen_id and last_rev catches up on every change", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const room = await createRoom(server, alice.token);
+    const sent = [];
+    for (const content of ["one", "two", "three"]) sent.push((await postMessage(server, alice.token, room.slug, content)).body.message);
+
+    // Bob's client keeps the highest id and rev it has seen, as the contract asks, and rejoins with them.
+    const seen = { lastSeenId: 0, lastRev: 0 };
+    const note = (m) => { seen.lastSeenId = Math.max(seen.lastSeenId, m.id); seen.lastRev = Math.max(seen.lastRev, m.rev); };
+    const bobSocket = open(bob.token);
+    const bobRoom = bobSocket.channel(`room:${room.slug}`, () => (seen.lastSeenId ? { last_seen_id: seen.lastSeenId, last_rev: seen.lastRev } : {}));
+    const joins = [];
+    bobRoom.join().receive("ok", (response) => {
+      joins.push(response);
+      response.messages.forEach(note);
+      (response.changed ?? []).forEach(note);
+    });
+    await waitFor(() => joins.length === 1, 5000, "the first join");
+
+    bobSocket.disconnect();
+    await editMessage(server, alice.token, room.slug, sent[0].id, "one, edited");
+    await react(server, alice.token, room.slug, sent[1].id, "👀");
+    await deleteMessage(server, alice.token, room.slug, sent[2].id);
+    const newer = (await postMessage(server, alice.token, room.slug, "four")).body.message;
+    bobSocket.connect();
+    await waitFor(() => joins.length === 2, 10000, "the rejoin");
+
+    const rejoin = joins[1];
+    assert.deepEqual(rejoin.messages.map((m) => m.id), [newer.id]);
+    assert.deepEqual(rejoin.changed.map((m) => m.id), sent.map((m) => m.id));
+    assert.equal(rejoin.changed[0].content, "one, edited");
+    assert.deepEqual(rejoin.changed[1].reactions, { "👀": [alice.user.id] });
+    assert.equal(rejoin.changed[2].deleted, true);
+    assert.equal(rejoin.changed_more, false);
+  });
+});
