@@ -70,5 +70,8 @@ log "End-to-end tests (phoenix client, raw WebSockets)"
 log "Browser tests (headless Chromium, the web app against the real server)"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed=1
 
+log "Benchmark smoke test (bench/run.sh --quick: every peer runs every scenario; no timing is checked)"
+bench/run.sh --quick --out "$work/bench" || failed=1
+
 if [ "$failed" -ne 0 ]; then log "FAILED"; exit 1; fi
 log "All tests passed"

@@ -4,7 +4,7 @@
 // last: MSBuild takes its timestamp as the bundle's.
 import * as esbuild from "esbuild";
 import { createHash } from "node:crypto";
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,7 +14,7 @@ const watch = process.argv.includes("--watch");
 
 const options = {
   absWorkingDir: here,
-  entryPoints: { app: "src/main.ts" },
+  entryPoints: { app: "src/main.tsx" },
   outdir: outDir,
   bundle: true,
   format: "esm",
@@ -55,6 +55,22 @@ async function writeIndex(metafile) {
   await writeFile(join(outDir, "index.html"), html);
 }
 
+// Content is text, always: the CSP's Trusted Types would stop an HTML sink at run time, and this
+// stops it at build time, so none is ever written in the first place.
+async function refuseHtmlSinks(dir) {
+  const sinks = /\b(innerHTML|outerHTML|insertAdjacentHTML|dangerouslySetInnerHTML|document\.write|createContextualFragment|DOMParser)\b/;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await refuseHtmlSinks(path);
+    else if (/\.tsx?$/.test(entry.name)) {
+      const lines = (await readFile(path, "utf8")).split("\n");
+      const line = lines.findIndex((text) => sinks.test(text) && !/^\s*(\/\/|\*)/.test(text));
+      if (line >= 0) throw new Error(`${relative(here, path)}:${line + 1}: HTML sinks are not allowed: build DOM nodes instead.`);
+    }
+  }
+}
+
+await refuseHtmlSinks(join(here, "src"));
 await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 if (watch) {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Chat.Messages;
 using Chat.Persistence;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Chat.Benchmarks;
 
@@ -22,8 +23,9 @@ internal static class StoreBenchmark
             await using var database = await BenchDatabase.CreateAsync(options);
             var rooms = await database.CreateRoomsAsync(options.Rooms);
             await Seeder.SeedAsync(database.Database, rooms[0], rooms[1..], options.Existing / rooms.Length, options.Existing - (options.Existing / rooms.Length));
+            await using var checkpointer = new SqliteCheckpointer(database.Database, TimeProvider.System, NullLogger<SqliteCheckpointer>.Instance);
             await using IMessageBatchStore store = options.Provider == DatabaseProvider.Sqlite
-                ? new SqliteMessageBatchStore(database.Database)
+                ? new SqliteMessageBatchStore(database.Database, checkpointer)
                 : new PostgresMessageBatchStore(database.Database);
             var authors = Enumerable.Range(1, options.Authors).Select(i => new ChatUser(i, "user" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
             long sequence = 0;

@@ -26,9 +26,15 @@ public static class ChatServiceCollectionExtensions
         services.AddOptions<ChatOptions>();
         services.AddOptions<MessageWriterOptions>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IMessageBatchStore>(_ => database.Provider switch
+        if (database.Provider == DatabaseProvider.Sqlite)
         {
-            DatabaseProvider.Sqlite => new SqliteMessageBatchStore(database),
+            services.AddSingleton<SqliteCheckpointer>();
+        }
+
+        services.AddSingleton<IMessageBatchStore>(provider => database.Provider switch
+        {
+            // The writer turns SQLite's automatic checkpoints off, so the checkpointer must run.
+            DatabaseProvider.Sqlite => new SqliteMessageBatchStore(database, provider.GetRequiredService<SqliteCheckpointer>()),
             DatabaseProvider.Postgres => new PostgresMessageBatchStore(database),
             _ => throw new InvalidOperationException($"No message store for {database.Provider}."),
         });

@@ -1,12 +1,18 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Chat.Channels.PubSub;
+using Chat.Messages;
+using Chat.Persistence;
 using Chat.Server.Auth;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Server.Tests;
 
@@ -444,6 +450,49 @@ public sealed class ReadinessTests
         finally
         {
             await factory.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Readyz_answers_503_while_the_SQLite_checkpointer_is_stuck()
+    {
+        await using var factory = new SqliteChatServerFactory();
+        var failing = 1;
+        using var stuck = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton(provider => new SqliteCheckpointer(
+                provider.GetRequiredService<ChatDatabase>(),
+                (_, _) => Volatile.Read(ref failing) == 1 ? throw new IOException("the disk is gone") : Task.CompletedTask,
+                TimeProvider.System,
+                NullLogger.Instance,
+                TimeSpan.FromMilliseconds(300)))));
+        using var client = stuck.CreateClient();
+        // A sign-up makes no message, so send one: the writer starts the checkpointer.
+        var (author, _) = await SignedUpAsync(stuck);
+        (await author.PostAsJsonAsync("/api/rooms/lobby/messages", new { content = "hi" })).EnsureSuccessStatusCode();
+
+        await WaitForStatusAsync(client, HttpStatusCode.ServiceUnavailable);
+        Volatile.Write(ref failing, 0);
+        await WaitForStatusAsync(client, HttpStatusCode.OK);
+    }
+
+    private static async Task<(HttpClient Client, long UserId)> SignedUpAsync(WebApplicationFactory<Program> factory)
+    {
+        using var anonymous = factory.CreateClient();
+        var response = await anonymous.PostAsJsonAsync("/api/users", new { username = "u" + Guid.NewGuid().ToString("N")[..10], password = "password123" });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString());
+        return (client, body.GetProperty("user").GetProperty("id").GetInt64());
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient client, HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await client.GetAsync("/readyz")).StatusCode != expected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"/readyz never answered {(int)expected}");
+            await Task.Delay(50);
         }
     }
 }

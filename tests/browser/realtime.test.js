@@ -112,11 +112,13 @@ describe("two users, live", { timeout: 600_000 }, () => {
     });
     await openRoom(a.page, room.slug);
 
-    // Pressing Enter shows the message in the same instant, as sending.
-    const shown = await a.page.evaluate(() => {
+    // Pressing Enter shows the message in the same instant, as sending: the view renders in a
+    // microtask, so before the next task (any reply from the server) and before the next paint.
+    const shown = await a.page.evaluate(async () => {
       const box = document.querySelector("textarea.composer-input");
       box.value = "one at a time";
       box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+      for (let i = 0; i < 3; i++) await Promise.resolve();
       const last = [...document.querySelectorAll(".messages .message")].at(-1);
       return { text: last?.querySelector(".message-text")?.textContent, className: last?.className, status: last?.querySelector(".message-status")?.textContent };
     });

@@ -77,6 +77,10 @@ export class RoomSession {
   olderFailed = false;
   /** True once the newest page or the history before the catch-up point has been loaded. */
   historyLoaded: boolean;
+  /** What the composer holds, kept while the user visits other rooms. */
+  draft = "";
+  /** How far from the bottom the timeline was scrolled when the user left the room; null: at the bottom. */
+  savedFromBottom: number | null = null;
   /** The newest message read in this browser; null until known. */
   lastReadId: number | null;
   private lastSeenId: number | null;
@@ -90,6 +94,8 @@ export class RoomSession {
   private typingTimer: number | undefined;
   private lastTypingSent = 0;
   private left = false;
+  /** Whether this browser has a read marker for the room (an empty room's is 0). */
+  private readRecorded: boolean;
 
   constructor(
     socket: Socket,
@@ -102,6 +108,7 @@ export class RoomSession {
     // counts as unread; a new one starts from the newest page.
     this.lastSeenId = lastReadId ?? null;
     this.lastReadId = lastReadId ?? null;
+    this.readRecorded = lastReadId !== undefined;
     this.hasOlder = lastReadId !== undefined;
     this.historyLoaded = lastReadId === undefined;
     // Read each time the join is sent, so a rejoin asks for what came after the newest message seen.
@@ -212,7 +219,8 @@ export class RoomSession {
   markRead(): void {
     if (this.status !== "joined") return;
     const newest = this.newestId ?? 0;
-    if (this.lastReadId !== null && newest <= this.lastReadId) return;
+    if (this.lastReadId !== null && newest <= this.lastReadId && this.readRecorded) return;
+    this.readRecorded = true;
     this.lastReadId = newest;
     this.onRead(this.slug, newest);
     this.changed.emit("update");
@@ -241,17 +249,15 @@ export class RoomSession {
     list.splice(index, 0, message);
   }
 
-  /** Ties a stored message to the pending send it came from, by client_id. */
+  /**
+   * Ties a stored message to the pending send it came from: by the reply to that send, or by a
+   * `client_id` that the message carries. Never by its text: the same words from the user's
+   * other tab are another message, and must not confirm this tab's send.
+   */
   private resolvePending(message: Message, clientId?: string): boolean {
-    let index = -1;
     const id = clientId ?? message.client_id ?? undefined;
-    if (id) {
-      index = this.pending.findIndex((p) => p.clientId === id);
-    } else if (message.user_id === this.me.id && !this.ids.has(message.id)) {
-      // A broadcast that came before its reply, from a server that does not echo client_id:
-      // the oldest pending send with that text is the one.
-      index = this.pending.findIndex((p) => p.state !== "failed" && p.content.trim() === message.content);
-    }
+    if (!id) return false;
+    const index = this.pending.findIndex((p) => p.clientId === id);
     if (index < 0) return false;
     const [pending] = this.pending.splice(index, 1);
     this.clientIdOf.set(message.id, pending!.clientId);

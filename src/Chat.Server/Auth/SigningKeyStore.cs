@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Chat.Persistence;
 using Chat.Server.Configuration;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -27,38 +28,31 @@ public sealed class SigningKeyStore
 
     private static byte[] LoadOrCreate(string path)
     {
-        if (File.Exists(path))
+        while (true)
         {
-            return Decode(File.ReadAllText(path).Trim(), path);
-        }
+            if (File.Exists(path))
+            {
+                var stored = File.ReadAllText(path).Trim();
+                if (stored.Length > 0)
+                {
+                    return Decode(stored, path);
+                }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var key = RandomNumberGenerator.GetBytes(64);
-        var temporary = path + ".tmp";
-        // Written aside, then moved, so a crash never leaves a half-written key behind.
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+                // An empty key file is what a power loss left of a key written by an older
+                // version, which renamed it into place before flushing it. Tokens signed with
+                // that key are gone with it; make a new one rather than refuse to start.
+                File.Delete(path);
+            }
 
-        using (var writer = new StreamWriter(temporary, System.Text.Encoding.ASCII, fileOptions))
-        {
-            writer.Write(Convert.ToBase64String(key));
-        }
+            OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            var key = RandomNumberGenerator.GetBytes(64);
+            if (OwnerOnlyFiles.TryCreateDurably(path, System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(key))))
+            {
+                return key;
+            }
 
-        try
-        {
-            File.Move(temporary, path, overwrite: false);
+            // Another instance sharing the data dir won the race: use its key.
         }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another instance sharing the data dir won the race; use its key.
-            File.Delete(temporary);
-            return Decode(File.ReadAllText(path).Trim(), path);
-        }
-
-        return key;
     }
 
     private static byte[] Decode(string base64, string source)

@@ -124,7 +124,9 @@ public static class HostingExtensions
         });
         services.AddProblemDetails();
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag])
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
         return services;
     }
 

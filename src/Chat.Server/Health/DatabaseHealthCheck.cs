@@ -1,14 +1,23 @@
+using Chat.Messages;
 using Chat.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chat.Server.Health;
 
-/// <summary>Ready only while the database answers a query.</summary>
-internal sealed class DatabaseHealthCheck(IDbContextFactory<ChatDbContext> contexts) : IHealthCheck
+/// <summary>
+/// Ready only while the database answers a query and, on SQLite, while the WAL is being
+/// checkpointed: a stuck checkpointer lets the WAL grow until the disk is full.
+/// </summary>
+internal sealed class DatabaseHealthCheck(IDbContextFactory<ChatDbContext> contexts, IServiceProvider services) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (services.GetService<SqliteCheckpointer>() is { IsStuck: true })
+        {
+            return HealthCheckResult.Unhealthy("The SQLite checkpointer has not completed a checkpoint for a while; the WAL is growing.");
+        }
+
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using Chat.Persistence;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace Chat.Messages;
 
@@ -8,54 +9,168 @@ namespace Chat.Messages;
 /// writer never does it inside a commit.
 /// </summary>
 /// <remarks>
-/// By default SQLite checkpoints on the connection whose commit pushes the WAL past 1000
+/// <para>By default SQLite checkpoints on the connection whose commit pushes the WAL past 1000
 /// pages. For the writer that is most batches: a batch of 500 messages adds about a
 /// thousand pages, so nearly every commit also wrote those pages into the database file and
 /// fsynced it, with every sender of the next batch waiting. The writer's connection turns
 /// automatic checkpoints off, and this runs a <c>PASSIVE</c> checkpoint every
 /// <see cref="Interval"/> instead: it never blocks the writer or a reader, and copies
-/// whatever they are not using at the moment.
+/// whatever they are not using at the moment.</para>
+///
+/// <para>With automatic checkpoints off, nothing else ever empties the WAL, so this loop must
+/// not die: whatever a checkpoint throws, it logs, drops its connection, waits a little and
+/// tries again with a new one. If it still cannot checkpoint for <see cref="StuckAfter"/>, it
+/// says so through <see cref="IsStuck"/>, which <c>/readyz</c> reads.</para>
 /// </remarks>
-internal sealed class SqliteCheckpointer : IAsyncDisposable
+internal sealed partial class SqliteCheckpointer : IAsyncDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>A checkpointer without a completed checkpoint for this long is stuck.</summary>
+    public static readonly TimeSpan DefaultStuckAfter = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly ChatDatabase _database;
+    private readonly Func<SqliteConnection, CancellationToken, Task> _checkpoint;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _stuckAfter;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly Lock _startGate = new();
+    private Task? _loop;
+    private long _lastSuccessTimestamp;
 
-    public SqliteCheckpointer(ChatDatabase database) => _loop = Task.Run(() => RunAsync(database.ConnectionString));
-
-    private async Task RunAsync(string connectionString)
+    public SqliteCheckpointer(ChatDatabase database, TimeProvider clock, ILogger<SqliteCheckpointer> logger)
+        : this(database, PassiveCheckpointAsync, clock, logger, DefaultStuckAfter)
     {
-        using var timer = new PeriodicTimer(Interval);
+    }
+
+    /// <summary>With another checkpoint step: how tests make it fail.</summary>
+    internal SqliteCheckpointer(
+        ChatDatabase database, Func<SqliteConnection, CancellationToken, Task> checkpoint, TimeProvider clock, ILogger logger, TimeSpan stuckAfter)
+    {
+        _database = database;
+        _checkpoint = checkpoint;
+        _clock = clock;
+        _logger = logger;
+        _stuckAfter = stuckAfter;
+    }
+
+    /// <summary>
+    /// True when the checkpointer runs and no checkpoint has completed for a while: the WAL
+    /// is growing without bound.
+    /// </summary>
+    public bool IsStuck => Volatile.Read(ref _loop) is not null
+        && _clock.GetElapsedTime(Interlocked.Read(ref _lastSuccessTimestamp)) > _stuckAfter;
+
+    /// <summary>Starts checkpointing, once; the writer calls it when it turns automatic checkpoints off.</summary>
+    public void Start()
+    {
+        lock (_startGate)
+        {
+            if (_loop is null && !_stop.IsCancellationRequested)
+            {
+                // Counting from the start, so a checkpointer that never succeeds is stuck too.
+                Interlocked.Exchange(ref _lastSuccessTimestamp, _clock.GetTimestamp());
+                Volatile.Write(ref _loop, Task.Run(RunAsync));
+            }
+        }
+    }
+
+    private static async Task PassiveCheckpointAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var checkpoint = connection.CreateCommand();
+        checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        using var timer = new PeriodicTimer(Interval, _clock);
+        SqliteConnection? connection = null;
+        var failures = 0;
         try
         {
-            await using var connection = new SqliteConnection(connectionString);
-            await connection.OpenAsync(_stop.Token).ConfigureAwait(false);
-            SqlitePragmas.Apply(connection);
-            await using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
                 try
                 {
-                    await checkpoint.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
+                    connection ??= await OpenAsync().ConfigureAwait(false);
+                    await _checkpoint(connection, _stop.Token).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _lastSuccessTimestamp, _clock.GetTimestamp());
+                    if (failures > 0)
+                    {
+                        LogRecovered(_logger, failures);
+                        failures = 0;
+                    }
                 }
-                catch (SqliteException)
+                catch (Exception ex) when (!_stop.IsCancellationRequested)
                 {
-                    // Busy or locked: the next tick tries again.
+                    // Busy, locked, or worse: start again on a fresh connection after a pause
+                    // that grows with the streak, and say so once per streak, not every tick.
+                    if (failures++ == 0)
+                    {
+                        LogFailing(_logger, ex);
+                    }
+
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync().ConfigureAwait(false);
+                        connection = null;
+                    }
+
+                    var backoff = TimeSpan.FromTicks(Math.Min(Interval.Ticks * failures, MaxBackoff.Ticks));
+                    await Task.Delay(backoff, _clock, _stop.Token).ConfigureAwait(false);
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync()
+    {
+        var connection = new SqliteConnection(_database.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(_stop.Token).ConfigureAwait(false);
+            SqlitePragmas.Apply(connection);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
-        _stop.Dispose();
+        Task? loop;
+        lock (_startGate)
+        {
+            _stop.Cancel();
+            loop = _loop;
+        }
+
+        if (loop is not null)
+        {
+            await loop.ConfigureAwait(false);
+        }
     }
+
+    [LoggerMessage(1, LogLevel.Warning, "The SQLite checkpointer failed; it will retry on a new connection.")]
+    private static partial void LogFailing(ILogger logger, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Information, "The SQLite checkpointer works again after {Failures} failed attempts.")]
+    private static partial void LogRecovered(ILogger logger, int failures);
 }

@@ -18,7 +18,7 @@ namespace Chat.Messages;
 /// needed; the changes count says whether the row went in, and the connection's last
 /// insert rowid is its id.
 /// </remarks>
-internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageBatchStore
+internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheckpointer checkpointer) : IMessageBatchStore
 {
     private const int ConstraintForeignKey = 787;
 
@@ -27,11 +27,11 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
     // over the unique client_id index, besides the table's and the other indexes' last pages;
     // with 2 MiB most of those pages were read back from the file on every batch.
     // Only this one connection gets it, and SQLite allocates it as pages are used.
-    // No automatic checkpoints on the writer's commits: SqliteCheckpointer does them aside.
+    // No automatic checkpoints on the writer's commits: SqliteCheckpointer, which the context
+    // runs beside the writer, does them aside.
     private const string WriterCacheSql = "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=0;";
 
     private SqliteConnection? _connection;
-    private SqliteCheckpointer? _checkpointer;
     private SqliteInsertStatement? _insert;
     private SqliteCommand? _findOriginal;
     private SqliteChangeStatements? _changes;
@@ -96,7 +96,7 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
             return;
         }
 
-        _checkpointer ??= new SqliteCheckpointer(database);
+        checkpointer.Start();
         _connection = new SqliteConnection(database.ConnectionString);
         _connection.Open();
         SqlitePragmas.Apply(_connection);
@@ -137,12 +137,9 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database) : IMessageB
         _connection = null;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Reset();
-        if (Interlocked.Exchange(ref _checkpointer, null) is { } checkpointer)
-        {
-            await checkpointer.DisposeAsync().ConfigureAwait(false);
-        }
+        return ValueTask.CompletedTask;
     }
 }

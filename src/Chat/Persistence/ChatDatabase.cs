@@ -78,9 +78,29 @@ internal static class SqliteConnectionStrings
         if (builder.Mode == SqliteOpenMode.ReadWriteCreate && !string.IsNullOrEmpty(builder.DataSource)
             && builder.DataSource != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } directory)
         {
-            Directory.CreateDirectory(directory);
+            CreateOwnerOnly(directory, Path.GetFullPath(builder.DataSource));
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// The file holds password hashes. SQLite would create it with the umask's permissions
+    /// (often world-readable); created here first, it is the owner's alone, and SQLite gives
+    /// its -wal and -shm files the same permissions as the database.
+    /// </summary>
+    private static void CreateOwnerOnly(string directory, string file)
+    {
+        OwnerOnlyFiles.CreateDirectory(directory);
+        if (!OwnerOnlyFiles.TryCreateEmptyFile(file))
+        {
+            return;
+        }
+
+        // An empty file is not yet a database in WAL mode, and switching it needs a write,
+        // which fails on the read-only connection EF Core opens to ask whether it exists.
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
+        connection.Open();
+        SqlitePragmas.Apply(connection);
     }
 }

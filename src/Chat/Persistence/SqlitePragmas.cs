@@ -16,11 +16,16 @@ namespace Chat.Persistence;
 /// commit, and group commit shares it among every message of the batch.</item>
 /// <item><c>busy_timeout=5000</c>: a connection waits for a lock instead of failing at once.</item>
 /// <item><c>foreign_keys=ON</c>: SQLite does not enforce foreign keys unless asked, per connection.</item>
+/// <item><c>journal_size_limit</c>: once checkpointed, the WAL is reused from its start, but its
+/// file keeps the size of its largest burst; this truncates it back to 64 MiB when it is reset,
+/// so one burst does not hold disk space for good.</item>
 /// </list>
 /// </remarks>
 internal static class SqlitePragmas
 {
-    public const string Sql = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+    public const long JournalSizeLimitBytes = 64L * 1024 * 1024;
+
+    public const string Sql = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=67108864;";
 
     public static readonly IDbConnectionInterceptor Interceptor = new PragmaInterceptor();
 

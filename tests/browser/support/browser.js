@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 import { TestServer } from "../../e2e/support/server.js";
 
@@ -157,4 +158,33 @@ export async function waitUntil(predicate, { timeout = 10000, interval = 50, mes
     await new Promise((r) => setTimeout(r, interval));
   }
   throw new Error(`timed out waiting for ${message}`);
+}
+
+/**
+ * The usual suite: one server and one browser for the `describe` it is called in, and signed-in
+ * pages that are closed with it. Call it inside `describe`; read `server` and `browser` in tests.
+ */
+export function browserSuite(env = {}) {
+  const suite = {
+    server: null,
+    browser: null,
+    contexts: [],
+    /** A new browser context signed in as `account`, its page, and the problems `watchPage` saw. */
+    async pageFor(account, options) {
+      const context = await signedInContext(suite.browser, suite.server, account, options);
+      suite.contexts.push(context);
+      const page = await context.newPage();
+      return { context, page, problems: watchPage(page) };
+    },
+  };
+  before(async () => {
+    suite.server = await startServer(env);
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const context of suite.contexts) await context.close().catch(() => {});
+    await suite.browser?.close();
+    await suite.server?.dispose();
+  });
+  return suite;
 }

@@ -7,10 +7,16 @@ namespace Chat.Channels.Internal.Transport;
 /// Background duties of the socket layer: the idle sweep, and closing every socket when the
 /// host stops, so clients reconnect to the next instance instead of timing out.
 /// </summary>
+/// <remarks>
+/// The sockets are closed in <see cref="StoppingAsync"/>, which the host runs before it stops
+/// any hosted service, the web server included: while clients answer their close frames the
+/// server still listens, so a load balancer polling <c>/readyz</c> (503 from the moment the stop
+/// began) sees the node leave instead of a refused connection.
+/// </remarks>
 internal sealed class SocketSupervisor(
     SocketRegistry registry,
     IOptions<ChannelsOptions> options,
-    IHostApplicationLifetime lifetime) : BackgroundService
+    IHostApplicationLifetime lifetime) : BackgroundService, IHostedLifecycleService
 {
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -37,10 +43,9 @@ internal sealed class SocketSupervisor(
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         registry.CloseAllForShutdown();
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
         // Give clients a moment to answer the close, so their channels terminate cleanly.
         var deadline = DateTime.UtcNow + options.Value.CloseTimeout;
         while (registry.Count > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
@@ -48,4 +53,10 @@ internal sealed class SocketSupervisor(
             await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,18 +1,21 @@
 // The entry point: signed out, the sign-in form; signed in, the chat.
 import "./styles.css";
+import { render } from "preact";
 import { clearSession, loadSession, onSessionChangedElsewhere, saveSession, type Session } from "./session";
-import { AuthView } from "./views/auth-view";
-import { ChatApp } from "./views/chat-app";
+import { AuthView } from "./ui/auth-view";
+import { ChatApp } from "./ui/chat-app";
 
 const root = document.getElementById("app")!;
-let current: { destroy(): void } | null = null;
 let currentToken: string | null = null;
 
 function start(notice: string | null = null): void {
-  current?.destroy();
   const session = loadSession();
   currentToken = session?.token ?? null;
-  current = session ? new ChatApp(root, session, signOut) : new AuthView(root, signIn, notice);
+  // A new key for each session, so nothing of the previous user's app survives.
+  render(
+    session ? <ChatApp key={session.token} session={session} signOut={signOut} /> : <AuthView key={notice ?? ""} onSignedIn={signIn} notice={notice} />,
+    root,
+  );
 }
 
 function signIn(session: Session): void {
@@ -30,4 +33,5 @@ onSessionChangedElsewhere(() => {
   if ((loadSession()?.token ?? null) !== currentToken) start();
 });
 
+root.replaceChildren();
 start();

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Chat.LoadGen.Coordinator;
+using Chat.LoadGen.Report;
+using Chat.LoadGen.Worker;
+
+namespace Chat.LoadGen.Scenarios;
+
+/// <summary>
+/// Fan-out: N members in one room, plus one sender in it, on an open loop at a rising rate.
+/// Every member (the sender too: each peer's broadcast includes the sender) times every
+/// message from the sender's stamp. Per step: delivered fraction, deliveries/s, latency; a
+/// ladder stops at the first step that saturates: less than 99 % delivered within the wait, a
+/// lost socket, or p99 past the bound.
+/// </summary>
+internal static class FanoutScenario
+{
+    public static async Task RunAsync(BenchRun run)
+    {
+        var options = run.Options;
+        foreach (var members in options.Members)
+        {
+            // Peers take turns at each N, so that the ratios of one N come from one stretch of time.
+            foreach (var peer in options.Peers)
+            {
+                var result = new FanoutRun { Peer = peer, Members = members };
+                run.Results.Fanout.Add(result);
+                try
+                {
+                    await RunLadderAsync(run, peer, members, result);
+                }
+                catch (Exception error) when (error is not OutOfMemoryException)
+                {
+                    result.Error = error.Message;
+                    run.Print($"fanout {peer} N={members}: FAILED: {error.Message}");
+                }
+            }
+        }
+    }
+
+    private static async Task RunLadderAsync(BenchRun run, string peer, int members, FanoutRun result)
+    {
+        var options = run.Options;
+        // Ours stores every message, as its new_msg always does; the peers only broadcast.
+        await using var server = await run.StartPeerAsync(peer, peer == "ours" ? Store.Sqlite : Store.None);
+        var layout = new RoomLayout { Rooms = 1, Prefix = "fanout" };
+        await server.PrepareRoomsAsync(layout);
+        var sockets = members + 1;
+        await using var pool = await WorkerPool.StartAsync(options, server, sockets, layout);
+        var (opened, elapsed) = await pool.OpenAsync(s => run.Print($"fanout {peer} N={members}: {s.Joined:N0} of {sockets:N0} joined"));
+        result.Joined = opened.Joined;
+        result.OpenSeconds = elapsed.TotalSeconds;
+        run.Print($"fanout {peer} N={members}: {opened.Joined:N0} of {sockets:N0} joined in {elapsed.TotalSeconds:0.0} s{(opened.Failed > 0 ? $", {opened.Failed} failed: {opened.ErrorSummary}" : "")}");
+        if (opened.Joined != sockets)
+        {
+            result.Error = $"only {opened.Joined} of {sockets} sockets joined: {opened.ErrorSummary}";
+            return;
+        }
+
+        // Warm-up: JIT, pools, the first database writes. Not measured.
+        var sender = pool.Workers[0];
+        await StepAsync(run, server, pool, sender, members, Math.Min(options.Rates[0], 5000), options.WarmupSeconds);
+
+        foreach (var rate in options.Rates)
+        {
+            var step = await StepAsync(run, server, pool, sender, members, rate, options.Seconds);
+            result.Steps.Add(step);
+            run.Print($"fanout {peer} N={members} offered {BenchRun.Count(rate)}/s: delivered {BenchRun.Percent(step.DeliveredFraction)} at {BenchRun.Count(step.DeliveriesPerSecond)}/s, " +
+                $"p50 {BenchRun.Ms(step.Delivery.P50)} p99 {BenchRun.Ms(step.Delivery.P99)} max {BenchRun.Ms(step.Delivery.Max)} ms, server CPU {step.ServerCpuPercent:0} %, client CPU {step.ClientCpuPercent:0} %" +
+                (step.Saturated ? " — saturated" : "") + (step.Errors is { Length: > 0 } e ? $" ({e})" : ""));
+            if (step.Saturated)
+            {
+                break;
+            }
+        }
+    }
+
+    private static async Task<FanoutStep> StepAsync(BenchRun run, PeerServer server, WorkerPool pool, WorkerProcess sender, int members, double offered, double seconds)
+    {
+        var options = run.Options;
+        var receivers = members + 1;
+        var sendsPerSecond = offered / receivers;
+        await pool.ResetAsync();
+        var before = await pool.StatsAsync();
+        var serverCpu = server.CpuSeconds();
+        var clock = Stopwatch.StartNew();
+        await sender.CommandAsync(new WorkerCommand { Cmd = "open-loop", Rate = sendsPerSecond, Seconds = seconds, Senders = 1 });
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var stats = await BenchRun.WaitForAsync(pool, s => !s.Sending && s.Delivered >= s.Sent * receivers && s.Acked + s.SendErrors >= s.Sent,
+            TimeSpan.FromSeconds(options.Wait));
+        var wall = clock.Elapsed.TotalSeconds;
+        var serverCpuPercent = 100 * (server.CpuSeconds() - serverCpu) / wall;
+        var (delivery, ack) = await pool.HistogramsAsync();
+        var expected = stats.Sent * receivers;
+        var fraction = expected == 0 ? 0 : (double)stats.Delivered / expected;
+        var span = (stats.LastDeliveryTicks - stats.FirstSendTicks) / (double)Stopwatch.Frequency;
+        var latency = Latency.Of(delivery);
+        var lost = stats.Lost - before.Lost;
+        return new FanoutStep
+        {
+            OfferedDeliveriesPerSecond = offered,
+            SendsPerSecond = sendsPerSecond,
+            Sent = stats.Sent,
+            Expected = expected,
+            Delivered = stats.Delivered,
+            DeliveredFraction = fraction,
+            DeliveriesPerSecond = span > 0 ? stats.Delivered / span : 0,
+            Delivery = latency,
+            Ack = Latency.Of(ack),
+            Acked = stats.Acked,
+            SendErrors = stats.SendErrors,
+            ServerCpuPercent = serverCpuPercent,
+            ClientCpuPercent = 100 * (stats.CpuSeconds - before.CpuSeconds) / wall,
+            Lost = lost,
+            MaxSendLagMs = stats.MaxSendLagMicros / 1000.0,
+            Saturated = fraction < 0.99 || lost > 0 || stats.SendErrors > 0 || (latency.P99 ?? double.MaxValue) > options.P99BoundMs,
+            Errors = stats.ErrorSummary,
+        };
+    }
+}

@@ -1,0 +1,87 @@
+using Chat.Messages;
+using Chat.Persistence;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Chat.Tests;
+
+/// <summary>The WAL checkpointer on a real SQLite file: it must outlive any failure, and say when it is stuck.</summary>
+public sealed class SqliteCheckpointerTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chat-checkpointer-" + Guid.NewGuid().ToString("N"));
+    private readonly ChatDatabase _database;
+
+    public SqliteCheckpointerTests()
+    {
+        _database = ChatDatabase.Sqlite($"Data Source={Path.Combine(_directory, "chat.db")}");
+    }
+
+    [Fact]
+    public async Task Keeps_checkpointing_after_failures_that_are_not_SQLite_errors()
+    {
+        var attempts = 0;
+        var checkpoints = 0;
+        await using var checkpointer = new SqliteCheckpointer(_database, async (connection, ct) =>
+        {
+            if (Interlocked.Increment(ref attempts) <= 2)
+            {
+                throw new InvalidOperationException("not a SqliteException");
+            }
+
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            await command.ExecuteNonQueryAsync(ct);
+            Interlocked.Increment(ref checkpoints);
+        }, TimeProvider.System, NullLogger.Instance, TimeSpan.FromMinutes(1));
+
+        checkpointer.Start();
+
+        await WaitUntilAsync(() => Volatile.Read(ref checkpoints) >= 2);
+        Assert.False(checkpointer.IsStuck);
+    }
+
+    [Fact]
+    public async Task Says_it_is_stuck_while_no_checkpoint_completes_and_recovers_when_one_does()
+    {
+        var failing = 1;
+        await using var checkpointer = new SqliteCheckpointer(_database, (_, _) =>
+            Volatile.Read(ref failing) == 1 ? throw new IOException("the disk is gone") : Task.CompletedTask,
+            TimeProvider.System, NullLogger.Instance, TimeSpan.FromMilliseconds(600));
+
+        Assert.False(checkpointer.IsStuck);
+        checkpointer.Start();
+        await WaitUntilAsync(() => checkpointer.IsStuck);
+
+        Volatile.Write(ref failing, 0);
+        await WaitUntilAsync(() => !checkpointer.IsStuck);
+    }
+
+    [Fact]
+    public void Every_connection_bounds_the_WAL_file_it_resets()
+    {
+        using var connection = new SqliteConnection(_database.ConnectionString);
+        connection.Open();
+        SqlitePragmas.Apply(connection);
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_size_limit;";
+
+        Assert.Equal(SqlitePragmas.JournalSizeLimitBytes, (long)command.ExecuteScalar()!);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
+            await Task.Delay(20);
+        }
+    }
+
+    public void Dispose()
+    {
+        _database.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
