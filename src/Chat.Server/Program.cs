@@ -39,6 +39,7 @@ app.MapSocket<UserSocket>("/socket");
 app.MapAccountEndpoints();
 app.MapRoomEndpoints();
 app.MapMessageEndpoints();
+app.MapReadMarkerEndpoints();
 app.MapHealthEndpoints();
 app.MapOpenApi();
 

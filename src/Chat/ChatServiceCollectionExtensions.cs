@@ -2,6 +2,7 @@ using Chat.Accounts;
 using Chat.Messages;
 using Chat.Persistence;
 using Chat.Reactions;
+using Chat.ReadMarkers;
 using Chat.Rooms;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ public static class ChatServiceCollectionExtensions
     /// Adds the chat context on <paramref name="database"/>: pooled EF Core contexts, the
     /// group-commit writer with the provider's batch store, the publisher that announces what
     /// it commits, and one service per feature (<see cref="RoomService"/>,
-    /// <see cref="MessageService"/>, <see cref="ReactionService"/>, <see cref="AccountService"/>).
+    /// <see cref="MessageService"/>, <see cref="ReactionService"/>, <see cref="ReadMarkerService"/>, <see cref="AccountService"/>).
     /// Register <see cref="IChatEvents"/> handlers to hear about committed writes.
     /// </summary>
     public static IServiceCollection AddChat(this IServiceCollection services, ChatDatabase database)
@@ -49,6 +50,10 @@ public static class ChatServiceCollectionExtensions
             provider.GetRequiredService<MessageWriter>(),
             provider.GetRequiredService<IOptions<ChatOptions>>()));
         services.AddSingleton(provider => new ReactionService(provider.GetRequiredService<MessageWriter>()));
+        services.AddSingleton(provider => new ReadMarkerService(
+            provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
+            provider.GetServices<IChatEvents>(),
+            provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new AccountService(
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<TimeProvider>()));

@@ -403,6 +403,37 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
         Assert.Equal("{}", cleared.GetProperty("reactions").GetRawText());
     }
 
+    // --- §5 unread counts -------------------------------------------------------------------
+
+    [Fact]
+    public async Task Unread_counts_come_from_get_me_unread_and_put_read_moves_the_marker()
+    {
+        var (reader, _) = await factory.SignedUpClientAsync();
+        var before = await JsonOf(await reader.GetAsync("/api/me/unread"));
+        var (writer, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(writer, "Unread " + NewName())).GetProperty("slug").GetString()!;
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var posted = await JsonOf(await writer.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = $"m{i}" }));
+            ids.Add(posted.GetProperty("message").GetProperty("id").GetInt64());
+        }
+
+        var put = await reader.PutAsJsonAsync($"/api/rooms/{slug}/read", new { id = ids[0] });
+        var unread = await JsonOf(await reader.GetAsync("/api/me/unread"));
+
+        Assert.Empty(before.GetProperty("rooms").EnumerateArray());
+        Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        var room = Assert.Single(unread.GetProperty("rooms").EnumerateArray());
+        Assert.Equal(slug, room.GetProperty("slug").GetString());
+        Assert.Equal(ids[0], room.GetProperty("last_read_id").GetInt64());
+        Assert.Equal(2, room.GetProperty("unread").GetInt64());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await reader.PutAsJsonAsync($"/api/rooms/{slug}/read", new { id = ids[2] + 1_000_000 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.PutAsJsonAsync("/api/rooms/no-such-room-q/read", new { id = ids[0] })).StatusCode);
+        using var anonymous = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/me/unread")).StatusCode);
+    }
+
     // --- operations -------------------------------------------------------------------------
 
     [Theory]

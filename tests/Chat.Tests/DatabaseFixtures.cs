@@ -49,6 +49,15 @@ public sealed class RecordingEvents : IChatEvents
         }
     }
 
+    /// <summary>Every read marker that moved: the user and the room's state then.</summary>
+    public ConcurrentQueue<(long UserId, Chat.ReadMarkers.UnreadView Unread)> Reads { get; } = new();
+
+    public ValueTask ReadMarkerMovedAsync(long userId, Chat.ReadMarkers.UnreadView unread)
+    {
+        Reads.Enqueue((userId, unread));
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask MessageChangedAsync(MessageChange change)
     {
         Changes.Enqueue(change);
@@ -73,6 +82,8 @@ public abstract class DatabaseFixture : IAsyncLifetime
     public AccountService Accounts => Services.GetRequiredService<AccountService>();
 
     public Chat.Reactions.ReactionService Reactions => Services.GetRequiredService<Chat.Reactions.ReactionService>();
+
+    public Chat.ReadMarkers.ReadMarkerService ReadMarkers => Services.GetRequiredService<Chat.ReadMarkers.ReadMarkerService>();
 
     public RecordingEvents Events { get; } = new();
 

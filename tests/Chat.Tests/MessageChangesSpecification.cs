@@ -331,7 +331,7 @@ public abstract class MessageChangesSpecification(DatabaseFixture fixture)
     private async Task<List<string>> ExplainAsync(ChatDbContext db, string sql)
     {
         var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync();
+        await db.Database.OpenConnectionAsync();
         var postgres = fixture.Database.Provider == DatabaseProvider.Postgres;
         await using var command = connection.CreateCommand();
         command.CommandText = (postgres ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql;

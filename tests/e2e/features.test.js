@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TestServer } from "./support/server.js";
 import { connectSocket, disconnect, join, nextEvent, reply, waitFor } from "./support/phoenix.js";
-import { createRoom, deleteMessage, editMessage, postMessage, react, signUp } from "./support/api.js";
+import { createRoom, deleteMessage, editMessage, markRead, postMessage, react, signUp, unread } from "./support/api.js";
 
 describe("edits, deletes and reactions", () => {
   let server;
@@ -166,5 +166,75 @@ describe("edits, deletes and reactions", () => {
     assert.deepEqual(rejoin.changed[1].reactions, { "👀": [alice.user.id] });
     assert.equal(rejoin.changed[2].deleted, true);
     assert.equal(rejoin.changed_more, false);
+  });
+});
+
+describe("mentions, read markers and unread counts", () => {
+  let server;
+  const sockets = [];
+  const open = (token) => {
+    const socket = connectSocket(server.socketUrl, { params: { token } });
+    sockets.push(socket);
+    return socket;
+  };
+
+  before(async () => { server = await new TestServer().start(); });
+  after(async () => {
+    await Promise.all(sockets.map(disconnect));
+    await server.dispose();
+  });
+
+  test("only the user may join user:{id}", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+
+    const own = await join(open(alice.token).channel(`user:${alice.user.id}`));
+    const other = await join(open(bob.token).channel(`user:${alice.user.id}`));
+
+    assert.deepEqual(own, { status: "ok", response: { rooms: [] } });
+    assert.deepEqual(other, { status: "error", response: { reason: "unauthorized" } });
+  });
+
+  test("a mention reaches every device of the mentioned user, in the room or not", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const room = await createRoom(server, bob.token);
+    const phone = open(alice.token).channel(`user:${alice.user.id}`);
+    const laptop = open(alice.token).channel(`user:${alice.user.id}`);
+    await join(phone);
+    await join(laptop);
+    const onPhone = nextEvent(phone, "mention");
+    const onLaptop = nextEvent(laptop, "mention");
+
+    const sent = (await postMessage(server, bob.token, room.slug, `hi @${alice.user.username.toUpperCase()}!`)).body.message;
+
+    for (const mention of [await onPhone, await onLaptop]) {
+      assert.deepEqual(mention.message, sent);
+      assert.deepEqual(mention.room, room);
+    }
+  });
+
+  test("mark_read clears the badge on the user's other devices with read, and unread counts come from the server", async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    const room = await createRoom(server, bob.token);
+    const sent = [];
+    for (const content of ["one", `two @${alice.user.username}`, "three"]) sent.push((await postMessage(server, bob.token, room.slug, content)).body.message);
+    await markRead(server, alice.token, room.slug, sent[0].id);
+
+    const phone = open(alice.token).channel(`user:${alice.user.id}`);
+    const joined = await join(phone);
+    assert.deepEqual(joined.response.rooms, [{ room_id: room.id, slug: room.slug, last_read_id: sent[0].id, unread: 2, mentions: 1 }]);
+
+    const desktop = open(alice.token).channel(`room:${room.slug}`);
+    await join(desktop);
+    const read = nextEvent(phone, "read");
+    const marked = await reply(desktop.push("mark_read", { id: sent[2].id }));
+
+    assert.deepEqual(marked, { status: "ok", response: {} });
+    assert.deepEqual(await read, { room_id: room.id, slug: room.slug, last_read_id: sent[2].id, unread: 0, mentions: 0 });
+    const backwards = await markRead(server, alice.token, room.slug, sent[0].id);
+    assert.equal(backwards.status, 204);
+    assert.deepEqual((await unread(server, alice.token)).body.rooms[0].last_read_id, sent[2].id);
   });
 });

@@ -59,6 +59,29 @@ namespace Chat.Migrations.Sqlite.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Mentions.Mention", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("message_id");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("RoomId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("room_id");
+
+                    b.HasKey("MessageId", "UserId")
+                        .HasName("pk_mentions");
+
+                    b.HasIndex("UserId", "RoomId", "MessageId")
+                        .HasDatabaseName("ix_mentions_user_id_room_id_message_id");
+
+                    b.ToTable("mentions", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Messages.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -117,12 +140,6 @@ namespace Chat.Migrations.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_messages");
 
-                    b.HasIndex("InsertedAt")
-                        .HasDatabaseName("ix_messages_inserted_at");
-
-                    b.HasIndex("RoomId")
-                        .HasDatabaseName("ix_messages_room_id");
-
                     b.HasIndex("RoomId", "Id")
                         .HasDatabaseName("ix_messages_room_id_id");
 
@@ -134,7 +151,38 @@ namespace Chat.Migrations.Sqlite.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_messages_client_id_room_id_user_id");
 
+                    b.HasIndex("RoomId", "Id", "UserId")
+                        .HasDatabaseName("ix_messages_unread")
+                        .HasFilter("deleted_at IS NULL");
+
                     b.ToTable("messages", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.ReadMarkers.ReadMarker", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("RoomId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("room_id");
+
+                    b.Property<long>("LastReadId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_read_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId", "RoomId")
+                        .HasName("pk_read_markers");
+
+                    b.HasIndex("RoomId")
+                        .HasDatabaseName("ix_read_markers_room_id");
+
+                    b.ToTable("read_markers", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Rooms.Room", b =>
@@ -178,6 +226,16 @@ namespace Chat.Migrations.Sqlite.Migrations
                     b.ToTable("rooms", (string)null);
                 });
 
+            modelBuilder.Entity("Chat.Mentions.Mention", b =>
+                {
+                    b.HasOne("Chat.Messages.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_mentions_messages_message_id");
+                });
+
             modelBuilder.Entity("Chat.Messages.Message", b =>
                 {
                     b.HasOne("Chat.Rooms.Room", null)
@@ -186,6 +244,16 @@ namespace Chat.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_messages_rooms_room_id");
+                });
+
+            modelBuilder.Entity("Chat.ReadMarkers.ReadMarker", b =>
+                {
+                    b.HasOne("Chat.Rooms.Room", null)
+                        .WithMany()
+                        .HasForeignKey("RoomId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_read_markers_rooms_room_id");
                 });
 #pragma warning restore 612, 618
         }

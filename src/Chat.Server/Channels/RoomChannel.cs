@@ -2,6 +2,7 @@ using Chat.Channels;
 using Chat.Channels.Presence;
 using Chat.Messages;
 using Chat.Reactions;
+using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Contract;
 using Chat.Server.Sockets;
@@ -13,7 +14,8 @@ namespace Chat.Server.Channels;
 /// from <c>last_seen_id</c>; durable sends; typing; presence.
 /// </summary>
 public sealed class RoomChannel(
-    RoomService rooms, MessageService messages, ReactionService reactions, RateLimits limits, IPresence presence, TimeProvider clock) : Channel
+    RoomService rooms, MessageService messages, ReactionService reactions, ReadMarkerService markers,
+    RateLimits limits, IPresence presence, TimeProvider clock) : Channel
 {
     private static readonly object AfterJoin = new();
 
@@ -78,6 +80,7 @@ public sealed class RoomChannel(
         EventNames.NewMessage => await NewMessageAsync(payload, socket),
         EventNames.History => await HistoryAsync(payload),
         EventNames.Typing => await TypingAsync(socket),
+        EventNames.MarkRead => await MarkReadAsync(payload),
         EventNames.EditMessage => await ChangeAsync<EditMessageRequest>(payload, socket,
             (request, origin) => messages.EditAsync(_room, _user, request.Id, request.Content, origin)),
         EventNames.DeleteMessage => await ChangeAsync<MessageIdRequest>(payload, socket,
@@ -139,6 +142,18 @@ public sealed class RoomChannel(
         }
 
         return result.Value!.Changed ? InResult.NoReply : InResult.Ok(ChangeReplies.For(result.Value));
+    }
+
+    /// <summary>Moves the user's read marker; the user's other devices hear <c>read</c> on <c>user:{id}</c>.</summary>
+    private async ValueTask<InResult> MarkReadAsync(Payload payload)
+    {
+        if (ChannelReplies.Read<MessageIdRequest>(payload) is not { } request)
+        {
+            return ChannelReplies.Malformed();
+        }
+
+        var result = await markers.MarkReadAsync(_room, _user, request.Id);
+        return result.IsOk ? InResult.Ok() : ChannelReplies.Error(result);
     }
 
     private async ValueTask<InResult> HistoryAsync(Payload payload)

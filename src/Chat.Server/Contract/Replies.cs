@@ -2,6 +2,7 @@ using Chat.Accounts;
 using System.Text.Json.Serialization;
 using Chat.Messages;
 using Chat.Reactions;
+using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Validation;
 
@@ -35,6 +36,12 @@ public sealed record MessageDeletedEvent(long Id, long RoomId, long Rev);
 
 /// <summary><c>reactions</c>: a message's reactions as they are now.</summary>
 public sealed record ReactionsEvent(long Id, long RoomId, MessageReactions Reactions, long Rev);
+
+/// <summary><c>mention</c> on <c>user:{id}</c>: a message that names the user, and its room.</summary>
+public sealed record MentionEvent(MessageView Message, RoomView Room);
+
+/// <summary>The join reply of <c>user:{id}</c> and <c>GET /api/me/unread</c>.</summary>
+public sealed record UnreadResponse(IReadOnlyList<UnreadView> Rooms);
 
 /// <summary>What the author of a change hears back: the message for an edit, <c>{}</c> otherwise.</summary>
 public static class ChangeReplies

@@ -3,10 +3,13 @@ using Chat.Rooms;
 namespace Chat.Messages;
 
 /// <summary>The author changes a message's content (CONTRACT.md §4 <c>edit_msg</c>).</summary>
-internal sealed class EditMessage(RoomView room, ChatUser actor, long messageId, string content, object? origin)
+internal sealed class EditMessage(RoomView room, ChatUser actor, long messageId, string content, long[] mentions, object? origin)
     : PendingChange(room, actor, messageId, origin)
 {
     public string Content { get; } = content;
+
+    /// <summary>The users the new content mentions: they replace the message's mentions.</summary>
+    public override IReadOnlyList<long>? Mentions { get; } = mentions;
 
     public override MessageChangeKind Kind => MessageChangeKind.Edited;
 

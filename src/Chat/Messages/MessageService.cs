@@ -1,3 +1,4 @@
+using Chat.Mentions;
 using Chat.Persistence;
 using Chat.Rooms;
 using Chat.Validation;
@@ -15,6 +16,7 @@ public sealed class MessageService
 {
     private readonly IDbContextFactory<ChatDbContext> _contexts;
     private readonly MessageWriter _writer;
+    private readonly MentionResolver _mentions;
     private readonly HistoryQueries _history = new();
     private readonly int _maxMessageLength;
 
@@ -22,6 +24,7 @@ public sealed class MessageService
     {
         _contexts = contexts;
         _writer = writer;
+        _mentions = new MentionResolver(contexts);
         _maxMessageLength = options.Value.MaxMessageLength;
     }
 
@@ -52,7 +55,8 @@ public sealed class MessageService
             return ChatResult<PostedMessage>.Invalid(errors);
         }
 
-        var pending = new PendingMessage(room, author, cleanContent!, cleanClientId, origin);
+        var mentions = await _mentions.ResolveAsync(cleanContent!, author.Id, cancellationToken).ConfigureAwait(false);
+        var pending = new PendingMessage(room, author, cleanContent!, cleanClientId, origin, mentions);
         return await _writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
     }
 
@@ -72,7 +76,8 @@ public sealed class MessageService
             return ChatResult<MessageChange>.Invalid(errors);
         }
 
-        return await _writer.ChangeAsync(new EditMessage(room, author, id, cleanContent!, origin), cancellationToken).ConfigureAwait(false);
+        var mentions = await _mentions.ResolveAsync(cleanContent!, author.Id, cancellationToken).ConfigureAwait(false);
+        return await _writer.ChangeAsync(new EditMessage(room, author, id, cleanContent!, mentions, origin), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -31,7 +31,8 @@ public sealed record PostedMessage(MessageView Message, bool Created);
 /// Whatever the caller passed to <see cref="MessageService.CreateAsync"/> to recognise its own
 /// send (a socket's reply handle, say), or null. The context never looks inside it.
 /// </param>
-public sealed record StoredMessage(MessageView Message, RoomView Room, bool Created, object? Origin)
+/// <param name="Mentioned">The ids of the users the message mentions (CONTRACT.md §5); empty for a repeat.</param>
+public sealed record StoredMessage(MessageView Message, RoomView Room, bool Created, object? Origin, IReadOnlyList<long> Mentioned)
 {
     public string RoomSlug => Room.Slug;
 }
@@ -56,7 +57,8 @@ public enum MessageChangeKind
 /// same text): the caller still succeeds, but nothing was stored or announced.
 /// </param>
 /// <param name="Origin">What the caller passed to recognise its own request (a socket's reply handle), or null.</param>
-public sealed record MessageChange(MessageChangeKind Kind, MessageView Message, RoomView Room, bool Changed, object? Origin);
+/// <param name="Mentioned">Users an edit mentions who were not mentioned before; empty otherwise.</param>
+public sealed record MessageChange(MessageChangeKind Kind, MessageView Message, RoomView Room, bool Changed, object? Origin, IReadOnlyList<long> Mentioned);
 
 /// <summary>What a rejoining client lacks (CONTRACT.md §3–§4).</summary>
 /// <param name="Messages">Messages after its last_seen_id, oldest first.</param>

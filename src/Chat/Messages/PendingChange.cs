@@ -32,13 +32,20 @@ internal abstract class PendingChange(RoomView room, ChatUser actor, long messag
     public abstract ChangeDecision Decide(MessageView? current, DateTime now);
 
     /// <summary>The outcome of a decision; <paramref name="stored"/> is the message as stored afterwards.</summary>
-    public ChatResult<MessageChange> Resolve(ChangeDecision decision, MessageView? stored) => decision switch
+    /// <param name="mentioned">Users the change newly mentions (an edit's), to be told.</param>
+    public ChatResult<MessageChange> Resolve(ChangeDecision decision, MessageView? stored, IReadOnlyList<long>? mentioned = null) => decision switch
     {
         ChangeDecision.Refuse refuse => ChatResult<MessageChange>.Refused(refuse.Refusal),
         ChangeDecision.Reject reject => ChatResult<MessageChange>.Invalid(reject.Errors),
-        ChangeDecision.Keep => ChatResult<MessageChange>.Ok(new MessageChange(Kind, stored!, Room, Changed: false, Origin)),
-        _ => ChatResult<MessageChange>.Ok(new MessageChange(Kind, stored!, Room, Changed: true, Origin)),
+        ChangeDecision.Keep => ChatResult<MessageChange>.Ok(new MessageChange(Kind, stored!, Room, Changed: false, Origin, [])),
+        _ => ChatResult<MessageChange>.Ok(new MessageChange(Kind, stored!, Room, Changed: true, Origin, mentioned ?? [])),
     };
+
+    /// <summary>
+    /// The users the message mentions once the change is stored, when the change sets them
+    /// anew (an edit); null when it leaves them as they are.
+    /// </summary>
+    public virtual IReadOnlyList<long>? Mentions => null;
 
     public override void Fail(string failure) => Completion.TrySetResult(ChatResult<MessageChange>.Failed(failure));
 

@@ -4,7 +4,7 @@ using Chat.Validation;
 namespace Chat.Messages;
 
 /// <summary>A validated message waiting in the writer's queue for its batch to commit.</summary>
-internal sealed class PendingMessage(RoomView room, ChatUser author, string content, string? clientId, object? origin) : PendingWrite
+internal sealed class PendingMessage(RoomView room, ChatUser author, string content, string? clientId, object? origin, long[]? mentions = null) : PendingWrite
 {
     public RoomView Room { get; } = room;
 
@@ -18,6 +18,9 @@ internal sealed class PendingMessage(RoomView room, ChatUser author, string cont
 
     /// <summary>The caller's token for its own send, handed back with the stored message (<see cref="StoredMessage.Origin"/>).</summary>
     public object? Origin { get; } = origin;
+
+    /// <summary>The users the message mentions, resolved before it was queued; stored in its transaction.</summary>
+    public long[] Mentions { get; } = mentions ?? [];
 
     /// <summary>Set by the store once the batch holding it has committed: the new message, or the original of a repeated client_id.</summary>
     public PostedMessage? Stored { get; set; }

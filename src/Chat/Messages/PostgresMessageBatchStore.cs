@@ -180,12 +180,37 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
 
         // Identity values follow the insert order; sorting guards against a plan that returns rows otherwise.
         Array.Sort(ids);
+        var mentions = new List<(long MessageId, long UserId, long RoomId)>();
         for (var i = 0; i < run.Count; i++)
         {
             run[i].Stored = new PostedMessage(run[i].ToView(ids[i], now), Created: true);
+            mentions.AddRange(run[i].Mentions.Select(userId => (ids[i], userId, run[i].RoomId)));
         }
 
+        await InsertMentionsAsync(connection, transaction, mentions, cancellationToken).ConfigureAwait(false);
         run.Clear();
+    }
+
+    /// <summary>Stores mentions in one statement; nothing when there are none, as for most batches.</summary>
+    private static async Task InsertMentionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<(long MessageId, long UserId, long RoomId)> mentions, CancellationToken cancellationToken)
+    {
+        if (mentions.Count == 0)
+        {
+            return;
+        }
+
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO mentions (message_id, user_id, room_id) SELECT * FROM unnest(@message_ids, @user_ids, @room_ids)", connection, transaction)
+        {
+            Parameters =
+            {
+                new("message_ids", mentions.Select(m => m.MessageId).ToArray()),
+                new("user_ids", mentions.Select(m => m.UserId).ToArray()),
+                new("room_ids", mentions.Select(m => m.RoomId).ToArray()),
+            },
+        };
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -226,7 +251,25 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             },
         };
         var rev = (long)(await update.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        change.Outcome = change.Resolve(decision, apply.Message with { Rev = rev });
+        IReadOnlyList<long>? mentioned = null;
+        if (change.Mentions is { } mentions)
+        {
+            // An edit's mentions replace the old ones; those not mentioned before are told.
+            var before = new HashSet<long>();
+            await using (var delete = new NpgsqlCommand("DELETE FROM mentions WHERE message_id = @id RETURNING user_id", connection, transaction) { Parameters = { new("id", change.MessageId) } })
+            await using (var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    before.Add(reader.GetInt64(0));
+                }
+            }
+
+            await InsertMentionsAsync(connection, transaction, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], cancellationToken).ConfigureAwait(false);
+            mentioned = [.. mentions.Where(id => !before.Contains(id))];
+        }
+
+        change.Outcome = change.Resolve(decision, apply.Message with { Rev = rev }, mentioned);
     }
 
     /// <summary>A message from <see cref="MessageColumns"/>.</summary>

@@ -4,9 +4,9 @@ using Microsoft.Data.Sqlite;
 namespace Chat.Messages;
 
 /// <summary>
-/// The SQLite writer's statements for changes to stored messages: read the message, take the
-/// next revision, store the new state. Prepared once on the writer's connection; changes are
-/// rare next to inserts, so plain commands do.
+/// The SQLite writer's statements for changes to stored messages (read the message, take the
+/// next revision, store the new state) and for mentions. Prepared once on the writer's
+/// connection; both are rare next to inserts, so plain commands do.
 /// </summary>
 internal sealed class SqliteChangeStatements : IDisposable
 {
@@ -17,6 +17,9 @@ internal sealed class SqliteChangeStatements : IDisposable
     private readonly SqliteCommand _nextRev;
     private readonly SqliteCommand _currentRev;
     private readonly SqliteCommand _update;
+    private readonly SqliteCommand _mentionsOf;
+    private readonly SqliteCommand _deleteMentions;
+    private readonly SqliteCommand _insertMention;
 
     public SqliteChangeStatements(SqliteConnection connection)
     {
@@ -28,6 +31,40 @@ internal sealed class SqliteChangeStatements : IDisposable
             SET content = $content, edited_at = $edited_at, deleted_at = $deleted_at, reactions = $reactions, rev = $rev, updated_at = $now
             WHERE id = $id
             """, "$content", "$edited_at", "$deleted_at", "$reactions", "$rev", "$now", "$id");
+        _mentionsOf = Prepare(connection, "SELECT user_id FROM mentions WHERE message_id = $id", "$id");
+        _deleteMentions = Prepare(connection, "DELETE FROM mentions WHERE message_id = $id", "$id");
+        _insertMention = Prepare(connection, "INSERT INTO mentions (message_id, user_id, room_id) VALUES ($message_id, $user_id, $room_id)", "$message_id", "$user_id", "$room_id");
+    }
+
+    /// <summary>Stores the users a new message mentions.</summary>
+    public void InsertMentions(long messageId, long roomId, IReadOnlyList<long> userIds)
+    {
+        foreach (var userId in userIds)
+        {
+            _insertMention.Parameters[0].Value = messageId;
+            _insertMention.Parameters[1].Value = userId;
+            _insertMention.Parameters[2].Value = roomId;
+            _insertMention.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Replaces the users a message mentions; returns those it did not mention before.</summary>
+    private IReadOnlyList<long> ReplaceMentions(long messageId, long roomId, IReadOnlyList<long> userIds)
+    {
+        var before = new HashSet<long>();
+        _mentionsOf.Parameters[0].Value = messageId;
+        using (var reader = _mentionsOf.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                before.Add(reader.GetInt64(0));
+            }
+        }
+
+        _deleteMentions.Parameters[0].Value = messageId;
+        _deleteMentions.ExecuteNonQuery();
+        InsertMentions(messageId, roomId, userIds);
+        return [.. userIds.Where(id => !before.Contains(id))];
     }
 
     public void Enlist(SqliteTransaction transaction)
@@ -36,6 +73,9 @@ internal sealed class SqliteChangeStatements : IDisposable
         _nextRev.Transaction = transaction;
         _currentRev.Transaction = transaction;
         _update.Transaction = transaction;
+        _mentionsOf.Transaction = transaction;
+        _deleteMentions.Transaction = transaction;
+        _insertMention.Transaction = transaction;
     }
 
     /// <summary>Decides <paramref name="change"/> against the stored message and stores what it decided.</summary>
@@ -59,7 +99,8 @@ internal sealed class SqliteChangeStatements : IDisposable
         _update.Parameters[5].Value = timestamp;
         _update.Parameters[6].Value = message.Id;
         _update.ExecuteNonQuery();
-        change.Outcome = change.Resolve(decision, message);
+        var mentioned = change.Mentions is { } mentions ? ReplaceMentions(message.Id, message.RoomId, mentions) : null;
+        change.Outcome = change.Resolve(decision, message, mentioned);
     }
 
     private MessageView? Load(long id)
@@ -102,5 +143,8 @@ internal sealed class SqliteChangeStatements : IDisposable
         _nextRev.Dispose();
         _currentRev.Dispose();
         _update.Dispose();
+        _mentionsOf.Dispose();
+        _deleteMentions.Dispose();
+        _insertMention.Dispose();
     }
 }

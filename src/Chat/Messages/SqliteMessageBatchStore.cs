@@ -62,9 +62,15 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheck
         {
             if (write is PendingMessage message)
             {
-                message.Stored = _insert!.Insert(message, timestamp) is { } id
-                    ? new PostedMessage(message.ToView(id, now), Created: true)
-                    : new PostedMessage(FindOriginal(message), Created: false);
+                if (_insert!.Insert(message, timestamp) is { } id)
+                {
+                    message.Stored = new PostedMessage(message.ToView(id, now), Created: true);
+                    _changes.InsertMentions(id, message.RoomId, message.Mentions);
+                }
+                else
+                {
+                    message.Stored = new PostedMessage(FindOriginal(message), Created: false);
+                }
             }
             else
             {

@@ -54,3 +54,11 @@ export async function deleteMessage(server, token, slug, id) {
 export async function react(server, token, slug, id, emoji, method = "PUT") {
   return call(server, method, `/api/rooms/${slug}/messages/${id}/reactions/${encodeURIComponent(emoji)}`, { token });
 }
+
+export async function unread(server, token) {
+  return call(server, "GET", "/api/me/unread", { token });
+}
+
+export async function markRead(server, token, slug, id) {
+  return call(server, "PUT", `/api/rooms/${slug}/read`, { token, body: { id } });
+}
