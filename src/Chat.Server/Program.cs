@@ -40,6 +40,7 @@ app.MapAccountEndpoints();
 app.MapRoomEndpoints();
 app.MapMessageEndpoints();
 app.MapReadMarkerEndpoints();
+app.MapSearchEndpoints();
 app.MapHealthEndpoints();
 app.MapOpenApi();
 

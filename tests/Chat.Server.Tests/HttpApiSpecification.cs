@@ -434,6 +434,52 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/me/unread")).StatusCode);
     }
 
+    // --- §6 search -------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Search_answers_newest_first_with_room_slugs_and_pages_with_before()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(client, "Search " + NewName())).GetProperty("slug").GetString()!;
+        var marker = "zq" + Guid.NewGuid().ToString("N")[..10];
+        var ids = new List<long>();
+        foreach (var content in new[] { $"{marker} Crème", $"{marker} creme again", $"{marker} other" })
+        {
+            ids.Add((await JsonOf(await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content }))).GetProperty("message").GetProperty("id").GetInt64());
+        }
+
+        using var anonymous = factory.CreateClient();
+        var first = await anonymous.GetAsync($"/api/search?q={marker}%20CREM&limit=1");
+        var body = await JsonOf(first);
+        var next = await JsonOf(await anonymous.GetAsync($"/api/search?q={marker}%20crem&room={slug}&before={ids[1]}"));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var hit = Assert.Single(body.GetProperty("messages").EnumerateArray());
+        Assert.Equal(ids[1], hit.GetProperty("id").GetInt64());
+        Assert.Equal(
+            ["id", "room_id", "user_id", "username", "content", "inserted_at", "edited_at", "deleted", "reactions", "rev", "room_slug"],
+            hit.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(slug, hit.GetProperty("room_slug").GetString());
+        Assert.True(body.GetProperty("has_more").GetBoolean());
+        Assert.Equal([ids[0]], next.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("id").GetInt64()));
+        Assert.False(next.GetProperty("has_more").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Search_answers_422_for_an_empty_query_and_404_for_an_unknown_room()
+    {
+        using var client = factory.CreateClient();
+
+        var empty = await client.GetAsync("/api/search?q=%20");
+        var missing = await client.GetAsync("/api/search");
+        var noRoom = await client.GetAsync("/api/search?q=hello&room=no-such-room-s");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, empty.StatusCode);
+        Assert.Equal("can't be blank", (await JsonOf(empty)).GetProperty("errors").GetProperty("q")[0].GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noRoom.StatusCode);
+    }
+
     // --- operations -------------------------------------------------------------------------
 
     [Theory]

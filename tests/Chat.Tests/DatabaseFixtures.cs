@@ -83,6 +83,8 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     public Chat.Reactions.ReactionService Reactions => Services.GetRequiredService<Chat.Reactions.ReactionService>();
 
+    public Chat.Search.SearchService Search => Services.GetRequiredService<Chat.Search.SearchService>();
+
     public Chat.ReadMarkers.ReadMarkerService ReadMarkers => Services.GetRequiredService<Chat.ReadMarkers.ReadMarkerService>();
 
     public RecordingEvents Events { get; } = new();

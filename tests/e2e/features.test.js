@@ -238,3 +238,36 @@ describe("mentions, read markers and unread counts", () => {
     assert.deepEqual((await unread(server, alice.token)).body.rooms[0].last_read_id, sent[2].id);
   });
 });
+
+describe("search", () => {
+  let server;
+
+  before(async () => { server = await new TestServer().start(); });
+  after(async () => { await server.dispose(); });
+
+  const search = (query) => fetch(`${server.httpUrl}/api/search?${new URLSearchParams(query)}`).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+  test("finds every word without regard to case or accents, the last as a prefix, newest first, never tombstones", async () => {
+    const alice = await signUp(server);
+    const room = await createRoom(server, alice.token);
+    const marker = `zq${Date.now().toString(36)}`;
+    const creme = (await postMessage(server, alice.token, room.slug, `${marker} Crème brûlée`)).body.message;
+    const hello = (await postMessage(server, alice.token, room.slug, `${marker} hello world`)).body.message;
+    const gone = (await postMessage(server, alice.token, room.slug, `${marker} hello secret`)).body.message;
+    await deleteMessage(server, alice.token, room.slug, gone.id);
+    await editMessage(server, alice.token, room.slug, creme.id, `${marker} crème caramel`);
+
+    const prefix = await search({ q: `${marker} hel` });
+    const accents = await search({ q: `${marker.toUpperCase()} CREME CARA`, room: room.slug });
+    const oldWords = await search({ q: `${marker} brulee` });
+    const all = await search({ q: marker, limit: "1" });
+    const empty = await search({ q: "" });
+
+    assert.deepEqual(prefix.body.messages.map((m) => m.id), [hello.id]);
+    assert.equal(prefix.body.messages[0].room_slug, room.slug);
+    assert.deepEqual(accents.body.messages.map((m) => m.content), [`${marker} crème caramel`]);
+    assert.deepEqual(oldWords.body.messages, []);
+    assert.deepEqual([all.body.messages.map((m) => m.id), all.body.has_more], [[hello.id], true]);
+    assert.equal(empty.status, 422);
+  });
+});

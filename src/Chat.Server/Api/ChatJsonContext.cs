@@ -29,6 +29,7 @@ namespace Chat.Server.Api;
 [JsonSerializable(typeof(ReactionsEvent))]
 [JsonSerializable(typeof(MentionEvent))]
 [JsonSerializable(typeof(UnreadResponse))]
+[JsonSerializable(typeof(SearchResponse))]
 [JsonSerializable(typeof(Chat.ReadMarkers.UnreadView))]
 [JsonSerializable(typeof(TypingEvent))]
 [JsonSerializable(typeof(PresenceMeta))]

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Chat.Messages;
 using Chat.Reactions;
 using Chat.ReadMarkers;
+using Chat.Search;
 using Chat.Rooms;
 using Chat.Validation;
 
@@ -36,6 +37,9 @@ public sealed record MessageDeletedEvent(long Id, long RoomId, long Rev);
 
 /// <summary><c>reactions</c>: a message's reactions as they are now.</summary>
 public sealed record ReactionsEvent(long Id, long RoomId, MessageReactions Reactions, long Rev);
+
+/// <summary><c>GET /api/search</c>: newest first.</summary>
+public sealed record SearchResponse(IReadOnlyList<FoundMessage> Messages, bool HasMore);
 
 /// <summary><c>mention</c> on <c>user:{id}</c>: a message that names the user, and its room.</summary>
 public sealed record MentionEvent(MessageView Message, RoomView Room);

@@ -13,6 +13,9 @@ internal sealed class DeleteMessage(RoomView room, ChatUser actor, long messageI
 {
     public override MessageChangeKind Kind => MessageChangeKind.Deleted;
 
+    /// <summary>A tombstone leaves the search index.</summary>
+    public override string? SearchDocument => "";
+
     public override ChangeDecision Decide(MessageView? current, DateTime now)
     {
         if (current is null || current.RoomId != Room.Id)

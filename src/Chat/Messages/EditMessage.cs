@@ -11,6 +11,9 @@ internal sealed class EditMessage(RoomView room, ChatUser actor, long messageId,
     /// <summary>The users the new content mentions: they replace the message's mentions.</summary>
     public override IReadOnlyList<long>? Mentions { get; } = mentions;
 
+    /// <summary>An edit is found by its new words only.</summary>
+    public override string? SearchDocument { get; } = Search.SearchText.Document(room.Id, content);
+
     public override MessageChangeKind Kind => MessageChangeKind.Edited;
 
     public override ChangeDecision Decide(MessageView? current, DateTime now)

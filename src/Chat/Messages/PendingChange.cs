@@ -47,6 +47,12 @@ internal abstract class PendingChange(RoomView room, ChatUser actor, long messag
     /// </summary>
     public virtual IReadOnlyList<long>? Mentions => null;
 
+    /// <summary>
+    /// What the search index holds for the message once the change is stored: new words for an
+    /// edit, empty for a delete (a tombstone never matches), null when the change leaves it.
+    /// </summary>
+    public virtual string? SearchDocument => null;
+
     public override void Fail(string failure) => Completion.TrySetResult(ChatResult<MessageChange>.Failed(failure));
 
     public override void FailRoomGone() => Completion.TrySetResult(ChatResult<MessageChange>.Refused(ChatRefusal.NotFound));

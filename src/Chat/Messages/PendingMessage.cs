@@ -22,6 +22,12 @@ internal sealed class PendingMessage(RoomView room, ChatUser author, string cont
     /// <summary>The users the message mentions, resolved before it was queued; stored in its transaction.</summary>
     public long[] Mentions { get; } = mentions ?? [];
 
+    /// <summary>
+    /// What the search index holds for it (<see cref="Search.SearchText.Document"/>), made
+    /// here, on the sender's thread, so that the writer's thread only stores it.
+    /// </summary>
+    public string SearchDocument { get; } = Search.SearchText.Document(room.Id, content);
+
     /// <summary>Set by the store once the batch holding it has committed: the new message, or the original of a repeated client_id.</summary>
     public PostedMessage? Stored { get; set; }
 

@@ -46,17 +46,20 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
     private const string UpdateSql = $"""
         UPDATE messages
         SET content = @content, edited_at = @edited_at, deleted_at = @deleted_at, reactions = @reactions,
-            rev = ({Revisions.PostgresNext}), updated_at = @now
+            rev = ({Revisions.PostgresNext}), updated_at = @now,
+            search = CASE WHEN @reindex THEN array_to_tsvector(string_to_array(NULLIF(@document, ''), ' ')) ELSE search END
         WHERE id = @id
         RETURNING rev
         """;
 
-    // ORDER BY ord makes the identity values follow the batch's order.
+    // ORDER BY ord makes the identity values follow the batch's order. The search column holds
+    // the message's words as they are (SearchText): array_to_tsvector applies no parser and
+    // no dictionary, so the index matches exactly what the same words find on SQLite.
     private const string InsertSql = """
-        INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at)
-        SELECT t.content, t.user_id, t.username, t.room_id, t.client_id, @now, @now
-        FROM unnest(@contents, @user_ids, @usernames, @room_ids, @client_ids)
-             WITH ORDINALITY AS t(content, user_id, username, room_id, client_id, ord)
+        INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at, search)
+        SELECT t.content, t.user_id, t.username, t.room_id, t.client_id, @now, @now, array_to_tsvector(string_to_array(t.document, ' '))
+        FROM unnest(@contents, @user_ids, @usernames, @room_ids, @client_ids, @documents)
+             WITH ORDINALITY AS t(content, user_id, username, room_id, client_id, document, ord)
         ORDER BY t.ord
         RETURNING id
         """;
@@ -164,6 +167,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
                 new("usernames", run.Select(m => m.Author.Username).ToArray()),
                 new("room_ids", run.Select(m => m.RoomId).ToArray()),
                 new("client_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = run.Select(m => m.ClientId).ToArray() },
+                new("documents", run.Select(m => m.SearchDocument).ToArray()),
                 new("now", NpgsqlDbType.TimestampTz) { Value = now },
             },
         };
@@ -247,6 +251,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
                 new("deleted_at", NpgsqlDbType.TimestampTz) { Value = apply.Message.Deleted ? now : DBNull.Value },
                 new("reactions", NpgsqlDbType.Text) { Value = (object?)apply.Message.Reactions.ToColumn() ?? DBNull.Value },
                 new("now", NpgsqlDbType.TimestampTz) { Value = now },
+                new("reindex", change.SearchDocument is not null),
+                new("document", NpgsqlDbType.Text) { Value = (object?)change.SearchDocument ?? DBNull.Value },
                 new("id", change.MessageId),
             },
         };

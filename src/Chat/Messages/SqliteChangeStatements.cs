@@ -20,6 +20,8 @@ internal sealed class SqliteChangeStatements : IDisposable
     private readonly SqliteCommand _mentionsOf;
     private readonly SqliteCommand _deleteMentions;
     private readonly SqliteCommand _insertMention;
+    private readonly SqliteCommand _unindex;
+    private readonly SqliteCommand _index;
 
     public SqliteChangeStatements(SqliteConnection connection)
     {
@@ -33,6 +35,8 @@ internal sealed class SqliteChangeStatements : IDisposable
             """, "$content", "$edited_at", "$deleted_at", "$reactions", "$rev", "$now", "$id");
         _mentionsOf = Prepare(connection, "SELECT user_id FROM mentions WHERE message_id = $id", "$id");
         _deleteMentions = Prepare(connection, "DELETE FROM mentions WHERE message_id = $id", "$id");
+        _unindex = Prepare(connection, "DELETE FROM messages_search WHERE rowid = $id", "$id");
+        _index = Prepare(connection, "INSERT INTO messages_search (rowid, document) VALUES ($id, $document)", "$id", "$document");
         _insertMention = Prepare(connection, "INSERT INTO mentions (message_id, user_id, room_id) VALUES ($message_id, $user_id, $room_id)", "$message_id", "$user_id", "$room_id");
     }
 
@@ -76,6 +80,8 @@ internal sealed class SqliteChangeStatements : IDisposable
         _mentionsOf.Transaction = transaction;
         _deleteMentions.Transaction = transaction;
         _insertMention.Transaction = transaction;
+        _unindex.Transaction = transaction;
+        _index.Transaction = transaction;
     }
 
     /// <summary>Decides <paramref name="change"/> against the stored message and stores what it decided.</summary>
@@ -99,6 +105,18 @@ internal sealed class SqliteChangeStatements : IDisposable
         _update.Parameters[5].Value = timestamp;
         _update.Parameters[6].Value = message.Id;
         _update.ExecuteNonQuery();
+        if (change.SearchDocument is { } document)
+        {
+            _unindex.Parameters[0].Value = message.Id;
+            _unindex.ExecuteNonQuery();
+            if (document.Length > 0)
+            {
+                _index.Parameters[0].Value = message.Id;
+                _index.Parameters[1].Value = document;
+                _index.ExecuteNonQuery();
+            }
+        }
+
         var mentioned = change.Mentions is { } mentions ? ReplaceMentions(message.Id, message.RoomId, mentions) : null;
         change.Outcome = change.Resolve(decision, message, mentioned);
     }
@@ -146,5 +164,7 @@ internal sealed class SqliteChangeStatements : IDisposable
         _mentionsOf.Dispose();
         _deleteMentions.Dispose();
         _insertMention.Dispose();
+        _unindex.Dispose();
+        _index.Dispose();
     }
 }
