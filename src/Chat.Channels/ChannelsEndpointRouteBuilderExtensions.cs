@@ -12,7 +12,9 @@ public static class ChannelsEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Serves <typeparamref name="TSocket"/> at <c>{path}/websocket</c>, the address phoenix.js
-    /// derives from <c>new Socket(path)</c>. The app must call <c>UseWebSockets()</c> first.
+    /// derives from <c>new Socket(path)</c>. The WebSocket handshake and framing are the channel
+    /// layer's own (no <c>UseWebSockets()</c> needed); see <see cref="ChannelsListenOptionsExtensions.UseChannelsConnections"/>
+    /// for letting sockets shed their HTTP request once upgraded.
     /// </summary>
     public static IEndpointConventionBuilder MapSocket<TSocket>(this IEndpointRouteBuilder endpoints, string path)
         where TSocket : SocketHandler

@@ -16,6 +16,13 @@ public sealed class ChannelsOptions
     /// <summary>Largest client frame accepted; a larger one closes the socket with 1009.</summary>
     public int MaxFrameBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Sockets this server holds at once; past it a new socket is answered HTTP 503. Set it
+    /// below the process's open-file limit: a socket is a file descriptor, and running out of
+    /// them takes more than sockets down.
+    /// </summary>
+    public int MaxSockets { get; set; } = int.MaxValue;
+
     /// <summary>A socket that sends nothing (not even a heartbeat) for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

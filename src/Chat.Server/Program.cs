@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.UseDefaultAddress("http://localhost:4000");
 builder.UseQuietLogging();
 builder.LimitConnections();
+builder.UseChannelsConnections();
 
 builder.Services.AddChatConfiguration(builder.Configuration);
 builder.Services.AddChatContext(builder.Configuration);
@@ -30,7 +31,6 @@ await app.PrepareDatabaseAsync();
 // Errors that leave no body of their own (a body that is not JSON, an unknown route, 401)
 // get a problem-details body, so that a client always learns what went wrong.
 app.UseStatusCodePages();
-app.UseWebSockets();
 app.UseWebApp();
 app.UseAuthentication();
 app.UseAuthorization();

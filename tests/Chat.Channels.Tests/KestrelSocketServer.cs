@@ -24,15 +24,24 @@ public sealed class KestrelSocketServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<KestrelSocketServer> StartAsync(Action<ChannelsOptions>? configure = null)
+    /// <param name="configure">Channel options.</param>
+    /// <param name="takeOverConnections">
+    /// Whether sockets take their connections over from the HTTP layer (the host's setting), or
+    /// are served on the upgraded stream, as on a server without the connection middleware.
+    /// </param>
+    public static async Task<KestrelSocketServer> StartAsync(Action<ChannelsOptions>? configure = null, bool takeOverConnections = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (takeOverConnections)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseChannelsConnections()));
+        }
+
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TerminateLog>();
         builder.Services.AddChannels(configure);
         var app = builder.Build();
-        app.UseWebSockets();
         app.MapSocket<TestSocketHandler>("/socket");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  browserSuite, createRoom, createUser, messagesOf, openRoom, screenshot, sendMessage, uniqueName, waitUntil,
+  browserSuite, createRoom, createUser, messagesOf, openRoom, postMessage, screenshot, sendMessage, uniqueName, waitUntil,
 } from "./support/browser.js";
 
 describe("message content", { timeout: 600_000 }, () => {
@@ -191,5 +191,48 @@ describe("message content", { timeout: 600_000 }, () => {
     const { messages } = await (await fetch(`${server.httpUrl}/api/rooms/${room.slug}/messages`)).json();
     assert.deepEqual(messages.map((m) => m.id), [secondId, rows[1].id]);
     assert.deepEqual(first.problems, []);
+  });
+
+  test("@ opens completion from the room's members and recent authors; the mention is highlighted for its target", async () => {
+    const { server } = suite;
+    const alice = await createUser(server, "alice");
+    const bob = await createUser(server, "bob");
+    const carol = await createUser(server, "carol");
+    const room = await createRoom(server, alice.token, `Mentions ${uniqueName("")}`);
+    // Carol wrote earlier but is not here now: a recent author.
+    await postMessage(server, carol.token, room.slug, "I'll be back later");
+    const a = await pageFor(alice);
+    const b = await pageFor(bob, { colorScheme: "dark" });
+    await openRoom(a.page, room.slug);
+    await openRoom(b.page, room.slug);
+    await b.page.locator(".members-count", { hasText: "2 online" }).waitFor();
+
+    const box = b.page.getByRole("textbox", { name: /^Message #/ });
+    await box.pressSequentially("thanks @");
+    const list = b.page.getByRole("listbox", { name: "People to mention" });
+    await list.waitFor();
+    // Those here now first, then recent authors; never the user.
+    assert.deepEqual(await list.getByRole("option").allTextContents(), [`@${alice.user.username}`, `@${carol.user.username}`]);
+    assert.equal(await box.getAttribute("aria-activedescendant"), await list.getByRole("option").first().getAttribute("id"));
+    await box.press("ArrowDown");
+    assert.equal(await list.getByRole("option", { selected: true }).textContent(), `@${carol.user.username}`);
+    await box.press("Escape");
+    await list.waitFor({ state: "detached" });
+
+    // Typing narrows it; Enter (or Tab) inserts the name and a space.
+    await box.pressSequentially(alice.user.username.slice(0, 3));
+    await list.waitFor();
+    assert.deepEqual(await list.getByRole("option").allTextContents(), [`@${alice.user.username}`]);
+    await screenshot(b.page, "mention-completion-dark");
+    await box.press("Enter");
+    await list.waitFor({ state: "detached" });
+    assert.equal(await box.inputValue(), `thanks @${alice.user.username} `);
+    await box.pressSequentially("for the review");
+    await box.press("Enter");
+
+    const mention = a.page.locator(".message.mentions-me", { hasText: "for the review" });
+    await mention.locator(".mention-me", { hasText: `@${alice.user.username}` }).waitFor();
+    await screenshot(a.page, "mention-highlight");
+    assert.equal(await b.page.locator(".message.mentions-me").count(), 0, "the author's own message is not a mention of them");
   });
 });

@@ -1,5 +1,5 @@
 // The HTTP half of the contract (§1, §2).
-import type { FieldErrors, Message, Room, User } from "./types";
+import type { FieldErrors, Message, Room, SearchHit, User } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -66,4 +66,11 @@ export function listMessages(slug: string, query: { before?: number; after?: num
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
   return call<{ messages: Message[]; has_more: boolean }>("GET", `/api/rooms/${encodeURIComponent(slug)}/messages?${params}`);
+}
+
+/** §6: messages holding every word of `q`, newest first. */
+export function searchMessages(q: string, query: { room?: string; before?: number; limit?: number } = {}) {
+  const params = new URLSearchParams({ q });
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  return call<{ messages: SearchHit[]; has_more: boolean }>("GET", `/api/search?${params}`);
 }

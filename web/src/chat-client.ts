@@ -4,10 +4,22 @@ import { Connection } from "./connection";
 import { RoomDirectory } from "./directory";
 import { Emitter } from "./emitter";
 import { Prefs } from "./prefs";
-import { RoomSession } from "./room";
+import { RecentEmoji } from "./recent-emoji";
+import { Search } from "./search";
+import { RoomSession } from "./room/room-session";
+import { UnreadStore } from "./unread";
+import { UserNames } from "./users";
 import type { Session } from "./session";
 
-export type Route = { kind: "lobby" } | { kind: "room"; slug: string };
+const maxJoined = 20;
+/** More unread than this, and a room opens at its newest page rather than at the first unread message. */
+const catchUpAtMost = 200;
+
+/**
+ * `/`; `/?q={words}`, a search; or `/rooms/{slug}`, with `?m={id}` for a message to show
+ * (search results link there).
+ */
+export type Route = { kind: "lobby" } | { kind: "search"; query: string } | { kind: "room"; slug: string; jumpTo: number | null };
 
 export class ChatClient {
   /** The route, the set of joined rooms, or what the sidebar shows changed. */
@@ -15,6 +27,12 @@ export class ChatClient {
   readonly connection: Connection;
   readonly directory: RoomDirectory;
   readonly sessions = new Map<string, RoomSession>();
+  /** Usernames by id, from every room: reactions name their users by id. */
+  readonly users = new UserNames();
+  readonly recentEmoji: RecentEmoji;
+  /** Read markers and counts from the server, for every room and every device (CONTRACT.md §5). */
+  readonly unread: UnreadStore;
+  readonly search = new Search();
   route: Route = { kind: "lobby" };
   /** Whether the last route change came from the user (a click, a key) rather than from a load or back/forward. */
   routedByUser = false;
@@ -26,9 +44,15 @@ export class ChatClient {
     readonly signOut: (notice?: string) => void,
   ) {
     this.prefs = new Prefs(session.user.id);
+    this.recentEmoji = new RecentEmoji(session.user.id);
     this.connection = new Connection(session.token, () => this.signOut("Your session has ended. Please sign in again."));
     this.directory = new RoomDirectory(this.connection.socket, session.token);
+    this.unread = new UnreadStore(this.connection.socket, session.user);
     this.cleanups.push(
+      this.unread.changed.subscribe(() => {
+        if (this.unread.available) this.joinRecentlyRead();
+        this.changed.emit();
+      }),
       this.directory.changed.subscribe(() => {
         for (const [slug, room] of this.sessions) {
           const known = this.directory.rooms.get(slug);
@@ -49,6 +73,7 @@ export class ChatClient {
 
   destroy(): void {
     for (const cleanup of this.cleanups) cleanup();
+    this.unread.leave();
     for (const room of this.sessions.values()) room.leave();
     this.directory.leave();
     this.connection.close();
@@ -67,14 +92,42 @@ export class ChatClient {
     return slug ? (this.sessions.get(slug) ?? null) : null;
   }
 
+  /** Goes to a path in place of the current history entry (a search being typed). */
+  replace(path: string): void {
+    history.replaceState(null, "", path);
+    this.resolveRoute(false);
+  }
+
+  /** Goes to a path of the app (with its query, if any), as a new history entry. */
   navigate(path: string): void {
-    if (path !== location.pathname) history.pushState(null, "", path);
+    if (path !== location.pathname + location.search) history.pushState(null, "", path);
     this.resolveRoute(true);
   }
 
-  /** Unread messages in a room, as far as this browser knows. */
+  /** Unread messages in a room: the server's count, or (from a server without read markers) this browser's. */
   unreadIn(slug: string): number {
+    if (this.unread.available) return this.unread.get(slug)?.unread ?? 0;
     return this.sessions.get(slug)?.unread ?? 0;
+  }
+
+  mentionsIn(slug: string): number {
+    return this.unread.get(slug)?.mentions ?? 0;
+  }
+
+  /** Where a "New" line goes when the room is opened: after the last message read, if anything came since. */
+  unreadMarkerFor(slug: string): number | null {
+    const room = this.sessions.get(slug);
+    if (this.unread.available) {
+      const counts = this.unread.get(slug);
+      return counts && counts.unread > 0 ? counts.lastReadId : null;
+    }
+    return room && room.unread > 0 ? room.lastReadId : null;
+  }
+
+  /** Up to 20 of the rooms the user read last, on any device, stay joined: their counts move live. */
+  private joinRecentlyRead(): void {
+    const recent = this.unread.rooms.sort((a, b) => b.lastReadId - a.lastReadId).slice(0, maxJoined);
+    for (const counts of recent) if (!this.sessions.has(counts.slug) && this.sessions.size < maxJoined) this.ensureSession(counts.slug);
   }
 
   private resolveRoute(userAction: boolean): void {
@@ -89,18 +142,21 @@ export class ChatClient {
       const canonical = slug.toLowerCase();
       if (canonical !== slug || location.pathname !== roomPath(canonical)) {
         slug = canonical;
-        history.replaceState(null, "", roomPath(slug));
+        history.replaceState(null, "", roomPath(slug) + location.search);
       }
     } else if (location.pathname !== "/") {
-      history.replaceState(null, "", "/");
+      history.replaceState(null, "", "/" + location.search);
     }
+    const jump = Number(new URLSearchParams(location.search).get("m"));
     this.routedByUser = userAction;
     if (slug) {
       const room = this.ensureSession(slug);
       if (room.status !== "missing") this.remember(slug);
-      this.route = { kind: "room", slug };
+      this.route = { kind: "room", slug, jumpTo: Number.isSafeInteger(jump) && jump > 0 ? jump : null };
     } else {
-      this.route = { kind: "lobby" };
+      const query = new URLSearchParams(location.search).get("q")?.trim();
+      this.route = query ? { kind: "search", query } : { kind: "lobby" };
+      if (query) this.search.run(query);
     }
     this.changed.emit();
   }
@@ -112,18 +168,37 @@ export class ChatClient {
   private ensureSession(slug: string): RoomSession {
     let room = this.sessions.get(slug);
     if (room) return room;
-    room = new RoomSession(this.connection.socket, slug, this.me, this.prefs.lastRead(slug), (s, id) => this.prefs.setLastRead(s, id));
+    room = new RoomSession(this.connection.socket, slug, this.me, this.users, this.catchUpFrom(slug), (id) => this.read(slug, id));
     this.sessions.set(slug, room);
     // The name and description are known from the room list before the join answers.
     const known = this.directory.rooms.get(slug);
     if (known) room.describe(known);
     const created = room;
+    created.arrived.subscribe((message) => this.unread.arrived(slug, message));
     created.changed.subscribe((change) => {
       if (change === "missing") this.prefs.forget(slug);
       if (change === "joined" && created.room) this.directory.upsert([created.room]);
       this.changed.emit();
     });
     return room;
+  }
+
+  /**
+   * Where a room's first join catches up from: the user's read marker when few messages came
+   * after it (so the "New" line and the unread messages are there), else the newest page.
+   */
+  private catchUpFrom(slug: string): number | undefined {
+    if (!this.unread.available) return this.prefs.lastRead(slug);
+    const counts = this.unread.get(slug);
+    return counts && counts.unread > 0 && counts.unread <= catchUpAtMost ? counts.lastReadId : undefined;
+  }
+
+  /** The user has seen a room's newest message: every device clears its badge. */
+  private read(slug: string, id: number): void {
+    const room = this.sessions.get(slug);
+    if (!this.unread.available) return this.prefs.setLastRead(slug, id);
+    if (room?.room) this.unread.read(slug, room.room.id, id);
+    room?.pushRead(id);
   }
 
   private dropSession(slug: string): void {
@@ -133,6 +208,10 @@ export class ChatClient {
   }
 }
 
-export function roomPath(slug: string): string {
-  return `/rooms/${encodeURIComponent(slug)}`;
+export function searchPath(query: string): string {
+  return query.trim() ? `/?${new URLSearchParams({ q: query.trim() })}` : "/";
+}
+
+export function roomPath(slug: string, messageId?: number): string {
+  return `/rooms/${encodeURIComponent(slug)}${messageId === undefined ? "" : `?m=${messageId}`}`;
 }

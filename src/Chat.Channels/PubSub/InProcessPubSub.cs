@@ -12,6 +12,9 @@ public sealed class InProcessPubSub : IPubSub
         return ValueTask.FromResult<IDisposable>(new Subscription(_subscriptions, topic, subscriber));
     }
 
+    /// <summary>How many subscribers a topic has in this process.</summary>
+    internal int SubscriberCount(string topic) => _subscriptions.Count(topic);
+
     /// <inheritdoc />
     public ValueTask BroadcastAsync(Broadcast broadcast, CancellationToken cancellationToken = default)
     {

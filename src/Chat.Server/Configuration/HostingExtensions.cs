@@ -28,7 +28,7 @@ public static class HostingExtensions
     /// Caps connections below the process's open-file limit (or at
     /// <c>Chat:Limits:MaxConnections</c>). Without a cap, running out of file descriptors
     /// took the whole process down (see docs/benchmarks.md); with it, Kestrel refuses the
-    /// excess: plain connections are closed at once, WebSocket upgrades answered 400.
+    /// excess: plain connections are closed at once, sockets past the cap answered 503.
     /// </summary>
     public static void LimitConnections(this WebApplicationBuilder builder)
     {
@@ -44,8 +44,18 @@ public static class HostingExtensions
                 kestrel.Limits.MaxConcurrentConnections = plain;
                 kestrel.Limits.MaxConcurrentUpgradedConnections = upgraded;
             });
+            // A socket taken over from the HTTP layer no longer counts as Kestrel's upgraded
+            // connection: the channel layer counts sockets itself.
+            builder.Services.Configure<ChannelsOptions>(options => options.MaxSockets = (int)Math.Min(upgraded, int.MaxValue));
         }
     }
+
+    /// <summary>
+    /// Sockets own their connections below HTTP once upgraded, so an idle socket does not keep
+    /// its upgrade request alive (see docs/benchmarks.md).
+    /// </summary>
+    public static void UseChannelsConnections(this WebApplicationBuilder builder) =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseChannelsConnections()));
 
     /// <summary>
     /// Quiet defaults that hold wherever the server starts from (appsettings files are read

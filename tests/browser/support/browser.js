@@ -126,8 +126,11 @@ export function messagesOf(page) {
     return items.map((li) => {
       const name = li.querySelector(".author")?.textContent;
       if (name) author = name;
+      // The text as written: without the "(edited)" mark that follows it.
+      const text = li.querySelector(".message-text");
+      const written = text ? [...text.childNodes].filter((n) => !n.classList?.contains("edited")).map((n) => n.textContent).join("") : "";
       return {
-        text: li.querySelector(".message-text")?.textContent ?? "",
+        text: written,
         author,
         id: li.dataset.id ? Number(li.dataset.id) : null,
         mine: li.classList.contains("mine"),

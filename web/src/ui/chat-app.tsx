@@ -1,6 +1,7 @@
 // The signed-in app on screen: the sidebar (rooms, account), the room or the welcome pane, the
 // connection banner and the new-room dialog. Links inside the app route without a reload.
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { askForNotifications, canAskForNotifications, notifyMention, showCounts } from "../attention";
 import { ChatClient, roomPath } from "../chat-client";
 import { avatarClass, initial } from "../format";
 import type { Session } from "../session";
@@ -10,6 +11,8 @@ import { Icon } from "./icon";
 import { NewRoomDialog, type DialogHandle } from "./new-room-dialog";
 import { RoomList } from "./room-list";
 import { RoomView } from "./room/room-view";
+import { SearchBox } from "./search-box";
+import { SearchView } from "./search-view";
 
 const coarsePointer = window.matchMedia("(pointer: coarse)");
 /** On touch screens a focused box opens the keyboard: focus moves only where the user asked. */
@@ -21,6 +24,7 @@ export function ChatApp({ session, signOut }: { session: Session; signOut(notice
   const dialog = useRef<DialogHandle>(null);
   const main = useRef<HTMLElement>(null);
   const roomList = useRef<HTMLElement>(null);
+  const searchInput = useRef<HTMLInputElement>(null);
   const me = session.user;
   const room = client.activeRoom;
 
@@ -33,10 +37,25 @@ export function ChatApp({ session, signOut }: { session: Session; signOut(notice
       if (url.origin !== location.origin || url.hash) return;
       if (url.pathname !== "/" && !url.pathname.startsWith("/rooms/")) return;
       event.preventDefault();
-      client.navigate(url.pathname);
+      client.navigate(url.pathname + url.search);
+    };
+    // Ctrl+K (Cmd+K on a Mac) goes to the search field from anywhere, as in Slack.
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key.toLowerCase() !== "k" || !(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+      event.preventDefault();
+      // On a phone the field is on the room list's screen.
+      if (!searchInput.current?.offsetParent && client.route.kind === "room") client.navigate("/");
+      queueMicrotask(() => {
+        searchInput.current?.focus();
+        searchInput.current?.select();
+      });
     };
     document.addEventListener("click", onClick);
-    return () => document.removeEventListener("click", onClick);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("click", onClick);
+      document.removeEventListener("keydown", onKey);
+    };
   }, [client]);
 
   // Focus follows the user's own navigation: into the room (its composer focuses itself where
@@ -48,13 +67,39 @@ export function ChatApp({ session, signOut }: { session: Session; signOut(notice
     if (!room && coarsePointer.matches) roomList.current?.querySelector<HTMLElement>("a")?.focus();
   }, [client.route]);
 
-  let unread = 0;
-  for (const slug of client.sessions.keys()) if (slug !== client.activeSlug) unread += client.unreadIn(slug);
-  const place = room ? `#${room.room?.name ?? room.slug}` : "Rooms";
-  document.title = `${unread ? `(${unread}) ` : ""}${place} · Chat`;
+  // Desktop notifications for mentions, when the user is not looking at that room.
+  useEffect(
+    () =>
+      client.unread.mentioned.subscribe((mention) => {
+        if (!document.hidden && client.activeSlug === mention.room.slug) return;
+        notifyMention(mention, () => client.navigate(roomPath(mention.room.slug, mention.message.id)));
+      }),
+    [client],
+  );
+  const [askNotify, setAskNotify] = useState(canAskForNotifications);
+
+  useEffect(() => {
+    const place = room ? `#${room.room?.name ?? room.slug}` : client.route.kind === "search" ? `Search: ${client.route.query}` : "Rooms";
+    // What the user is looking at counts as read; in a hidden tab nothing is being read.
+    const counted = (slug: string) => document.hidden || slug !== client.activeSlug;
+    let unread = 0;
+    let mentions = 0;
+    const slugs = new Set([...client.sessions.keys(), ...client.unread.rooms.map((r) => r.slug)]);
+    for (const slug of slugs) {
+      if (!counted(slug)) continue;
+      unread += client.unreadIn(slug);
+      mentions += client.mentionsIn(slug);
+    }
+    showCounts(place, unread, mentions);
+  });
+  useEffect(() => {
+    const onVisibility = () => client.changed.emit();
+    document.addEventListener("visibilitychange", onVisibility);
+    return () => document.removeEventListener("visibilitychange", onVisibility);
+  }, [client]);
 
   return (
-    <div class="shell" data-view={room ? "room" : "lobby"}>
+    <div class="shell" data-view={client.route.kind}>
       <a class="skip-link" href="#main">
         Skip to content
       </a>
@@ -72,12 +117,26 @@ export function ChatApp({ session, signOut }: { session: Session; signOut(notice
             New room
           </button>
         </div>
+        <SearchBox client={client} input={searchInput} />
         <nav ref={roomList} class="rooms-nav" aria-labelledby="rooms-heading">
           <h2 class="section-label" id="rooms-heading">
             Rooms
           </h2>
           <RoomList client={client} />
         </nav>
+        {askNotify && client.unread.available && (
+          <button
+            type="button"
+            class="notify-prompt"
+            onClick={() => {
+              setAskNotify(false);
+              void askForNotifications();
+            }}
+          >
+            <Icon name="bell" />
+            Notify me when someone mentions me
+          </button>
+        )}
         <div class="me">
           <span class={avatarClass(me.id)} aria-hidden="true">
             {initial(me.username)}
@@ -93,7 +152,17 @@ export function ChatApp({ session, signOut }: { session: Session; signOut(notice
       </aside>
       <main ref={main} class="main" id="main" tabIndex={-1}>
         {room ? (
-          <RoomView key={room.slug} session={room} autofocus={canAutofocus()} />
+          <RoomView
+            key={room.slug}
+            session={room}
+            users={client.users}
+            recentEmoji={client.recentEmoji}
+            autofocus={canAutofocus()}
+            jumpTo={client.route.kind === "room" ? client.route.jumpTo : null}
+            unreadMarker={client.unreadMarkerFor(room.slug)}
+          />
+        ) : client.route.kind === "search" ? (
+          <SearchView client={client} />
         ) : (
           <div class="welcome">
             <div class="welcome-icon" aria-hidden="true">

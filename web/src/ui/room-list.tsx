@@ -16,10 +16,11 @@ export function RoomList({ client }: { client: ChatClient }) {
         {rooms.map((room) => {
           const current = room.slug === active;
           const unread = current ? 0 : client.unreadIn(room.slug);
+          const mentions = current ? 0 : client.mentionsIn(room.slug);
           return (
             <li key={room.slug}>
               <a
-                class={unread ? "room-link has-unread" : "room-link"}
+                class={unread || mentions ? "room-link has-unread" : "room-link"}
                 href={roomPath(room.slug)}
                 aria-current={current ? "page" : undefined}
                 title={room.description || undefined}
@@ -29,11 +30,19 @@ export function RoomList({ client }: { client: ChatClient }) {
                   #
                 </span>
                 <span class="room-link-name">{room.name}</span>
-                {unread > 0 && (
-                  <span class="badge" data-unread={unread}>
-                    {unread > 99 ? "99+" : String(unread)}
-                    <span class="sr-only">{unread === 1 ? " unread message" : " unread messages"}</span>
+                {mentions > 0 ? (
+                  <span class="badge mentions" data-unread={unread} data-mentions={mentions}>
+                    <span aria-hidden="true">@</span>
+                    {mentions > 99 ? "99+" : String(mentions)}
+                    <span class="sr-only">{mentions === 1 ? " mention" : " mentions"}</span>
                   </span>
+                ) : (
+                  unread > 0 && (
+                    <span class="badge" data-unread={unread}>
+                      {unread > 99 ? "99+" : String(unread)}
+                      <span class="sr-only">{unread === 1 ? " unread message" : " unread messages"}</span>
+                    </span>
+                  )
                 )}
               </a>
             </li>

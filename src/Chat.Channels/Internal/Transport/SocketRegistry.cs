@@ -11,14 +11,45 @@ internal sealed class SocketRegistry
 {
     private readonly ConcurrentDictionary<WebSocketSession, byte> _sessions = new();
     private volatile bool _shuttingDown;
+    private int _reserved;
 
-    public int Count => _sessions.Count;
+    /// <summary>Sockets open or being opened.</summary>
+    public int Count => Volatile.Read(ref _reserved);
 
     public bool IsShuttingDown => _shuttingDown;
 
+    /// <summary>Claims a place for a socket about to open; false when <paramref name="limit"/> are already open.</summary>
+    public bool TryReserve(int limit)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _reserved);
+            if (current >= limit)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _reserved, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Gives back a place claimed by <see cref="TryReserve"/> for a socket that never opened.</summary>
+    public void Release() => Interlocked.Decrement(ref _reserved);
+
+    /// <summary>Registers an open socket, in the place its <see cref="TryReserve"/> claimed.</summary>
     public void Add(WebSocketSession session) => _sessions.TryAdd(session, 0);
 
-    public void Remove(WebSocketSession session) => _sessions.TryRemove(session, out _);
+    /// <summary>Forgets a socket that has closed, and frees its place.</summary>
+    public void Remove(WebSocketSession session)
+    {
+        if (_sessions.TryRemove(session, out _))
+        {
+            Release();
+        }
+    }
 
     /// <summary>Closes sockets that have sent nothing for longer than <paramref name="idleTimeout"/>.</summary>
     public int CloseIdle(TimeSpan idleTimeout)

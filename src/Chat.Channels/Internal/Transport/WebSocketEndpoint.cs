@@ -1,6 +1,8 @@
-using System.Net.WebSockets;
+using System.IO.Pipelines;
 using Chat.Channels.Internal.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Chat.Channels.Internal.Transport;
 
@@ -9,6 +11,12 @@ namespace Chat.Channels.Internal.Transport;
 /// token, asks the socket handler, and only then upgrades. Every refusal is an HTTP 403
 /// with no socket, which phoenix.js treats as a failed connection and retries with backoff.
 /// </summary>
+/// <remarks>
+/// After the upgrade the socket is served by <see cref="WebSocketSession"/> on the connection's
+/// own pipes, taken over from Kestrel's HTTP layer when <see cref="ConnectionHandoff"/> is
+/// installed on the listener (the request and its objects are then freed), and otherwise on
+/// the upgraded stream (another server, TLS inside the handoff, WebSockets over HTTP/2).
+/// </remarks>
 internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime runtime, SocketRegistry registry)
 {
     private const string PhoenixSubprotocol = "phoenix";
@@ -16,7 +24,10 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        var extendedConnect = context.Features.Get<IHttpExtendedConnectFeature>();
+        var overHttp2 = extendedConnect is { IsExtendedConnect: true, Protocol: "websocket" };
+        var key = "";
+        if (!overHttp2 && !WebSocketHandshake.IsWebSocketRequest(context.Request, out key))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
@@ -50,23 +61,63 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             return;
         }
 
-        if (registry.IsShuttingDown)
+        if (registry.IsShuttingDown || !registry.TryReserve(runtime.Options.MaxSockets))
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var reserved = true;
+        try
         {
-            SubProtocol = offersPhoenix ? PhoenixSubprotocol : null,
-            // Clients send heartbeats and the supervisor sweeps idle sockets; protocol-level
-            // pings would add a timer to every socket for nothing.
-            KeepAliveInterval = TimeSpan.Zero,
-        }).ConfigureAwait(false);
+            var subProtocol = offersPhoenix ? PhoenixSubprotocol : null;
+            var handoff = overHttp2 ? null : ConnectionHandoff.For(context);
+            if (handoff is not null)
+            {
+                // The socket outlives this request: Kestrel's request timeouts must not apply.
+                DisableRequestTimeouts(context);
+                WebSocketHandshake.SetResponseHeaders(context.Response, key, subProtocol);
+                await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync().ConfigureAwait(false);
+                reserved = false;
+                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, kestrelConnection.Transport, kestrelConnection.Abort));
+                return;
+            }
 
-        var session = new WebSocketSession(socket, runtime);
+            Stream stream;
+            if (overHttp2)
+            {
+                if (subProtocol is not null)
+                {
+                    context.Response.Headers.SecWebSocketProtocol = subProtocol;
+                }
+
+                stream = await extendedConnect!.AcceptAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                DisableRequestTimeouts(context);
+                WebSocketHandshake.SetResponseHeaders(context.Response, key, subProtocol);
+                stream = await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync().ConfigureAwait(false);
+            }
+
+            reserved = false;
+            var pipe = new StreamDuplexPipe(stream);
+            await RunAsync(serializer, result, pipe, context.Abort).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (reserved)
+            {
+                registry.Release();
+            }
+        }
+    }
+
+    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDuplexPipe transport, Action abort)
+    {
+        var session = new WebSocketSession(transport, abort, runtime);
         var connection = new SocketConnection(runtime, handler, serializer, result, session);
-        ChannelsLog.SocketConnected(runtime.Logger, connection.Id, serializer.GetType().Name);
+        ChannelsLog.SocketConnected(runtime.Logger, connection.Id, connection.Serializer.GetType().Name);
         registry.Add(session);
         try
         {
@@ -75,6 +126,19 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         finally
         {
             registry.Remove(session);
+        }
+    }
+
+    private static void DisableRequestTimeouts(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } response)
+        {
+            response.MinDataRate = null;
+        }
+
+        if (context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } body)
+        {
+            body.MinDataRate = null;
         }
     }
 
@@ -134,5 +198,13 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             && System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(0, written))
             ? System.Text.Encoding.UTF8.GetString(bytes, 0, written)
             : null;
+    }
+
+    /// <summary>The upgraded stream as pipes, reading with zero-byte reads so an idle socket holds no buffer.</summary>
+    private sealed class StreamDuplexPipe(Stream stream) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, useZeroByteReads: true));
+
+        public PipeWriter Output { get; } = PipeWriter.Create(stream);
     }
 }

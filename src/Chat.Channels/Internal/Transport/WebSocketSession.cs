@@ -1,36 +1,56 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.Net.WebSockets;
+using System.Text.Unicode;
 using Chat.Channels.Internal.Serialization;
+using Microsoft.AspNetCore.Connections;
 
 namespace Chat.Channels.Internal.Transport;
 
 /// <summary>
-/// Drives one accepted WebSocket: a receive loop that holds no buffer while the client is
-/// quiet, and a bounded send queue drained by one writer at a time.
+/// One WebSocket, served by this library's own RFC 6455 framing straight on the connection's
+/// pipes: a receive loop that holds no buffer while the client is quiet, and a send path that
+/// writes each frame into the transport's output pipe from whatever thread sends it.
 /// </summary>
+/// <remarks>
+/// <para><b>Sending.</b> A frame is copied into the output pipe and flushed at once, on the
+/// sender's thread: no queue, no work item, no task. The transport sends whatever has been
+/// flushed when its send loop next runs, so frames that arrive faster than the network takes
+/// them leave together, in one write. When the pipe is full (the client reads slower than it
+/// is sent to), the flush is pending: frames then wait in a backlog, written all at once when
+/// the flush completes, and a backlog longer than <see cref="ChannelsOptions.MaxPendingFrames"/>
+/// or <see cref="ChannelsOptions.MaxPendingBytes"/> disconnects the client as a slow consumer.</para>
+/// <para><b>Receiving.</b> Frames are untrusted input: every length is checked before anything is
+/// buffered, a message is assembled from its fragments in a pooled buffer bounded by
+/// <see cref="ChannelsOptions.MaxFrameBytes"/> (1009 beyond it), control frames may come between
+/// fragments, unmasked frames, reserved bits and unknown opcodes close with 1002, and text that is
+/// not UTF-8 with 1007.</para>
+/// </remarks>
 internal sealed class WebSocketSession : ISocketTransport
 {
-    private const int InitialReceiveBufferSize = 4096;
-
-    private readonly WebSocket _socket;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Action _abort;
     private readonly ChannelsRuntime _runtime;
-    private readonly Mailbox<SendItem> _sendQueue;
-    private readonly CancellationTokenSource _closing = new();
-    private readonly TaskCompletionSource _closeFrameSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
     private SocketConnection? _connection;
-    private int _closeRequested;
+    private Queue<(OutboundFrame Frame, bool IsWholeFrame)>? _backlog;
+    private long _backlogBytes;
+    private bool _flushing;
+    private bool _closeRequested;
+    private (WebSocketCloseStatus Status, string Reason)? _closeQueued;
+    private bool _aborted;
+    private TaskCompletionSource? _drained;
+    private CancellationTokenSource? _closeDeadline;
     private long _lastReceivedTicks = Environment.TickCount64;
-    private long _pendingBytes;
 
-    public WebSocketSession(WebSocket socket, ChannelsRuntime runtime)
+    public WebSocketSession(IDuplexPipe transport, Action abort, ChannelsRuntime runtime)
     {
-        _socket = socket;
+        _input = transport.Input;
+        _output = transport.Output;
+        _abort = abort;
         _runtime = runtime;
-        _sendQueue = new Mailbox<SendItem>(SendAsync, _ =>
-        {
-            _socket.Abort();
-            _closeFrameSent.TrySetResult();
-        });
     }
 
     /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) of the last frame from the client.</summary>
@@ -44,243 +64,507 @@ internal sealed class WebSocketSession : ISocketTransport
         _connection = connection;
         try
         {
-            await connection.StartAsync(_closing.Token).ConfigureAwait(false);
+            await connection.StartAsync(CancellationToken.None).ConfigureAwait(false);
             await ReceiveLoopAsync(connection).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ConnectionAbortedException or InvalidOperationException)
         {
-            // The client vanished or the close handshake timed out: either way we are done.
+            // The client vanished or the connection was aborted: either way we are done.
         }
         finally
         {
             await connection.TerminateAsync(registry.IsShuttingDown ? TerminateReason.Shutdown : TerminateReason.Closed).ConfigureAwait(false);
-            await FinishCloseHandshakeAsync().ConfigureAwait(false);
+            await FinishAsync().ConfigureAwait(false);
             ChannelsLog.SocketClosed(_runtime.Logger, connection.Id);
         }
     }
 
     /// <summary>
-    /// Lets the close handshake finish before the connection is dropped: a client that reads a
-    /// reset instead of a close frame never learns the close code, and the code decides
+    /// Lets what is queued (the close frame above all) reach the pipe, then completes both
+    /// pipes: the transport sends what is left and closes the connection. A client that reads
+    /// a reset instead of a close frame never learns the close code, and the code decides
     /// whether phoenix.js reconnects.
     /// </summary>
-    private async Task FinishCloseHandshakeAsync()
+    private async Task FinishAsync()
     {
-        try
+        Task? drained = null;
+        lock (_gate)
         {
-            if (Volatile.Read(ref _closeRequested) != 0)
+            if (_flushing && !_aborted)
             {
-                // Our close frame waits in the send queue behind the frames before it.
-                await _closeFrameSent.Task.WaitAsync(_runtime.Options.CloseTimeout).ConfigureAwait(false);
+                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                drained = _drained.Task;
             }
+        }
 
-            if (_socket.State == WebSocketState.CloseSent)
+        if (drained is not null)
+        {
+            try
             {
-                // We (or the WebSocket itself, on invalid UTF-8) closed first: wait for the answer.
-                using var timeout = new CancellationTokenSource(_runtime.Options.CloseTimeout);
-                await DrainUntilClosedAsync(timeout.Token).ConfigureAwait(false);
+                await drained.WaitAsync(_runtime.Options.CloseTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Abort();
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or TimeoutException or IOException)
+
+        lock (_gate)
         {
+            _aborted = true;
+            _backlog = null;
         }
-        finally
-        {
-            if (_socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
-            {
-                _socket.Abort();
-            }
-        }
+
+        _closeDeadline?.Dispose();
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
     }
 
     private async Task ReceiveLoopAsync(SocketConnection connection)
     {
-        var maxFrameBytes = _runtime.Options.MaxFrameBytes;
-        while (true)
-        {
-            // A zero-byte read waits for the next frame without holding a buffer, so an idle
-            // socket keeps no receive memory.
-            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _closing.Token).ConfigureAwait(false);
-            if (first.MessageType == WebSocketMessageType.Close)
-            {
-                OnClientClosed();
-                return;
-            }
-
-            Volatile.Write(ref _lastReceivedTicks, Environment.TickCount64);
-            var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferSize);
-            try
-            {
-                var length = 0;
-                var result = first;
-                while (!result.EndOfMessage)
-                {
-                    if (length == buffer.Length)
-                    {
-                        buffer = Grow(buffer, maxFrameBytes);
-                    }
-
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), _closing.Token).ConfigureAwait(false);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        OnClientClosed();
-                        return;
-                    }
-
-                    length += result.Count;
-                    if (length > maxFrameBytes)
-                    {
-                        Close(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {maxFrameBytes} bytes");
-                        await DrainUntilClosedAsync(_closing.Token).ConfigureAwait(false);
-                        return;
-                    }
-                }
-
-                if (Volatile.Read(ref _closeRequested) != 0)
-                {
-                    // Closing: frames that arrive before the client's close frame are not handled.
-                    continue;
-                }
-
-                InboundMessage message;
-                try
-                {
-                    message = connection.Serializer.Decode(buffer.AsSpan(0, length), first.MessageType == WebSocketMessageType.Binary);
-                }
-                catch (FrameDecodeException ex)
-                {
-                    Close(ex.CloseStatus, ex.Message);
-                    continue;
-                }
-
-                await connection.HandleAsync(message).ConfigureAwait(false);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-    }
-
-    private static byte[] Grow(byte[] buffer, int maxFrameBytes)
-    {
-        // One byte past the limit is enough to know a frame is too big.
-        var size = Math.Min(buffer.Length * 2, maxFrameBytes + 1);
-        var larger = ArrayPool<byte>.Shared.Rent(size);
-        buffer.AsSpan().CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return larger;
-    }
-
-    /// <summary>After asking the client to close, read and discard until its close frame arrives.</summary>
-    private async Task DrainUntilClosedAsync(CancellationToken cancellationToken)
-    {
-        var scratch = ArrayPool<byte>.Shared.Rent(InitialReceiveBufferSize);
+        var maxMessageBytes = _runtime.Options.MaxFrameBytes;
+        var message = new MessageBuffer(maxMessageBytes);
         try
         {
+            var result = await _input.ReadAsync().ConfigureAwait(false);
             while (true)
             {
-                var result = await _socket.ReceiveAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
+                if (result.IsCanceled && IsClosingOrAborted)
+                {
+                    // The close deadline passed, or the connection was aborted.
+                    return;
+                }
+
+                var buffer = result.Buffer;
+                WebSocketFrames.Header header;
+                try
+                {
+                    var complete = WebSocketFrames.TryReadHeader(buffer, out header);
+                    if (complete && !header.IsControl && message.Length + header.PayloadLength > maxMessageBytes)
+                    {
+                        // Refused from its header, before a byte of it is buffered.
+                        throw new MessageTooBigException();
+                    }
+
+                    if (!complete || buffer.Length - header.HeaderLength < header.PayloadLength)
+                    {
+                        if (result.IsCompleted)
+                        {
+                            return;
+                        }
+
+                        _input.AdvanceTo(buffer.Start, buffer.End);
+                        result = await _input.ReadAsync().ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                catch (WebSocketProtocolException ex)
+                {
+                    _input.AdvanceTo(buffer.End);
+                    Close(WebSocketCloseStatus.ProtocolError, ex.Message);
+                    result = await _input.ReadAsync().ConfigureAwait(false);
+                    continue;
+                }
+                catch (MessageTooBigException)
+                {
+                    _input.AdvanceTo(buffer.End);
+                    Close(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {maxMessageBytes} bytes");
+                    result = await _input.ReadAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                Volatile.Write(ref _lastReceivedTicks, Environment.TickCount64);
+                var payload = buffer.Slice(header.HeaderLength, header.PayloadLength);
+                var frameEnd = payload.End;
+                var stop = await HandleFrameAsync(connection, header, payload, message, frameEnd).ConfigureAwait(false);
+                if (stop)
                 {
                     return;
+                }
+
+                if (!_input.TryRead(out result))
+                {
+                    result = await _input.ReadAsync().ConfigureAwait(false);
                 }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            message.Dispose();
         }
     }
 
-    private void OnClientClosed()
+    private bool IsClosingOrAborted
     {
-        if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
+        get
         {
-            // The client started the close handshake: answer it with its own code.
-            _sendQueue.Post(SendItem.Closing(_socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, ""));
+            lock (_gate)
+            {
+                return _aborted || (_closeRequested && _closeDeadline is { IsCancellationRequested: true });
+            }
+        }
+    }
+
+    /// <summary>Handles one whole frame; advances the reader past it. True when the session is over.</summary>
+    private async ValueTask<bool> HandleFrameAsync(SocketConnection connection, WebSocketFrames.Header header, ReadOnlySequence<byte> payload, MessageBuffer message, SequencePosition frameEnd)
+    {
+        if (header.IsControl)
+        {
+            Span<byte> control = stackalloc byte[WebSocketFrames.MaxControlPayload];
+            control = control[..(int)header.PayloadLength];
+            WebSocketFrames.CopyUnmasked(payload, control, header.MaskKey);
+            _input.AdvanceTo(frameEnd);
+            return HandleControl(header.Opcode, control);
         }
 
-        _closing.CancelAfter(_runtime.Options.CloseTimeout);
+        var protocolError = header.Opcode == WebSocketFrames.Continuation
+            ? (message.IsStarted ? null : "a continuation frame without a message to continue")
+            : (message.IsStarted ? "a new message before the previous one ended" : null);
+        if (protocolError is not null)
+        {
+            _input.AdvanceTo(frameEnd);
+            Close(WebSocketCloseStatus.ProtocolError, protocolError);
+            return false;
+        }
+
+        message.Append(header, payload);
+        _input.AdvanceTo(frameEnd);
+        if (!header.Fin)
+        {
+            return false;
+        }
+
+        var isBinary = message.Opcode == WebSocketFrames.Binary;
+        var bytes = message.Complete();
+        try
+        {
+            if (Volatile.Read(ref _closeRequested))
+            {
+                // Closing: frames that arrive before the client's close frame are not handled.
+                return false;
+            }
+
+            if (!isBinary && !Utf8.IsValid(bytes.Span))
+            {
+                Close(WebSocketCloseStatus.InvalidPayloadData, "text frame is not valid UTF-8");
+                return false;
+            }
+
+            InboundMessage decoded;
+            try
+            {
+                decoded = connection.Serializer.Decode(bytes.Span, isBinary);
+            }
+            catch (FrameDecodeException ex)
+            {
+                Close(ex.CloseStatus, ex.Message);
+                return false;
+            }
+
+            await connection.HandleAsync(decoded).ConfigureAwait(false);
+            return false;
+        }
+        finally
+        {
+            message.Reset();
+        }
+    }
+
+    /// <summary>Ping, pong and close. True when the close handshake is complete.</summary>
+    private bool HandleControl(byte opcode, ReadOnlySpan<byte> payload)
+    {
+        switch (opcode)
+        {
+            case WebSocketFrames.Ping:
+                SendControl(WebSocketFrames.Pong, payload);
+                return false;
+            case WebSocketFrames.Pong:
+                return false;
+            default:
+                OnClientClosed(payload);
+                return true;
+        }
+    }
+
+    private void OnClientClosed(ReadOnlySpan<byte> payload)
+    {
+        WebSocketCloseStatus status;
+        var reason = "";
+        if (payload.Length == 0)
+        {
+            status = WebSocketCloseStatus.NormalClosure;
+        }
+        else if (payload.Length == 1
+            || !WebSocketFrames.IsValidCloseCode(BinaryPrimitives.ReadUInt16BigEndian(payload))
+            || !Utf8.IsValid(payload[2..]))
+        {
+            status = WebSocketCloseStatus.ProtocolError;
+            reason = "malformed close frame";
+        }
+        else
+        {
+            // The client started the close handshake: answer it with its own code.
+            status = (WebSocketCloseStatus)BinaryPrimitives.ReadUInt16BigEndian(payload);
+        }
+
+        lock (_gate)
+        {
+            if (_closeRequested)
+            {
+                return;
+            }
+
+            _closeRequested = true;
+            QueueOrWriteCloseLocked(status, reason);
+        }
     }
 
     public void Send(OutboundFrame frame)
     {
-        if (Volatile.Read(ref _closeRequested) != 0)
+        lock (_gate)
         {
-            return;
-        }
+            if (_closeRequested || _aborted)
+            {
+                return;
+            }
 
-        var size = frame.Data.Length;
-        var pendingBytes = Interlocked.Add(ref _pendingBytes, size);
-        var overBytes = pendingBytes > _runtime.Options.MaxPendingBytes && pendingBytes != size;
-        if (overBytes || !_sendQueue.TryPost(SendItem.Frame(frame), _runtime.Options.MaxPendingFrames))
-        {
-            ChannelsLog.SlowConsumer(_runtime.Logger, SocketId, _sendQueue.Count, pendingBytes);
-            // The client is not reading, so a close frame would only wait behind the others.
-            Interlocked.Exchange(ref _closeRequested, 1);
-            _closeFrameSent.TrySetResult();
-            _socket.Abort();
-            _closing.Cancel();
+            if (_flushing)
+            {
+                var size = frame.Data.Length;
+                var options = _runtime.Options;
+                if (_backlog is { Count: > 0 } backlog
+                    && (backlog.Count >= options.MaxPendingFrames || _backlogBytes + size > options.MaxPendingBytes))
+                {
+                    ChannelsLog.SlowConsumer(_runtime.Logger, SocketId, backlog.Count, _backlogBytes + size);
+                    // The client is not reading, so a close frame would only wait behind the others.
+                    AbortLocked();
+                    return;
+                }
+
+                (_backlog ??= new Queue<(OutboundFrame, bool)>()).Enqueue((frame, false));
+                _backlogBytes += size;
+                return;
+            }
+
+            WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
+            FlushLocked();
         }
+    }
+
+    private void SendControl(byte opcode, ReadOnlySpan<byte> payload)
+    {
+        lock (_gate)
+        {
+            if (_closeRequested || _aborted)
+            {
+                return;
+            }
+
+            if (_flushing)
+            {
+                // A pong may wait behind the backlog like any frame; it is small and rare.
+                (_backlog ??= new Queue<(OutboundFrame, bool)>()).Enqueue((new OutboundFrame(ControlFrame(opcode, payload), IsBinary: true), true));
+                return;
+            }
+
+            WebSocketFrames.WriteFrame(_output, opcode, payload);
+            FlushLocked();
+        }
+    }
+
+    private static byte[] ControlFrame(byte opcode, ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[WebSocketFrames.MaxServerHeaderLength + payload.Length];
+        var header = WebSocketFrames.WriteHeader(frame, opcode, payload.Length);
+        payload.CopyTo(frame.AsSpan(header));
+        return frame[..(header + payload.Length)];
     }
 
     public void Close(WebSocketCloseStatus status, string description)
     {
-        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+        lock (_gate)
+        {
+            if (_closeRequested || _aborted)
+            {
+                return;
+            }
+
+            _closeRequested = true;
+            ChannelsLog.ClosingSocket(_runtime.Logger, SocketId, status, description);
+            QueueOrWriteCloseLocked(status, description);
+            // The receive loop waits for the client's close frame, but not forever.
+            _closeDeadline = new CancellationTokenSource(_runtime.Options.CloseTimeout);
+            _closeDeadline.Token.UnsafeRegister(static input => ((PipeReader)input!).CancelPendingRead(), _input);
+        }
+    }
+
+    private void QueueOrWriteCloseLocked(WebSocketCloseStatus status, string reason)
+    {
+        if (_flushing)
+        {
+            _closeQueued = (status, reason);
+            return;
+        }
+
+        WebSocketFrames.WriteClose(_output, status, reason);
+        FlushLocked();
+    }
+
+    /// <summary>Drops the connection at once: a slow consumer, or a close handshake that never finished.</summary>
+    public void Abort()
+    {
+        lock (_gate)
+        {
+            AbortLocked();
+        }
+    }
+
+    private void AbortLocked()
+    {
+        if (_aborted)
         {
             return;
         }
 
-        ChannelsLog.ClosingSocket(_runtime.Logger, SocketId, status, description);
-        _sendQueue.Post(SendItem.Closing(status, description));
-        // The receive loop waits for the client's close frame, but not forever.
-        _closing.CancelAfter(_runtime.Options.CloseTimeout);
+        _aborted = true;
+        _closeRequested = true;
+        _backlog = null;
+        _drained?.TrySetResult();
+        _abort();
+        _input.CancelPendingRead();
     }
 
-    private async ValueTask SendAsync(SendItem item)
+    private void FlushLocked()
     {
-        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        var flush = _output.FlushAsync();
+        if (flush.IsCompletedSuccessfully)
         {
-            if (item.CloseStatus is not null)
+            if (flush.Result.IsCompleted)
             {
-                _closeFrameSent.TrySetResult();
+                // The transport is gone.
+                AbortLocked();
             }
 
             return;
         }
 
-        if (item.CloseStatus is { } status)
+        _flushing = true;
+        _ = AwaitFlushAsync(flush);
+    }
+
+    /// <summary>Waits out a full pipe, then writes the backlog in one go; allocates only when the client is behind.</summary>
+    private async Task AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        while (true)
         {
-            // Close reasons are limited to 123 bytes by the protocol.
-            var reason = item.CloseDescription!.Length > 120 ? item.CloseDescription[..120] : item.CloseDescription;
+            FlushResult result;
             try
             {
-                await _socket.CloseOutputAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
+                result = await flush.ConfigureAwait(false);
             }
-            finally
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ConnectionAbortedException)
             {
-                _closeFrameSent.TrySetResult();
+                result = new FlushResult(isCanceled: false, isCompleted: true);
             }
 
-            return;
-        }
+            lock (_gate)
+            {
+                if (result.IsCompleted || _aborted)
+                {
+                    _flushing = false;
+                    AbortLocked();
+                    return;
+                }
 
-        var messageType = item.Data.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
-        try
-        {
-            await _socket.SendAsync(item.Data.Data, messageType, endOfMessage: true, _closing.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Add(ref _pendingBytes, -item.Data.Data.Length);
+                while (_backlog is { Count: > 0 } backlog)
+                {
+                    var (frame, isWholeFrame) = backlog.Dequeue();
+                    if (isWholeFrame)
+                    {
+                        _output.Write(frame.Data.Span);
+                    }
+                    else
+                    {
+                        WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
+                    }
+                }
+
+                _backlogBytes = 0;
+                if (_closeQueued is { } close)
+                {
+                    _closeQueued = null;
+                    WebSocketFrames.WriteClose(_output, close.Status, close.Reason);
+                }
+
+                flush = _output.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    continue;
+                }
+
+                _flushing = false;
+                _drained?.TrySetResult();
+                if (!flush.IsCompletedSuccessfully || flush.Result.IsCompleted)
+                {
+                    AbortLocked();
+                }
+
+                return;
+            }
         }
     }
 
-    private readonly record struct SendItem(OutboundFrame Data, WebSocketCloseStatus? CloseStatus, string? CloseDescription)
-    {
-        public static SendItem Frame(OutboundFrame frame) => new(frame, null, null);
+    private sealed class MessageTooBigException : Exception;
 
-        public static SendItem Closing(WebSocketCloseStatus status, string description) => new(default, status, description);
+    /// <summary>A message being assembled from its frames, unmasked into a pooled buffer.</summary>
+    private sealed class MessageBuffer(int maxBytes) : IDisposable
+    {
+        private byte[]? _buffer;
+
+        public int Length { get; private set; }
+
+        public byte Opcode { get; private set; }
+
+        public bool IsStarted => Opcode != 0;
+
+        public void Append(WebSocketFrames.Header header, in ReadOnlySequence<byte> payload)
+        {
+            if (header.Opcode != WebSocketFrames.Continuation)
+            {
+                Opcode = header.Opcode;
+            }
+
+            var needed = Length + (int)payload.Length;
+            if (_buffer is null || _buffer.Length < needed)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Min(maxBytes, 4096)));
+                _buffer?.AsSpan(0, Length).CopyTo(larger);
+                if (_buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                }
+
+                _buffer = larger;
+            }
+
+            WebSocketFrames.CopyUnmasked(payload, _buffer.AsSpan(Length), header.MaskKey);
+            Length = needed;
+        }
+
+        public ReadOnlyMemory<byte> Complete() => _buffer.AsMemory(0, Length);
+
+        /// <summary>Forgets the message and gives the buffer back: an idle socket holds none.</summary>
+        public void Reset()
+        {
+            Length = 0;
+            Opcode = 0;
+            if (_buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = null;
+            }
+        }
+
+        public void Dispose() => Reset();
     }
 }

@@ -1,9 +1,10 @@
 // The message box: Enter sends, Shift+Enter adds a line; the text is the room's draft, kept
 // while the user is elsewhere.
 import type { RefObject } from "preact";
-import { useImperativeHandle, useLayoutEffect, useRef } from "preact/hooks";
-import type { RoomSession } from "../../room";
+import { useImperativeHandle, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { RoomSession } from "../../room/room-session";
 import { Icon } from "../icon";
+import { matchNames, mentionAt, MentionList, type MentionQuery } from "./mention-completion";
 
 export interface ComposerHandle {
   /** Puts text in the box (replacing what is there) and focuses it. */
@@ -14,11 +15,39 @@ export interface ComposerHandle {
 const autoSized = typeof CSS !== "undefined" && CSS.supports("field-sizing", "content");
 let composerCounter = 0;
 
-export function Composer({ session, name, handle, autofocus }: { session: RoomSession; name: string; handle: RefObject<ComposerHandle | null>; autofocus: boolean }) {
+export interface ComposerProps {
+  session: RoomSession;
+  name: string;
+  handle: RefObject<ComposerHandle | null>;
+  autofocus: boolean;
+  /** ↑ in the empty box: edit the user's last message. Returns whether there was one. */
+  onEditLast(): boolean;
+}
+
+export function Composer({ session, name, handle, autofocus, onEditLast }: ComposerProps) {
   const box = useRef<HTMLTextAreaElement>(null);
-  const ids = useRef<{ input: string; hint: string } | null>(null);
-  ids.current ??= { input: `composer-${++composerCounter}`, hint: `composer-hint-${composerCounter}` };
-  const { input: inputId, hint: hintId } = ids.current;
+  const ids = useRef<{ input: string; hint: string; list: string } | null>(null);
+  ids.current ??= { input: `composer-${++composerCounter}`, hint: `composer-hint-${composerCounter}`, list: `mentions-${composerCounter}` };
+  const { input: inputId, hint: hintId, list: listId } = ids.current;
+  const [completion, setCompletion] = useState<(MentionQuery & { names: string[]; active: number }) | null>(null);
+
+  /** Looks for `@name` being typed at the caret, and offers who it may be. */
+  const complete = () => {
+    const el = box.current!;
+    const at = el.selectionStart === el.selectionEnd ? mentionAt(el.value, el.selectionStart) : null;
+    const names = at ? matchNames(session.mentionCandidates(), at.query) : [];
+    setCompletion(at && names.length ? { ...at, names, active: 0 } : null);
+  };
+
+  const insertMention = (name: string) => {
+    const el = box.current!;
+    if (!completion) return;
+    const text = `${el.value.slice(0, completion.start)}@${name} ${el.value.slice(completion.end)}`;
+    const caret = completion.start + name.length + 2;
+    setText(text);
+    el.setSelectionRange(caret, caret);
+    setCompletion(null);
+  };
 
   /** Grows the box with its text where CSS field-sizing is not supported. */
   const fit = () => {
@@ -58,9 +87,32 @@ export function Composer({ session, name, handle, autofocus }: { session: RoomSe
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
+    const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey && !event.isComposing && event.keyCode !== 229;
+    if (completion && plain) {
+      const move = event.key === "ArrowDown" ? 1 : event.key === "ArrowUp" ? -1 : 0;
+      if (move) {
+        event.preventDefault();
+        const count = completion.names.length;
+        setCompletion({ ...completion, active: (completion.active + move + count) % count });
+        return;
+      }
+      if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        insertMention(completion.names[completion.active]!);
+        return;
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        setCompletion(null);
+        return;
+      }
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.isComposing && event.keyCode !== 229) {
       event.preventDefault();
       submit();
+    } else if (event.key === "ArrowUp" && plain && box.current!.value === "" && onEditLast()) {
+      event.preventDefault();
     }
   };
 
@@ -69,6 +121,7 @@ export function Composer({ session, name, handle, autofocus }: { session: RoomSe
     session.draft = value;
     if (value.trim()) session.typing();
     fit();
+    complete();
   };
 
   return (
@@ -90,15 +143,25 @@ export function Composer({ session, name, handle, autofocus }: { session: RoomSe
           enterkeyhint="send"
           aria-describedby={hintId}
           autocomplete="off"
+          aria-autocomplete="list"
+          aria-controls={completion ? listId : undefined}
+          aria-activedescendant={completion ? `${listId}-${completion.active}` : undefined}
           onKeyDown={onKeyDown}
           onInput={onInput}
+          onClick={complete}
+          onBlur={() => setCompletion(null)}
         />
+        {completion && <MentionList id={listId} names={completion.names} active={completion.active} onPick={insertMention} />}
         <button type="submit" class="send" aria-label="Send">
           <Icon name="send" />
         </button>
       </form>
       <p class="composer-hint" id={hintId}>
-        <kbd>Enter</kbd> to send, <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line
+        <kbd>Enter</kbd> to send, <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line{session.supportsChanges && (
+          <>
+            , <kbd>↑</kbd> to edit your last message
+          </>
+        )}
       </p>
     </>
   );

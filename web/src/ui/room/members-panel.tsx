@@ -1,6 +1,6 @@
 // Who is in the room right now (presence). While the channel is down it stays, greyed out.
 import { avatarClass, initial } from "../../format";
-import type { RoomSession } from "../../room";
+import type { RoomSession } from "../../room/room-session";
 
 export function MembersPanel({ session, id }: { session: RoomSession; id: string }) {
   const members = session.members;

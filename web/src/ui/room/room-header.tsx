@@ -1,5 +1,5 @@
 // The room's name and description, the way back to the list on phones, and the members toggle.
-import type { RoomSession } from "../../room";
+import type { RoomSession } from "../../room/room-session";
 import { plural } from "../../format";
 import { Icon } from "../icon";
 

@@ -1,6 +1,6 @@
 // What sits above the oldest message: loading, a failed page with a retry, a button for older
 // messages, or the room's beginning.
-import type { RoomSession } from "../../room";
+import type { RoomSession } from "../../room/room-session";
 import { Icon } from "../icon";
 
 export function TimelineTop({ session: s }: { session: RoomSession }) {

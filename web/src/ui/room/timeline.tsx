@@ -4,13 +4,14 @@
 // has been seen (so it counts as read).
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { dayKey, formatDay } from "../../format";
-import type { Change, RoomSession } from "../../room";
+import type { Change, RoomSession } from "../../room/room-session";
 import { useEmitter } from "../hooks";
 import { Icon } from "../icon";
 import { MessageItem, type MessageActions, type MessageItemProps } from "./message-item";
 import { TimelineTop } from "./timeline-top";
 
 const groupGapMs = 5 * 60_000;
+const coarsePointer = window.matchMedia("(pointer: coarse)");
 const bottomSlackPx = 48;
 const loadOlderWithinPx = 400;
 
@@ -23,21 +24,37 @@ interface Place {
   anchorBottom: number;
 }
 
+/** A message to bring into view and mark, once per jump (`seq` tells two jumps to the same message apart). */
+export interface Highlight {
+  id: number;
+  seq: number;
+}
+
 export interface TimelineProps {
   session: RoomSession;
   label: string;
   /** The last message read when the room was opened: a "New" line goes after it. */
   unreadMarker: number | null;
+  editingId: number | null;
+  highlight: Highlight | null;
   actions: MessageActions;
 }
 
-export function Timeline({ session, label, unreadMarker, actions }: TimelineProps) {
+export function Timeline({ session, label, unreadMarker, editingId, highlight, actions }: TimelineProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const place = useRef<Place | null>(null);
   const changes = useRef(new Set<Change>());
   const newestKey = useRef<string | null>(null);
   const positioned = useRef(false);
   const [jumpShown, setJumpShown] = useState(false);
+  // On touch screens, where nothing hovers, a tap on a message shows its actions.
+  const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  const onListClick = (event: MouseEvent) => {
+    const target = event.target as Element;
+    if (!coarsePointer.matches || target.closest("button, a, textarea, input")) return;
+    const key = target.closest<HTMLElement>(".message[data-id]")?.dataset.key ?? null;
+    setSelectedKey((current) => (current === key ? null : key));
+  };
 
   useEmitter(session.changed, (change) => {
     changes.current.add(change);
@@ -45,7 +62,7 @@ export function Timeline({ session, label, unreadMarker, actions }: TimelineProp
     if (!place.current && scroller.current) place.current = measure(scroller.current);
   });
 
-  const rows = buildRows(session, unreadMarker, actions);
+  const rows = buildRows(session, { unreadMarker, editingId, highlightId: highlight?.id ?? null, selectedKey, actions });
   const lastKey = rows.at(-1)?.key ?? null;
 
   const afterScroll = () => {
@@ -60,6 +77,8 @@ export function Timeline({ session, label, unreadMarker, actions }: TimelineProp
     if (canLoad && (el.scrollTop < loadOlderWithinPx || !session.historyLoaded || el.scrollHeight <= el.clientHeight + loadOlderWithinPx)) {
       session.loadOlder();
     }
+    // A window around an older message: near its bottom, fetch the page after.
+    if (session.detached && !session.loadingNewer && !session.newerFailed && fromBottom(el) < loadOlderWithinPx) void session.loadNewer();
   };
 
   const scrollToBottom = (smooth: boolean) => {
@@ -89,8 +108,12 @@ export function Timeline({ session, label, unreadMarker, actions }: TimelineProp
       } else {
         scrollToBottom(false);
       }
+    } else if (seen.has("jump")) {
+      const target = highlight && el.querySelector(`.message[data-id="${highlight.id}"]`);
+      if (target) target.scrollIntoView({ block: "center" });
+      else scrollToBottom(false);
     } else if (before) {
-      if (seen.has("own") || before.fromBottom < bottomSlackPx) scrollToBottom(false);
+      if (seen.has("own") || (before.fromBottom < bottomSlackPx && !seen.has("newer"))) scrollToBottom(false);
       else {
         restore(el, before);
         if (grew && (seen.has("append") || seen.has("joined"))) setJumpShown(true);
@@ -98,6 +121,14 @@ export function Timeline({ session, label, unreadMarker, actions }: TimelineProp
     }
     afterScroll();
   });
+
+  // A jump: bring the message into view and give it focus, so keyboard and screen reader users land on it.
+  useLayoutEffect(() => {
+    const target = highlight && scroller.current!.querySelector<HTMLElement>(`.message[data-id="${highlight.id}"]`);
+    if (!target) return;
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  }, [highlight]);
 
   useLayoutEffect(() => {
     const el = scroller.current!;
@@ -126,7 +157,7 @@ export function Timeline({ session, label, unreadMarker, actions }: TimelineProp
         onScroll={afterScroll}
       >
         <TimelineTop session={session} />
-        <ol class="messages">
+        <ol class="messages" onClick={onListClick}>
           {rows.map((row) =>
             row.kind === "day" ? (
               <li key={row.key} class="day">
@@ -141,23 +172,58 @@ export function Timeline({ session, label, unreadMarker, actions }: TimelineProp
             ),
           )}
         </ol>
+        {session.detached && (
+          <p class="timeline-status timeline-bottom">
+            {session.newerFailed ? (
+              <>
+                Later messages could not be loaded.{" "}
+                <button type="button" class="link-button" onClick={() => ((session.newerFailed = false), void session.loadNewer())}>
+                  Try again
+                </button>
+              </>
+            ) : (
+              <>
+                <span class="spinner" aria-hidden="true" />
+                Loading later messages…
+              </>
+            )}
+          </p>
+        )}
       </div>
-      <button type="button" class="jump" hidden={!jumpShown} onClick={() => scrollToBottom(true)}>
-        <Icon name="down" />
-        New messages
-      </button>
+      {session.detached ? (
+        <button type="button" class="jump" onClick={() => void session.loadPresent()}>
+          <Icon name="down" />
+          Jump to the newest messages
+        </button>
+      ) : (
+        <button type="button" class="jump" hidden={!jumpShown} onClick={() => scrollToBottom(true)}>
+          <Icon name="down" />
+          New messages
+        </button>
+      )}
     </div>
   );
 }
 
+interface RowOptions {
+  unreadMarker: number | null;
+  editingId: number | null;
+  highlightId: number | null;
+  selectedKey: string | null;
+  actions: MessageActions;
+}
+
+type ItemFields = Pick<MessageItemProps, "rowKey" | "message" | "pending" | "state" | "error">;
+
 /** The rows: messages in order, grouped by author and time, with day lines and the "New" line. */
-function buildRows(session: RoomSession, unreadMarker: number | null, actions: MessageActions): Row[] {
+function buildRows(session: RoomSession, { unreadMarker, editingId, highlightId, selectedKey, actions }: RowOptions): Row[] {
   const me = session.me;
+  const changeable = session.supportsChanges;
   const rows: Row[] = [];
   const now = new Date();
   let previous: { userId: number; time: number; day: string } | null = null;
   let markerPlaced = false;
-  const add = (item: Omit<MessageItemProps, "start" | "me" | "actions">, userId: number, date: Date, id: number | null) => {
+  const add = (item: ItemFields, userId: number, date: Date, id: number | null) => {
     const day = dayKey(date);
     let start = !previous || previous.userId !== userId || date.getTime() - previous.time > groupGapMs;
     if (!previous || previous.day !== day) {
@@ -169,7 +235,10 @@ function buildRows(session: RoomSession, unreadMarker: number | null, actions: M
       start = true;
       rows.push({ kind: "marker", key: "new-marker" });
     }
-    rows.push({ kind: "message", key: item.rowKey, item: { ...item, start, me, actions } });
+    const editing = id !== null && id === editingId;
+    const highlighted = id !== null && id === highlightId;
+    const selected = item.rowKey === selectedKey;
+    rows.push({ kind: "message", key: item.rowKey, item: { ...item, start, changeable, editing, highlighted, selected, me, actions } });
     previous = { userId, time: date.getTime(), day };
   };
   for (const message of session.messages) {
