@@ -1,31 +1,20 @@
 // After a message is sent (CONTRACT.md §4–§6), with the official phoenix client: edits,
 // deletes, reactions and catching up on them; mentions, read markers and unread counts;
 // search.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TestServer } from "./support/server.js";
-import { connectSocket, disconnect, join, nextEvent, reply, waitFor } from "./support/phoenix.js";
+import { join, nextEvent, reply, waitFor } from "./support/phoenix.js";
+import { serverSuite } from "./support/suite.js";
 import { createRoom, deleteMessage, editMessage, markRead, postMessage, react, signUp, unread } from "./support/api.js";
 
 describe("edits, deletes and reactions", () => {
-  let server;
-  const sockets = [];
-  const open = (token, options = {}) => {
-    const socket = connectSocket(server.socketUrl, { params: { token }, ...options });
-    sockets.push(socket);
-    return socket;
-  };
-
-  before(async () => { server = await new TestServer().start(); });
-  after(async () => {
-    await Promise.all(sockets.map(disconnect));
-    await server.dispose();
-  });
+  const suite = serverSuite();
+  const open = (token, options) => suite.open(token, options);
 
   test("edit_msg replies with the message and every member gets msg_updated, after its new_msg", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
-    const room = await createRoom(server, alice.token);
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
+    const room = await createRoom(suite.server, alice.token);
     const aliceRoom = open(alice.token).channel(`room:${room.slug}`);
     const bobRoom = open(bob.token).channel(`room:${room.slug}`);
     await join(aliceRoom);
@@ -46,10 +35,10 @@ describe("edits, deletes and reactions", () => {
   });
 
   test("only the author may edit or delete: forbidden; an unknown message: not found", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
-    const room = await createRoom(server, alice.token);
-    const sent = (await postMessage(server, alice.token, room.slug, "mine")).body.message;
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
+    const room = await createRoom(suite.server, alice.token);
+    const sent = (await postMessage(suite.server, alice.token, room.slug, "mine")).body.message;
     const bobRoom = open(bob.token).channel(`room:${room.slug}`);
     await join(bobRoom);
 
@@ -63,9 +52,9 @@ describe("edits, deletes and reactions", () => {
   });
 
   test("delete_msg leaves a tombstone: msg_deleted to everyone, and history returns it", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
-    const room = await createRoom(server, alice.token);
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
+    const room = await createRoom(suite.server, alice.token);
     const aliceRoom = open(alice.token).channel(`room:${room.slug}`);
     const bobRoom = open(bob.token).channel(`room:${room.slug}`);
     await join(aliceRoom);
@@ -76,7 +65,7 @@ describe("edits, deletes and reactions", () => {
     const first = await reply(aliceRoom.push("delete_msg", { id: sent.id }));
     const again = await reply(aliceRoom.push("delete_msg", { id: sent.id }));
     const event = await deletedForBob;
-    const history = await fetch(`${server.httpUrl}/api/rooms/${room.slug}/messages`).then((r) => r.json());
+    const history = await fetch(`${suite.server.httpUrl}/api/rooms/${room.slug}/messages`).then((r) => r.json());
 
     assert.deepEqual([first.status, first.response, again.status], ["ok", {}, "ok"]);
     assert.deepEqual(Object.keys(event), ["id", "room_id", "rev"]);
@@ -87,9 +76,9 @@ describe("edits, deletes and reactions", () => {
   });
 
   test("react and unreact: reactions to everyone, users in reaction order, idempotent", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
-    const room = await createRoom(server, alice.token);
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
+    const room = await createRoom(suite.server, alice.token);
     const aliceRoom = open(alice.token).channel(`room:${room.slug}`);
     const bobRoom = open(bob.token).channel(`room:${room.slug}`);
     await join(aliceRoom);
@@ -111,32 +100,32 @@ describe("edits, deletes and reactions", () => {
   });
 
   test("the HTTP twins change messages and reach the sockets like the channel events", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
-    const room = await createRoom(server, alice.token);
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
+    const room = await createRoom(suite.server, alice.token);
     const bobRoom = open(bob.token).channel(`room:${room.slug}`);
     await join(bobRoom);
-    const sent = (await postMessage(server, alice.token, room.slug, "via http")).body.message;
+    const sent = (await postMessage(suite.server, alice.token, room.slug, "via http")).body.message;
     const updated = nextEvent(bobRoom, "msg_updated");
     const reacted = nextEvent(bobRoom, "reactions");
     const deleted = nextEvent(bobRoom, "msg_deleted");
 
-    const edit = await editMessage(server, alice.token, room.slug, sent.id, "edited via http");
+    const edit = await editMessage(suite.server, alice.token, room.slug, sent.id, "edited via http");
     assert.equal(edit.status, 200);
     assert.deepEqual(await updated, edit.body.message);
-    assert.equal((await react(server, bob.token, room.slug, sent.id, "🎉")).status, 204);
+    assert.equal((await react(suite.server, bob.token, room.slug, sent.id, "🎉")).status, 204);
     assert.deepEqual((await reacted).reactions, { "🎉": [bob.user.id] });
-    assert.equal((await deleteMessage(server, bob.token, room.slug, sent.id)).status, 403);
-    assert.equal((await deleteMessage(server, alice.token, room.slug, sent.id)).status, 204);
+    assert.equal((await deleteMessage(suite.server, bob.token, room.slug, sent.id)).status, 403);
+    assert.equal((await deleteMessage(suite.server, alice.token, room.slug, sent.id)).status, 204);
     assert.equal((await deleted).id, sent.id);
   });
 
   test("after a reconnect, the rejoin with last_seen_id and last_rev catches up on every change", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
-    const room = await createRoom(server, alice.token);
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
+    const room = await createRoom(suite.server, alice.token);
     const sent = [];
-    for (const content of ["one", "two", "three"]) sent.push((await postMessage(server, alice.token, room.slug, content)).body.message);
+    for (const content of ["one", "two", "three"]) sent.push((await postMessage(suite.server, alice.token, room.slug, content)).body.message);
 
     // Bob's client keeps the highest id and rev it has seen, as the contract asks, and rejoins with them.
     const seen = { lastSeenId: 0, lastRev: 0 };
@@ -152,10 +141,10 @@ describe("edits, deletes and reactions", () => {
     await waitFor(() => joins.length === 1, 5000, "the first join");
 
     bobSocket.disconnect();
-    await editMessage(server, alice.token, room.slug, sent[0].id, "one, edited");
-    await react(server, alice.token, room.slug, sent[1].id, "👀");
-    await deleteMessage(server, alice.token, room.slug, sent[2].id);
-    const newer = (await postMessage(server, alice.token, room.slug, "four")).body.message;
+    await editMessage(suite.server, alice.token, room.slug, sent[0].id, "one, edited");
+    await react(suite.server, alice.token, room.slug, sent[1].id, "👀");
+    await deleteMessage(suite.server, alice.token, room.slug, sent[2].id);
+    const newer = (await postMessage(suite.server, alice.token, room.slug, "four")).body.message;
     bobSocket.connect();
     await waitFor(() => joins.length === 2, 10000, "the rejoin");
 
@@ -170,23 +159,12 @@ describe("edits, deletes and reactions", () => {
 });
 
 describe("mentions, read markers and unread counts", () => {
-  let server;
-  const sockets = [];
-  const open = (token) => {
-    const socket = connectSocket(server.socketUrl, { params: { token } });
-    sockets.push(socket);
-    return socket;
-  };
-
-  before(async () => { server = await new TestServer().start(); });
-  after(async () => {
-    await Promise.all(sockets.map(disconnect));
-    await server.dispose();
-  });
+  const suite = serverSuite();
+  const open = (token, options) => suite.open(token, options);
 
   test("only the user may join user:{id}", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
 
     const own = await join(open(alice.token).channel(`user:${alice.user.id}`));
     const other = await join(open(bob.token).channel(`user:${alice.user.id}`));
@@ -196,9 +174,9 @@ describe("mentions, read markers and unread counts", () => {
   });
 
   test("a mention reaches every device of the mentioned user, in the room or not", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
-    const room = await createRoom(server, bob.token);
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
+    const room = await createRoom(suite.server, bob.token);
     const phone = open(alice.token).channel(`user:${alice.user.id}`);
     const laptop = open(alice.token).channel(`user:${alice.user.id}`);
     await join(phone);
@@ -206,7 +184,7 @@ describe("mentions, read markers and unread counts", () => {
     const onPhone = nextEvent(phone, "mention");
     const onLaptop = nextEvent(laptop, "mention");
 
-    const sent = (await postMessage(server, bob.token, room.slug, `hi @${alice.user.username.toUpperCase()}!`)).body.message;
+    const sent = (await postMessage(suite.server, bob.token, room.slug, `hi @${alice.user.username.toUpperCase()}!`)).body.message;
 
     for (const mention of [await onPhone, await onLaptop]) {
       assert.deepEqual(mention.message, sent);
@@ -215,12 +193,12 @@ describe("mentions, read markers and unread counts", () => {
   });
 
   test("mark_read clears the badge on the user's other devices with read, and unread counts come from the server", async () => {
-    const alice = await signUp(server);
-    const bob = await signUp(server);
-    const room = await createRoom(server, bob.token);
+    const alice = await signUp(suite.server);
+    const bob = await signUp(suite.server);
+    const room = await createRoom(suite.server, bob.token);
     const sent = [];
-    for (const content of ["one", `two @${alice.user.username}`, "three"]) sent.push((await postMessage(server, bob.token, room.slug, content)).body.message);
-    await markRead(server, alice.token, room.slug, sent[0].id);
+    for (const content of ["one", `two @${alice.user.username}`, "three"]) sent.push((await postMessage(suite.server, bob.token, room.slug, content)).body.message);
+    await markRead(suite.server, alice.token, room.slug, sent[0].id);
 
     const phone = open(alice.token).channel(`user:${alice.user.id}`);
     const joined = await join(phone);
@@ -233,29 +211,27 @@ describe("mentions, read markers and unread counts", () => {
 
     assert.deepEqual(marked, { status: "ok", response: {} });
     assert.deepEqual(await read, { room_id: room.id, slug: room.slug, last_read_id: sent[2].id, unread: 0, mentions: 0 });
-    const backwards = await markRead(server, alice.token, room.slug, sent[0].id);
+    const backwards = await markRead(suite.server, alice.token, room.slug, sent[0].id);
     assert.equal(backwards.status, 204);
-    assert.deepEqual((await unread(server, alice.token)).body.rooms[0].last_read_id, sent[2].id);
+    assert.deepEqual((await unread(suite.server, alice.token)).body.rooms[0].last_read_id, sent[2].id);
   });
 });
 
 describe("search", () => {
-  let server;
+  const suite = serverSuite();
+  const open = (token, options) => suite.open(token, options);
 
-  before(async () => { server = await new TestServer().start(); });
-  after(async () => { await server.dispose(); });
-
-  const search = (query) => fetch(`${server.httpUrl}/api/search?${new URLSearchParams(query)}`).then(async (r) => ({ status: r.status, body: await r.json() }));
+  const search = (query) => fetch(`${suite.server.httpUrl}/api/search?${new URLSearchParams(query)}`).then(async (r) => ({ status: r.status, body: await r.json() }));
 
   test("finds every word without regard to case or accents, the last as a prefix, newest first, never tombstones", async () => {
-    const alice = await signUp(server);
-    const room = await createRoom(server, alice.token);
+    const alice = await signUp(suite.server);
+    const room = await createRoom(suite.server, alice.token);
     const marker = `zq${Date.now().toString(36)}`;
-    const creme = (await postMessage(server, alice.token, room.slug, `${marker} Crème brûlée`)).body.message;
-    const hello = (await postMessage(server, alice.token, room.slug, `${marker} hello world`)).body.message;
-    const gone = (await postMessage(server, alice.token, room.slug, `${marker} hello secret`)).body.message;
-    await deleteMessage(server, alice.token, room.slug, gone.id);
-    await editMessage(server, alice.token, room.slug, creme.id, `${marker} crème caramel`);
+    const creme = (await postMessage(suite.server, alice.token, room.slug, `${marker} Crème brûlée`)).body.message;
+    const hello = (await postMessage(suite.server, alice.token, room.slug, `${marker} hello world`)).body.message;
+    const gone = (await postMessage(suite.server, alice.token, room.slug, `${marker} hello secret`)).body.message;
+    await deleteMessage(suite.server, alice.token, room.slug, gone.id);
+    await editMessage(suite.server, alice.token, room.slug, creme.id, `${marker} crème caramel`);
 
     const prefix = await search({ q: `${marker} hel` });
     const accents = await search({ q: `${marker.toUpperCase()} CREME CARA`, room: room.slug });
