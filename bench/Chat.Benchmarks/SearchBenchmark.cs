@@ -113,6 +113,7 @@ internal static class SearchBenchmark
         }
 
         await using var db = await database.Contexts.CreateDbContextAsync();
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
         foreach (var room in await db.Rooms.AsNoTracking().ToListAsync())
         {
             var roomIds = await db.Messages.Where(m => m.RoomId == room.Id).OrderByDescending(m => m.Id).Select(m => m.Id).Skip(1000).Take(1).ToListAsync();

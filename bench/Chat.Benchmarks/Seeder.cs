@@ -116,6 +116,13 @@ internal static class Seeder
         var contents = Text.Contents(4096, seed: 1);
         var start = DateTime.UtcNow.AddDays(-30);
         await using var connection = await database.PostgresDataSource!.OpenConnectionAsync();
+        // The GIN index is built once after the copy, in sorted order, instead of taking two
+        // million rows one by one: the same index at the end, minutes sooner.
+        await using (var drop = new NpgsqlCommand("DROP INDEX ix_messages_search", connection))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
         await using (var copy = await connection.BeginBinaryImportAsync(
             "COPY messages (content, user_id, username, room_id, client_id, inserted_at, updated_at, search) FROM STDIN (FORMAT BINARY)"))
         {
@@ -139,8 +146,13 @@ internal static class Seeder
             await copy.CompleteAsync();
         }
 
+        await using (var create = new NpgsqlCommand("CREATE INDEX ix_messages_search ON messages USING gin (search)", connection) { CommandTimeout = 0 })
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
         // What autovacuum does on its own in a database that has been running for a while.
-        await using var vacuum = new NpgsqlCommand("VACUUM (ANALYZE) messages", connection);
+        await using var vacuum = new NpgsqlCommand("VACUUM (ANALYZE) messages", connection) { CommandTimeout = 0 };
         await vacuum.ExecuteNonQueryAsync();
     }
 
