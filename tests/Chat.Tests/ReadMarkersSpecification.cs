@@ -133,6 +133,35 @@ public abstract class ReadMarkersSpecification(DatabaseFixture fixture)
     }
 
     [Fact]
+    public async Task Opening_a_room_starts_the_marker_at_its_newest_message_or_before_a_mention_once()
+    {
+        var room = await NewRoomAsync();
+        var empty = await NewRoomAsync();
+        var mentioning = await NewRoomAsync();
+        var ann = await NewUserAsync("ann");
+        var bob = await NewUserAsync("bob");
+        await SendAsync(room, bob, "old");
+        var newest = await SendAsync(room, bob, "newest");
+        var mention = await SendAsync(mentioning, bob, $"@{ann.Username} before you came");
+        await SendAsync(mentioning, bob, "after it");
+
+        await Markers.FollowAsync(room, ann);
+        await Markers.FollowAsync(empty, ann);
+        await Markers.FollowAsync(mentioning, ann);
+        var later = await SendAsync(room, bob, "later");
+        await Markers.MarkReadAsync(room, ann, later.Id);
+        await Markers.FollowAsync(room, ann); // a marker that exists stays where it is
+
+        var rooms = await Markers.ListUnreadAsync(ann.Id);
+        Assert.Equal(new UnreadView(room.Id, room.Slug, later.Id, 0, 0), rooms.Single(r => r.RoomId == room.Id));
+        Assert.Equal(new UnreadView(empty.Id, empty.Slug, 0, 0, 0), rooms.Single(r => r.RoomId == empty.Id));
+        Assert.Equal(new UnreadView(mentioning.Id, mentioning.Slug, mention.Id - 1, 2, 1), rooms.Single(r => r.RoomId == mentioning.Id));
+        var announced = fixture.Events.Reads.Where(r => r.UserId == ann.Id).Select(r => r.Unread).ToList();
+        Assert.Equal(new UnreadView(room.Id, room.Slug, newest.Id, 0, 0), announced[0]);
+        Assert.Equal(4, announced.Count); // three rooms followed, one mark_read
+    }
+
+    [Fact]
     public async Task A_marker_must_name_a_message_of_its_room()
     {
         var room = await NewRoomAsync();

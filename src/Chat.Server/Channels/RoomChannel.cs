@@ -60,6 +60,9 @@ public sealed class RoomChannel(
             reply = new RoomJoinReply(room, page.Messages, page.HasMore);
         }
 
+        // A room the user opens is one they follow: its unread count starts here.
+        await markers.FollowAsync(room, _user);
+
         // Presence may only be pushed after the join reply; the mailbox runs this next.
         socket.Send(AfterJoin);
         return JoinResult.Ok(reply);

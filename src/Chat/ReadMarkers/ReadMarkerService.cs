@@ -93,7 +93,42 @@ public sealed class ReadMarkerService
         return ChatResult<UnreadView>.Ok(unread);
     }
 
-    /// <summary>The user's unread state in every room they have marked read or been mentioned in, by room id.</summary>
+    /// <summary>
+    /// The user opened <paramref name="room"/>: if they have no marker there yet, it starts at
+    /// the room's newest message (what they see is read; what follows is unread), or just
+    /// before the first message that mentions them, so that mention stays unread. A new marker
+    /// is announced like any move, so the user's other devices start counting the room too.
+    /// A room with no messages starts at 0.
+    /// </summary>
+    public async Task FollowAsync(RoomView room, ChatUser user, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        if (await db.ReadMarkers.AnyAsync(m => m.UserId == user.Id && m.RoomId == room.Id, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var newest = await db.Messages.Where(m => m.RoomId == room.Id).OrderByDescending(m => m.Id).Select(m => (long?)m.Id)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? 0;
+        var firstMention = await db.Mentions.Where(m => m.UserId == user.Id && m.RoomId == room.Id).OrderBy(m => m.MessageId).Select(m => (long?)m.MessageId)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        var start = firstMention is { } mentioned ? Math.Min(newest, mentioned - 1) : newest;
+        var now = Clock.Now(_clock);
+        var created = await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO read_markers (user_id, room_id, last_read_id, updated_at) VALUES ({user.Id}, {room.Id}, {start}, {now})
+            ON CONFLICT (user_id, room_id) DO NOTHING
+            """, cancellationToken).ConfigureAwait(false) > 0;
+        if (created)
+        {
+            var unread = (await ReadAsync(db, user.Id, room.Id, cancellationToken).ConfigureAwait(false)).Single();
+            foreach (var handler in _events)
+            {
+                await handler.ReadMarkerMovedAsync(user.Id, unread).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The user's unread state in every room they have opened, marked read or been mentioned in, by room id.</summary>
     public async Task<IReadOnlyList<UnreadView>> ListUnreadAsync(long userId, CancellationToken cancellationToken = default)
     {
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);

@@ -51,6 +51,11 @@ public sealed class UserChannelTests(ChatChannelsHarness harness) : IClassFixtur
 
         var (_, phone) = await harness.Connect(ann).JoinAsync($"user:{ann.Id}");
         var (_, desktop) = await harness.Connect(ann).JoinAsync($"room:{room.Slug}");
+        // Opening the room starts Ann's marker, just before the message that mentions her.
+        var followed = await phone.AssertPushAsync("read");
+        Assert.Equal(ids[1] - 1, followed.GetProperty("last_read_id").GetInt64());
+        Assert.Equal(2, followed.GetProperty("unread").GetInt64());
+        Assert.Equal(1, followed.GetProperty("mentions").GetInt64());
 
         var marked = await desktop.PushAsync("mark_read", new { id = ids[1] });
         var backwards = await desktop.PushAsync("mark_read", new { id = ids[0] });
