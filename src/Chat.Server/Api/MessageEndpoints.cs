@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Chat.Messages;
 using Chat.Reactions;
 using Chat.Rooms;
@@ -40,57 +39,47 @@ public static class MessageEndpoints
     }
 
     private static async Task<Results<Created<MessageResponse>, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> PostAsync(
-        string slug, MessageRequest body, ClaimsPrincipal principal, RoomService rooms, MessageService messages, CancellationToken cancellationToken)
+        string slug, MessageRequest body, CurrentUser current, RoomService rooms, MessageService messages, CancellationToken cancellationToken)
     {
-        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is not { } author)
-        {
-            return HttpResults.NoUser();
-        }
-
         if (await rooms.FindAsync(slug, cancellationToken) is not { } room)
         {
             return HttpResults.RoomNotFound();
         }
 
-        var result = await messages.CreateAsync(room, author, body.Content, body.ClientId, cancellationToken: cancellationToken);
+        var result = await messages.CreateAsync(room, current.User, body.Content, body.ClientId, cancellationToken: cancellationToken);
         return result.ToHttp(posted => TypedResults.Created(
             $"/api/rooms/{slug}/messages?after={posted.Message.Id - 1}&limit=1", new MessageResponse(posted.Message)));
     }
 
     /// <summary>The author changes a message: 200 with the message; 403 for another's, 404 for an unknown one or a tombstone.</summary>
     private static Task<Results<Ok<MessageResponse>, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> EditAsync(
-        string slug, long id, EditMessageRequest body, ClaimsPrincipal principal, RoomService rooms, MessageService messages, CancellationToken cancellationToken) =>
-        ChangeAsync(slug, principal, rooms, (room, user) => messages.EditAsync(room, user, id, body.Content, cancellationToken: cancellationToken),
+        string slug, long id, EditMessageRequest body, CurrentUser current, RoomService rooms, MessageService messages, CancellationToken cancellationToken) =>
+        ChangeAsync(slug, current.User, rooms, (room, user) => messages.EditAsync(room, user, id, body.Content, cancellationToken: cancellationToken),
             change => TypedResults.Ok(new MessageResponse(change.Message)), cancellationToken);
 
     /// <summary>The author deletes a message: 204, again 204 for a tombstone.</summary>
     private static Task<Results<NoContent, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> DeleteAsync(
-        string slug, long id, ClaimsPrincipal principal, RoomService rooms, MessageService messages, CancellationToken cancellationToken) =>
-        ChangeAsync(slug, principal, rooms, (room, user) => messages.DeleteAsync(room, user, id, cancellationToken: cancellationToken),
+        string slug, long id, CurrentUser current, RoomService rooms, MessageService messages, CancellationToken cancellationToken) =>
+        ChangeAsync(slug, current.User, rooms, (room, user) => messages.DeleteAsync(room, user, id, cancellationToken: cancellationToken),
             _ => TypedResults.NoContent(), cancellationToken);
 
     /// <summary>Adds the user's reaction (the emoji URL-encoded in the path): 204, whether or not it was there.</summary>
     private static Task<Results<NoContent, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> ReactAsync(
-        string slug, long id, string emoji, ClaimsPrincipal principal, RoomService rooms, ReactionService reactions, CancellationToken cancellationToken) =>
-        ChangeAsync(slug, principal, rooms, (room, user) => reactions.ReactAsync(room, user, id, emoji, cancellationToken: cancellationToken),
+        string slug, long id, string emoji, CurrentUser current, RoomService rooms, ReactionService reactions, CancellationToken cancellationToken) =>
+        ChangeAsync(slug, current.User, rooms, (room, user) => reactions.ReactAsync(room, user, id, emoji, cancellationToken: cancellationToken),
             _ => TypedResults.NoContent(), cancellationToken);
 
     /// <summary>Takes the user's reaction back: 204, whether or not it was there.</summary>
     private static Task<Results<NoContent, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> UnreactAsync(
-        string slug, long id, string emoji, ClaimsPrincipal principal, RoomService rooms, ReactionService reactions, CancellationToken cancellationToken) =>
-        ChangeAsync(slug, principal, rooms, (room, user) => reactions.UnreactAsync(room, user, id, emoji, cancellationToken: cancellationToken),
+        string slug, long id, string emoji, CurrentUser current, RoomService rooms, ReactionService reactions, CancellationToken cancellationToken) =>
+        ChangeAsync(slug, current.User, rooms, (room, user) => reactions.UnreactAsync(room, user, id, emoji, cancellationToken: cancellationToken),
             _ => TypedResults.NoContent(), cancellationToken);
 
     private static async Task<Results<TOk, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> ChangeAsync<TOk>(
-        string slug, ClaimsPrincipal principal, RoomService rooms, Func<RoomView, ChatUser, Task<ChatResult<MessageChange>>> change,
+        string slug, ChatUser user, RoomService rooms, Func<RoomView, ChatUser, Task<ChatResult<MessageChange>>> change,
         Func<MessageChange, TOk> ok, CancellationToken cancellationToken)
         where TOk : IResult
     {
-        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is not { } user)
-        {
-            return HttpResults.NoUser();
-        }
-
         if (await rooms.FindAsync(slug, cancellationToken) is not { } room)
         {
             return HttpResults.RoomNotFound();

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Auth;
@@ -17,31 +16,18 @@ public static class ReadMarkerEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<UnreadResponse>, ProblemHttpResult>> UnreadAsync(
-        ClaimsPrincipal principal, ReadMarkerService markers, CancellationToken cancellationToken)
-    {
-        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is not { } user)
-        {
-            return HttpResults.NoUser();
-        }
-
-        return TypedResults.Ok(new UnreadResponse(await markers.ListUnreadAsync(user.Id, cancellationToken)));
-    }
+    private static async Task<Ok<UnreadResponse>> UnreadAsync(CurrentUser current, ReadMarkerService markers, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new UnreadResponse(await markers.ListUnreadAsync(current.User.Id, cancellationToken)));
 
     /// <summary>Moves the marker forwards (never back): 204; 422 when the id is not a message of the room.</summary>
     private static async Task<Results<NoContent, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> MarkReadAsync(
-        string slug, MessageIdRequest body, ClaimsPrincipal principal, RoomService rooms, ReadMarkerService markers, CancellationToken cancellationToken)
+        string slug, MessageIdRequest body, CurrentUser current, RoomService rooms, ReadMarkerService markers, CancellationToken cancellationToken)
     {
-        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is not { } user)
-        {
-            return HttpResults.NoUser();
-        }
-
         if (await rooms.FindAsync(slug, cancellationToken) is not { } room)
         {
             return HttpResults.RoomNotFound();
         }
 
-        return (await markers.MarkReadAsync(room, user, body.Id, cancellationToken)).ToHttp(_ => TypedResults.NoContent());
+        return (await markers.MarkReadAsync(room, current.User, body.Id, cancellationToken)).ToHttp(_ => TypedResults.NoContent());
     }
 }
