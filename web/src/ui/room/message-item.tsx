@@ -61,7 +61,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
     </time>
   );
   return (
-    <li class={classes.filter(Boolean).join(" ")} data-key={rowKey} data-id={message?.id} tabIndex={highlighted ? -1 : undefined}>
+    <li class={classes.filter(Boolean).join(" ")} data-key={rowKey} data-id={message?.id} tabIndex={message ? -1 : undefined}>
       {start ? (
         <>
           <div class={avatarClass(userId)} aria-hidden="true">
@@ -85,7 +85,8 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         <MessageText content={content} me={me.username}>
           {message?.edited_at && (
             <span class="edited" title={`Edited ${formatFull(new Date(message.edited_at))}`}>
-              {" (edited)"}
+              <span aria-hidden="true">{" (edited)"}</span>
+              <span class="sr-only">{`, edited ${formatFull(new Date(message.edited_at))}`}</span>
             </span>
           )}
         </MessageText>
@@ -97,19 +98,42 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   );
 });
 
-/** Shown on hover or focus (and on a tap on touch screens): react, and for one's own messages edit and delete. */
+/**
+ * Shown on hover or focus (and on a tap on touch screens): react, and for one's own messages
+ * edit and delete. Out of the tab order, so Tab does not walk through every message: with a
+ * message focused (arrow keys in the timeline), R, E and Delete do the same (timeline.tsx).
+ */
 function MessageToolbar({ message, mine, actions }: { message: Message; mine: boolean; actions: MessageActions }) {
   return (
     <div class="message-actions" role="toolbar" aria-label="Message actions">
-      <button type="button" class="icon-button" aria-label="Add reaction" aria-haspopup="dialog" title="Add reaction" onClick={(event) => actions.openPicker(message, event.currentTarget)}>
+      <button
+        type="button"
+        class="icon-button"
+        data-action="react"
+        tabIndex={-1}
+        aria-label="Add reaction"
+        aria-haspopup="dialog"
+        aria-keyshortcuts="R"
+        title="Add reaction (R)"
+        onClick={(event) => actions.openPicker(message, event.currentTarget)}
+      >
         <Icon name="smile" />
       </button>
       {mine && (
         <>
-          <button type="button" class="icon-button" aria-label="Edit message" title="Edit" onClick={() => actions.startEdit(message.id)}>
+          <button type="button" class="icon-button" data-action="edit" tabIndex={-1} aria-label="Edit message" aria-keyshortcuts="E" title="Edit (E)" onClick={() => actions.startEdit(message.id)}>
             <Icon name="edit" />
           </button>
-          <button type="button" class="icon-button danger" aria-label="Delete message" title="Delete" onClick={() => actions.askDelete(message)}>
+          <button
+            type="button"
+            class="icon-button danger"
+            data-action="delete"
+            tabIndex={-1}
+            aria-label="Delete message"
+            aria-keyshortcuts="Delete"
+            title="Delete (Del)"
+            onClick={() => actions.askDelete(message)}
+          >
             <Icon name="trash" />
           </button>
         </>
