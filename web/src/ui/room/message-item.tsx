@@ -4,7 +4,7 @@ import type { PendingMessage, SendState } from "../../room/room-session";
 import type { Message, User } from "../../types";
 import { mentionedNames } from "../../text/markup";
 import { memo } from "../hooks";
-import { Icon } from "../icon";
+import { Icon, type IconName } from "../icon";
 import { MessageEditor } from "./message-editor";
 import { MessageText } from "./message-text";
 import { ReactionBar } from "./reaction-bar";
@@ -106,39 +106,43 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
 function MessageToolbar({ message, mine, actions }: { message: Message; mine: boolean; actions: MessageActions }) {
   return (
     <div class="message-actions" role="toolbar" aria-label="Message actions">
-      <button
-        type="button"
-        class="icon-button"
-        data-action="react"
-        tabIndex={-1}
-        aria-label="Add reaction"
-        aria-haspopup="dialog"
-        aria-keyshortcuts="R"
-        title="Add reaction (R)"
-        onClick={(event) => actions.openPicker(message, event.currentTarget)}
-      >
-        <Icon name="smile" />
-      </button>
+      <ToolButton action="react" label="Add reaction" shortcut="R" icon="smile" popup onClick={(button) => actions.openPicker(message, button)} />
       {mine && (
         <>
-          <button type="button" class="icon-button" data-action="edit" tabIndex={-1} aria-label="Edit message" aria-keyshortcuts="E" title="Edit (E)" onClick={() => actions.startEdit(message.id)}>
-            <Icon name="edit" />
-          </button>
-          <button
-            type="button"
-            class="icon-button danger"
-            data-action="delete"
-            tabIndex={-1}
-            aria-label="Delete message"
-            aria-keyshortcuts="Delete"
-            title="Delete (Del)"
-            onClick={() => actions.askDelete(message)}
-          >
-            <Icon name="trash" />
-          </button>
+          <ToolButton action="edit" label="Edit message" shortcut="E" icon="edit" onClick={() => actions.startEdit(message.id)} />
+          <ToolButton action="delete" label="Delete message" shortcut="Delete" icon="trash" danger onClick={() => actions.askDelete(message)} />
         </>
       )}
     </div>
+  );
+}
+
+interface ToolButtonProps {
+  action: string;
+  label: string;
+  shortcut: string;
+  icon: IconName;
+  popup?: boolean;
+  danger?: boolean;
+  onClick(button: HTMLButtonElement): void;
+}
+
+/** A toolbar button: out of the tab order (its key works on the focused message), named with its key. */
+function ToolButton({ action, label, shortcut, icon, popup, danger, onClick }: ToolButtonProps) {
+  return (
+    <button
+      type="button"
+      class={danger ? "icon-button danger" : "icon-button"}
+      data-action={action}
+      tabIndex={-1}
+      aria-label={label}
+      aria-haspopup={popup ? "dialog" : undefined}
+      aria-keyshortcuts={shortcut}
+      title={`${label} (${shortcut === "Delete" ? "Del" : shortcut})`}
+      onClick={(event) => onClick(event.currentTarget)}
+    >
+      <Icon name={icon} />
+    </button>
   );
 }
 
