@@ -43,6 +43,7 @@ internal sealed class WebSocketSession : ISocketTransport
     private int _partialOffset;
     private long _backlogBytes;
     private bool _flushing;
+    private bool _flushDeferred;
     private bool _closeRequested;
     private (WebSocketCloseStatus Status, string Reason)? _closeQueued;
     private bool _aborted;
@@ -353,8 +354,20 @@ internal sealed class WebSocketSession : ISocketTransport
 
             if (frame.Data.Length <= ChunkBytes)
             {
-                // The common case: one small frame, straight into the pipe.
+                // The common case: one small frame, straight into the pipe, and flushed now or,
+                // inside a send batch, once for all the batch's frames to this socket.
                 WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
+                if (_flushDeferred)
+                {
+                    return;
+                }
+
+                if (SendBatch.Current is { } batch && batch.TryDefer(this))
+                {
+                    _flushDeferred = true;
+                    return;
+                }
+
                 TryFlushLocked();
                 return;
             }
@@ -382,6 +395,24 @@ internal sealed class WebSocketSession : ISocketTransport
 
             WebSocketFrames.WriteFrame(_output, opcode, payload);
             TryFlushLocked();
+        }
+    }
+
+    /// <summary>The end of a <see cref="SendBatch"/> that held this socket's flush.</summary>
+    public void FlushDeferred()
+    {
+        lock (_gate)
+        {
+            if (!_flushDeferred)
+            {
+                return;
+            }
+
+            _flushDeferred = false;
+            if (!_flushing && !_aborted)
+            {
+                TryFlushLocked();
+            }
         }
     }
 
@@ -455,6 +486,8 @@ internal sealed class WebSocketSession : ISocketTransport
     /// <summary>Flushes; false when the flush is pending (the pipe is full) or the transport is gone.</summary>
     private bool TryFlushLocked()
     {
+        // Whatever a send batch was holding back goes out with this flush.
+        _flushDeferred = false;
         var flush = _output.FlushAsync();
         if (flush.IsCompletedSuccessfully)
         {
