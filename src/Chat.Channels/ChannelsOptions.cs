@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -6,14 +7,17 @@ namespace Chat.Channels;
 
 /// <summary>
 /// Limits and settings of the channel layer. Every default is set here, in one place, and
-/// matches Phoenix's unless a comment says why not.
+/// matches Phoenix's unless a comment says why not. The attributes state each setting's
+/// bounds; a host validates them at start (the chat server names the key that is out of bounds).
 /// </summary>
 public sealed class ChannelsOptions
 {
     /// <summary>Channels one socket may join at once; the next join gets <c>too many channels joined</c>.</summary>
+    [Range(1, 100_000, ErrorMessage = "must be between {1} and {2}")]
     public int MaxChannelsPerSocket { get; set; } = 100;
 
     /// <summary>Largest client frame accepted; a larger one closes the socket with 1009.</summary>
+    [Range(1024, 16 * 1024 * 1024, ErrorMessage = "must be between {1} and {2} bytes")]
     public int MaxFrameBytes { get; set; } = 64 * 1024;
 
     /// <summary>
@@ -21,9 +25,11 @@ public sealed class ChannelsOptions
     /// below the process's open-file limit: a socket is a file descriptor, and running out of
     /// them takes more than sockets down.
     /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "must be at least {1}")]
     public int MaxSockets { get; set; } = int.MaxValue;
 
     /// <summary>A socket that sends nothing (not even a heartbeat) for this long is closed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day (clients send a heartbeat every 30 s)")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -31,6 +37,7 @@ public sealed class ChannelsOptions
     /// a slow consumer and is disconnected, so one client that stops reading cannot grow the
     /// server's memory without bound.
     /// </summary>
+    [Range(1, 10_000_000, ErrorMessage = "must be between {1} and {2}")]
     public int MaxPendingFrames { get; set; } = 1024;
 
     /// <summary>
@@ -40,6 +47,7 @@ public sealed class ChannelsOptions
     /// be a gigabyte held for one client. A single frame larger than this is still sent when
     /// nothing else is waiting.
     /// </summary>
+    [Range(1024, long.MaxValue, ErrorMessage = "must be at least {1} bytes")]
     public long MaxPendingBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
@@ -47,15 +55,18 @@ public sealed class ChannelsOptions
     /// client frames until the channel catches up; broadcasts to a channel this far behind
     /// disconnect the socket as a slow consumer.
     /// </summary>
+    [Range(1, 10_000_000, ErrorMessage = "must be between {1} and {2}")]
     public int MailboxCapacity { get; set; } = 1024;
 
     /// <summary>
     /// Presence changes are collected this long and published as one <c>presence_diff</c> per
     /// topic, so that a crowd joining a big room costs a diff per interval, not one per join.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "must be between a millisecond and a minute")]
     public TimeSpan PresenceBroadcastInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long a closing socket waits for the client's close frame before dropping the connection.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "must be between zero and ten minutes")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -27,6 +27,7 @@ public static class ChannelsServiceCollectionExtensions
         services.TryAddSingleton<ChannelsRuntime>();
         services.TryAddSingleton<SocketRegistry>();
         services.TryAddSingleton<Broadcaster>();
+        services.TryAddSingleton(provider => new ChannelsStatus(provider.GetRequiredService<SocketRegistry>(), provider.GetRequiredService<ChannelsRuntime>()));
         services.AddHostedService<SocketSupervisor>();
         return new ChannelsBuilder(services);
     }

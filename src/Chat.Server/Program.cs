@@ -1,48 +1,42 @@
-using Chat;
 using Chat.Channels;
 using Chat.Server.Api;
+using Chat.Server.Cli;
 using Chat.Server.Configuration;
 using Chat.Server.Sockets;
 using Chat.Server.Web;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.UseDefaultAddress("http://localhost:4000");
-builder.UseQuietLogging();
-builder.LimitConnections();
-builder.UseChannelsConnections();
+// Without a command, this serves the chat; `Chat.Server --help` lists the admin commands,
+// which build the same host from the same configuration (ChatHost) and exit.
+return await ChatCommandLine.InvokeAsync(args, ServeAsync);
 
-builder.Services.AddChatConfiguration(builder.Configuration);
-builder.Services.AddChatContext(builder.Configuration);
-builder.Services.AddChatAuth();
-builder.Services.AddChatChannels(builder.Configuration);
-builder.Services.AddChatApi();
-
-var app = builder.Build();
-
-if (args is ["migrate", ..])
+static async Task<int> ServeAsync(string[] configuration)
 {
-    // `dotnet run --project src/Chat.Server -- migrate`: apply migrations, then exit.
-    await app.Services.MigrateChatDatabaseAsync();
-    return;
+    var builder = ChatHost.CreateBuilder(configuration);
+    var app = builder.Build();
+
+    // A bad value stops the server here, naming its key, before anything touches the database.
+    app.Services.ValidateChatConfiguration();
+    await app.PrepareDatabaseAsync();
+
+    // Behind a trusted proxy, the client's address, scheme and host are the ones it forwards.
+    app.UseForwardedHeaders();
+    // Errors that leave no body of their own (a body that is not JSON, an unknown route, 401)
+    // get a problem-details body, so that a client always learns what went wrong.
+    app.UseStatusCodePages();
+    app.UseWebApp();
+    app.UseAuthentication();
+    app.UseAuthorization();
+
+    app.MapSocket<UserSocket>("/socket");
+    app.MapAccountEndpoints();
+    app.MapRoomEndpoints();
+    app.MapMessageEndpoints();
+    app.MapHealthEndpoints();
+    app.MapOpenApi();
+
+    await app.RunAsync();
+    return 0;
 }
-
-await app.PrepareDatabaseAsync();
-
-// Errors that leave no body of their own (a body that is not JSON, an unknown route, 401)
-// get a problem-details body, so that a client always learns what went wrong.
-app.UseStatusCodePages();
-app.UseWebApp();
-app.UseAuthentication();
-app.UseAuthorization();
-
-app.MapSocket<UserSocket>("/socket");
-app.MapAccountEndpoints();
-app.MapRoomEndpoints();
-app.MapMessageEndpoints();
-app.MapHealthEndpoints();
-app.MapOpenApi();
-
-await app.RunAsync();
 
 /// <summary>The entry point, visible to <c>WebApplicationFactory</c>.</summary>
 public partial class Program;

@@ -18,24 +18,30 @@ public static class ChatServiceCollectionExtensions
     /// <see cref="MessageService"/>, <see cref="AccountService"/>).
     /// Register <see cref="IChatEvents"/> handlers to hear about committed writes.
     /// </summary>
-    public static IServiceCollection AddChat(this IServiceCollection services, ChatDatabase database)
+    public static IServiceCollection AddChat(this IServiceCollection services, ChatDatabase database) =>
+        services.AddSingleton(database).AddChatContext();
+
+    /// <summary>
+    /// Adds the chat context on the database <paramref name="openDatabase"/> opens when it is
+    /// first needed, so that a host can make it from validated options.
+    /// </summary>
+    public static IServiceCollection AddChat(this IServiceCollection services, Func<IServiceProvider, ChatDatabase> openDatabase) =>
+        services.AddSingleton(openDatabase).AddChatContext();
+
+    private static IServiceCollection AddChatContext(this IServiceCollection services)
     {
-        services.AddSingleton(database);
-        services.AddPooledDbContextFactory<ChatDbContext>(database.Configure);
+        services.AddPooledDbContextFactory<ChatDbContext>((provider, options) => provider.GetRequiredService<ChatDatabase>().Configure(options));
         services.AddOptions<ChatOptions>();
         services.AddOptions<MessageWriterOptions>();
         services.TryAddSingleton(TimeProvider.System);
-        if (database.Provider == DatabaseProvider.Sqlite)
-        {
-            services.AddSingleton<SqliteCheckpointer>();
-        }
-
-        services.AddSingleton<IMessageBatchStore>(provider => database.Provider switch
+        // Only ever made on SQLite, by the SQLite store below.
+        services.AddSingleton<SqliteCheckpointer>();
+        services.AddSingleton<IMessageBatchStore>(provider => provider.GetRequiredService<ChatDatabase>() switch
         {
             // The writer turns SQLite's automatic checkpoints off, so the checkpointer must run.
-            DatabaseProvider.Sqlite => new SqliteMessageBatchStore(database, provider.GetRequiredService<SqliteCheckpointer>()),
-            DatabaseProvider.Postgres => new PostgresMessageBatchStore(database),
-            _ => throw new InvalidOperationException($"No message store for {database.Provider}."),
+            { Provider: DatabaseProvider.Sqlite } database => new SqliteMessageBatchStore(database, provider.GetRequiredService<SqliteCheckpointer>()),
+            { Provider: DatabaseProvider.Postgres } database => new PostgresMessageBatchStore(database),
+            var database => throw new InvalidOperationException($"No message store for {database.Provider}."),
         });
         services.AddSingleton<MessagePublisher>();
         services.AddSingleton<MessageWriter>();
@@ -47,6 +53,12 @@ public static class ChatServiceCollectionExtensions
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<MessageWriter>(),
             provider.GetRequiredService<IOptions<ChatOptions>>()));
+        services.AddSingleton(provider => new RoomArchive(
+            provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
+            provider.GetRequiredService<ChatDatabase>(),
+            provider.GetRequiredService<RoomService>(),
+            provider.GetRequiredService<IOptions<ChatOptions>>()));
+        services.AddSingleton(provider => new ChatStatistics(provider.GetRequiredService<IDbContextFactory<ChatDbContext>>()));
         services.AddSingleton(provider => new AccountService(
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<TimeProvider>()));

@@ -11,15 +11,42 @@ import { TestServer, serverDll } from "./support/server.js";
 test("`migrate` applies the migrations and exits without serving", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "chat-migrate-"));
   try {
-    const run = spawnSync("dotnet", [serverDll, "migrate", "--urls", "http://127.0.0.1:1"], {
+    const run = spawnSync("dotnet", [serverDll, "migrate", "--urls=http://127.0.0.1:1"], {
       env: { ...process.env, Chat__DataDir: dataDir },
       encoding: "utf8",
       timeout: 60000,
     });
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /Applying migration '\d+_AddMessageClientId'/);
+    assert.match(run.stdout, /Applied migration \d+_AddMessageClientId\./);
     assert.ok(existsSync(join(dataDir, "chat.db")));
-    assert.doesNotMatch(run.stdout, /Now listening/);
+    assert.doesNotMatch(run.stdout + run.stderr, /Now listening/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("a bad value, an unknown key or Redis stops the server at start, naming every key", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "chat-config-"));
+  try {
+    const run = spawnSync("dotnet", [serverDll, "--urls", "http://127.0.0.1:1"], {
+      env: {
+        ...process.env,
+        Chat__DataDir: dataDir,
+        Chat__Channels__MaxFrameBytes: "12",
+        Chat__Channels__IdelTimeout: "00:00:30",
+        Chat__Messages__MaxLength: "many",
+        ConnectionStrings__Redis: "127.0.0.1:6379",
+      },
+      encoding: "utf8",
+      timeout: 60000,
+    });
+    assert.equal(run.status, 78, run.stdout + run.stderr);
+    assert.match(run.stderr, /Chat:Channels:MaxFrameBytes must be between 1024 and 16777216 bytes; it is 12/);
+    assert.match(run.stderr, /Chat:Channels:IdelTimeout is not a setting of this server; did you mean Chat:Channels:IdleTimeout\?/);
+    assert.match(run.stderr, /'Chat:Messages:MaxLength'/);
+    assert.match(run.stderr, /ConnectionStrings:Redis is set, but this build serves a single node/);
+    assert.doesNotMatch(run.stdout + run.stderr, /Unhandled exception|Now listening/);
+    assert.ok(!existsSync(join(dataDir, "chat.db")), "nothing touched the database");
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

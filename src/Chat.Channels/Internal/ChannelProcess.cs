@@ -35,6 +35,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private IDisposable? _subscription;
     private volatile State _state = State.Joining;
     private string? _stopRequest;
+    private bool _counted;
 
     public ChannelProcess(SocketConnection connection, Type channelType, string topic, string? joinRef, ChannelProcess? previous)
     {
@@ -293,6 +294,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             _state = State.Joined;
         }
 
+        _counted = true;
+        Runtime.ChannelJoined();
+
         await AfterCallbackAsync().ConfigureAwait(false);
     }
 
@@ -435,6 +439,12 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private async ValueTask ExitAsync()
     {
         Connection.Remove(this);
+        if (_counted)
+        {
+            _counted = false;
+            Runtime.ChannelExited();
+        }
+
         List<ExitMonitor>? monitors;
         lock (_monitorGate)
         {

@@ -27,4 +27,13 @@ internal sealed class ChannelsRuntime(
     public JsonSerializerOptions Json => Options.JsonSerializerOptions;
 
     public Payload Encode(object? value) => Payload.From(value, Json);
+
+    private long _joinedChannels;
+
+    /// <summary>Channels joined on this node now; counted on join and exit, never per message.</summary>
+    public long JoinedChannels => Interlocked.Read(ref _joinedChannels);
+
+    public void ChannelJoined() => Interlocked.Increment(ref _joinedChannels);
+
+    public void ChannelExited() => Interlocked.Decrement(ref _joinedChannels);
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Chat.Accounts;
 using Chat.Channels;
 using Chat.Server.Auth;
@@ -49,15 +48,9 @@ public static class AccountEndpoints
     /// Closes every socket of the signed-in user, on every node (close code 1001). Tokens are
     /// stateless and stay valid until they expire: a client signing out discards its own.
     /// </summary>
-    private static async Task<Results<NoContent, UnauthorizedHttpResult>> DisconnectEverywhereAsync(
-        ClaimsPrincipal principal, Broadcaster broadcaster, CancellationToken cancellationToken)
+    private static async Task<NoContent> DisconnectEverywhereAsync(CurrentUser current, Broadcaster broadcaster, CancellationToken cancellationToken)
     {
-        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is not { } user)
-        {
-            return TypedResults.Unauthorized();
-        }
-
-        await broadcaster.DisconnectAsync(UserSocket.SocketId(user.Id), cancellationToken);
+        await broadcaster.DisconnectAsync(UserSocket.SocketId(current.User.Id), cancellationToken);
         return TypedResults.NoContent();
     }
 }

@@ -27,4 +27,7 @@ namespace Chat.Server.Api;
 [JsonSerializable(typeof(ErrorsResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(ReasonResponse))]
+[JsonSerializable(typeof(ArchiveRoomLine))]
+[JsonSerializable(typeof(ArchiveMessageLine))]
+[JsonSerializable(typeof(ArchiveLine))]
 internal sealed partial class ChatJsonContext : JsonSerializerContext;

@@ -35,8 +35,4 @@ internal static class HttpResults
     /// <summary>404 for a room slug that names no room.</summary>
     public static ProblemHttpResult RoomNotFound() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: ChannelReasons.RoomNotFound);
-
-    /// <summary>401 for a signed token that names no user.</summary>
-    public static ProblemHttpResult NoUser() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, detail: "the token names no user");
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Chat.Messages;
 using Chat.Rooms;
 using Chat.Server.Auth;
@@ -35,19 +34,14 @@ public static class MessageEndpoints
     }
 
     private static async Task<Results<Created<MessageResponse>, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> PostAsync(
-        string slug, MessageRequest body, ClaimsPrincipal principal, RoomService rooms, MessageService messages, CancellationToken cancellationToken)
+        string slug, MessageRequest body, CurrentUser current, RoomService rooms, MessageService messages, CancellationToken cancellationToken)
     {
-        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is not { } author)
-        {
-            return HttpResults.NoUser();
-        }
-
         if (await rooms.FindAsync(slug, cancellationToken) is not { } room)
         {
             return HttpResults.RoomNotFound();
         }
 
-        var result = await messages.CreateAsync(room, author, body.Content, body.ClientId, cancellationToken: cancellationToken);
+        var result = await messages.CreateAsync(room, current.User, body.Content, body.ClientId, cancellationToken: cancellationToken);
         return result.ToHttp(posted => TypedResults.Created(
             $"/api/rooms/{slug}/messages?after={posted.Message.Id - 1}&limit=1", new MessageResponse(posted.Message)));
     }

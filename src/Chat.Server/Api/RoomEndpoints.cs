@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Chat.Rooms;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
@@ -21,15 +20,10 @@ public static class RoomEndpoints
     private static async Task<Ok<RoomsResponse>> ListAsync(RoomService rooms, CancellationToken cancellationToken) =>
         TypedResults.Ok(new RoomsResponse(await rooms.ListAsync(cancellationToken)));
 
-    private static async Task<Results<Created<RoomResponse>, UnprocessableEntity<ErrorsResponse>, UnauthorizedHttpResult>> CreateAsync(
-        RoomRequest body, ClaimsPrincipal principal, RoomService rooms, CancellationToken cancellationToken)
+    // A signed token is not enough: it must name a user (CurrentUser), as it must to post a message.
+    private static async Task<Results<Created<RoomResponse>, UnprocessableEntity<ErrorsResponse>>> CreateAsync(
+        RoomRequest body, CurrentUser current, RoomService rooms, CancellationToken cancellationToken)
     {
-        // A signed token is not enough: it must name a user, as it must to post a message.
-        if (TokenService.FromClaims(principal.Identity as ClaimsIdentity) is null)
-        {
-            return TypedResults.Unauthorized();
-        }
-
         var result = await rooms.CreateAsync(body.Name, body.Description, cancellationToken);
         return result.IsOk
             ? TypedResults.Created($"/api/rooms/{result.Value!.Slug}", new RoomResponse(result.Value))

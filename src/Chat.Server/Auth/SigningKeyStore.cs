@@ -10,26 +10,59 @@ namespace Chat.Server.Auth;
 /// The HS256 key for tokens: the configured one, or else one generated on first start and
 /// kept in the data dir, so that tokens survive a restart.
 /// </summary>
-public sealed class SigningKeyStore
+public sealed partial class SigningKeyStore
 {
     public const int MinimumKeyBytes = 32;
     private const string KeyFileName = "signing-key";
 
-    public SigningKeyStore(IOptions<ChatServerOptions> options)
+    public SigningKeyStore(IOptions<AuthOptions> auth, IOptions<ChatServerOptions> server, ILogger<SigningKeyStore> logger)
     {
-        var configured = options.Value.Auth.SigningKey;
-        var keyBytes = string.IsNullOrWhiteSpace(configured)
-            ? LoadOrCreate(Path.Combine(options.Value.DataDir, KeyFileName))
-            : Decode(configured, "Chat:Auth:SigningKey");
+        var configured = auth.Value.SigningKey;
+        byte[] keyBytes;
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            var path = Path.GetFullPath(server.Value.PathInDataDir(KeyFileName));
+            keyBytes = LoadOrCreate(path, out var created);
+            if (created)
+            {
+                LogKeyGenerated(logger, path);
+            }
+            else
+            {
+                LogKeyLoaded(logger, path);
+            }
+        }
+        else
+        {
+            // Validated at start (AuthOptions): base64 of at least MinimumKeyBytes.
+            keyBytes = Convert.FromBase64String(configured);
+        }
+
         Key = new SymmetricSecurityKey(keyBytes);
     }
 
     public SymmetricSecurityKey Key { get; }
 
-    private static byte[] LoadOrCreate(string path)
+    /// <summary>Decodes a base64 key; false when it is not base64.</summary>
+    public static bool TryDecode(string base64, out byte[] bytes)
+    {
+        try
+        {
+            bytes = Convert.FromBase64String(base64.Trim());
+            return true;
+        }
+        catch (FormatException)
+        {
+            bytes = [];
+            return false;
+        }
+    }
+
+    private static byte[] LoadOrCreate(string path, out bool created)
     {
         while (true)
         {
+            created = false;
             if (File.Exists(path))
             {
                 var stored = File.ReadAllText(path).Trim();
@@ -44,10 +77,11 @@ public sealed class SigningKeyStore
                 File.Delete(path);
             }
 
-            OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(path)!);
             var key = RandomNumberGenerator.GetBytes(64);
             if (OwnerOnlyFiles.TryCreateDurably(path, System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(key))))
             {
+                created = true;
                 return key;
             }
 
@@ -55,20 +89,16 @@ public sealed class SigningKeyStore
         }
     }
 
-    private static byte[] Decode(string base64, string source)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromBase64String(base64);
-        }
-        catch (FormatException)
-        {
-            throw new InvalidOperationException($"The signing key in {source} is not base64.");
-        }
-
-        return bytes.Length >= MinimumKeyBytes
+    private static byte[] Decode(string base64, string path) =>
+        TryDecode(base64, out var bytes) && bytes.Length >= MinimumKeyBytes
             ? bytes
-            : throw new InvalidOperationException($"The signing key in {source} has {bytes.Length} bytes; HS256 needs at least {MinimumKeyBytes}.");
-    }
+            : throw new InvalidOperationException(
+                $"The signing key in {path} is not base64 of at least {MinimumKeyBytes} bytes. Restore it from a backup, or delete it to make a new one (every token issued so far then stops working).");
+
+    [LoggerMessage(1, LogLevel.Warning,
+        "Generated a new token signing key in {Path}. Back it up with the data directory; several nodes must share one key (Chat:Auth:SigningKey).")]
+    private static partial void LogKeyGenerated(ILogger logger, string path);
+
+    [LoggerMessage(2, LogLevel.Information, "Token signing key read from {Path}.")]
+    private static partial void LogKeyLoaded(ILogger logger, string path);
 }

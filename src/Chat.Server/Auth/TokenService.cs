@@ -20,10 +20,10 @@ public sealed class TokenService
     private readonly TimeProvider _clock;
     private readonly TimeSpan _lifetime;
 
-    public TokenService(SigningKeyStore keys, IOptions<ChatServerOptions> options, TimeProvider clock)
+    public TokenService(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider clock)
     {
         _clock = clock;
-        _lifetime = options.Value.Auth.TokenLifetime;
+        _lifetime = options.Value.TokenLifetime;
         _credentials = new SigningCredentials(keys.Key, SecurityAlgorithms.HmacSha256);
         _validation = CreateValidationParameters(keys.Key);
     }
@@ -46,7 +46,10 @@ public sealed class TokenService
         NameClaimType = "name",
     };
 
-    public string Issue(ChatUser user)
+    public string Issue(ChatUser user) => Issue(user, _lifetime);
+
+    /// <summary>A token for <paramref name="user"/> that is valid for <paramref name="lifetime"/>.</summary>
+    public string Issue(ChatUser user, TimeSpan lifetime)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         return _handler.CreateToken(new SecurityTokenDescriptor
@@ -58,7 +61,7 @@ public sealed class TokenService
             },
             IssuedAt = now,
             NotBefore = now,
-            Expires = now + _lifetime,
+            Expires = now + lifetime,
             SigningCredentials = _credentials,
         });
     }
@@ -75,6 +78,38 @@ public sealed class TokenService
         return result.IsValid ? FromClaims(result.ClaimsIdentity) : null;
     }
 
+    /// <summary>Whom a token speaks for and until when, or why this server refuses it.</summary>
+    public async ValueTask<TokenCheck> CheckAsync(string token)
+    {
+        if (string.IsNullOrWhiteSpace(token) || token.Length > 8192)
+        {
+            return new TokenCheck(null, null, "it is empty or longer than 8192 characters");
+        }
+
+        var result = await _handler.ValidateTokenAsync(token.Trim(), _validation).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            return new TokenCheck(null, null, Describe(result.Exception));
+        }
+
+        var expires = result.SecurityToken.ValidTo;
+        return FromClaims(result.ClaimsIdentity) is { } user
+            ? new TokenCheck(user, expires, null)
+            : new TokenCheck(null, expires, "it names no user: sub must be a positive integer and name must be set");
+    }
+
+    private static string Describe(Exception? failure) => failure switch
+    {
+        SecurityTokenExpiredException expired => $"it expired at {expired.Expires:yyyy-MM-dd'T'HH:mm:ss'Z'}",
+        SecurityTokenNotYetValidException early => $"it is not valid before {early.NotBefore:yyyy-MM-dd'T'HH:mm:ss'Z'}",
+        SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "its signature does not match this server's signing key",
+        SecurityTokenInvalidAlgorithmException => "it is not signed with HS256",
+        SecurityTokenNoExpirationException => "it has no expiry (exp)",
+        SecurityTokenMalformedException => "it is not a JWT",
+        null => "it is not valid",
+        _ => failure.Message,
+    };
+
     /// <summary>Reads the user from a validated identity; null unless <c>sub</c> is a positive integer and <c>name</c> is set.</summary>
     public static ChatUser? FromClaims(ClaimsIdentity? identity)
     {
@@ -85,3 +120,6 @@ public sealed class TokenService
             : null;
     }
 }
+
+/// <summary>The verdict on a token: its user and expiry, or why it is refused.</summary>
+public sealed record TokenCheck(ChatUser? User, DateTime? Expires, string? Refusal);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Threading.RateLimiting;
 
 namespace Chat.Server.Channels;
@@ -5,13 +6,18 @@ namespace Chat.Server.Channels;
 /// <summary>The <c>Chat:RateLimit</c> configuration section.</summary>
 public sealed class RateLimitOptions
 {
+    public const string Section = "Chat:RateLimit";
+
     /// <summary>Messages a user may send per second, sustained, across all their sockets.</summary>
+    [Range(0.01, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
     public double MessagesPerSecond { get; set; } = 10;
 
     /// <summary>Messages a user may send at once after being quiet.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
     public int Burst { get; set; } = 20;
 
     /// <summary>At most one typing notice per user and room in this interval.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "must be between zero and an hour")]
     public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
 

@@ -1,4 +1,6 @@
 using Chat.Channels;
+using Chat.Messages;
+using Chat.Server.Admin;
 using Chat.Server.Api;
 using Chat.Server.Auth;
 using Chat.Server.Channels;
@@ -6,14 +8,33 @@ using Chat.Server.Events;
 using Chat.Server.Health;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Configuration;
 
-/// <summary>One call per module, so Program.cs reads as a table of contents.</summary>
+/// <summary>
+/// The composition root: one call per module. The server, its admin commands and the tests'
+/// harnesses all call <see cref="AddChatServer"/>, so none of them registers a copy that drifts.
+/// </summary>
 public static class HostingExtensions
 {
     private const string ReadyTag = "ready";
+
+    /// <summary>Everything the server is made of, each module with its own options section.</summary>
+    public static IServiceCollection AddChatServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddChatConfiguration(configuration);
+        services.AddChatContext(configuration);
+        services.AddChatAuth(configuration);
+        services.AddChatChannels(configuration);
+        services.AddChatApi(configuration);
+        services.AddChatAdmin();
+        return services;
+    }
 
     /// <summary>Listens on <paramref name="address"/> unless <c>--urls</c> or <c>ASPNETCORE_URLS</c> says otherwise.</summary>
     public static void UseDefaultAddress(this WebApplicationBuilder builder, string address)
@@ -23,39 +44,6 @@ public static class HostingExtensions
             builder.WebHost.UseUrls(address);
         }
     }
-
-    /// <summary>
-    /// Caps connections below the process's open-file limit (or at
-    /// <c>Chat:Limits:MaxConnections</c>). Without a cap, running out of file descriptors
-    /// took the whole process down (see docs/benchmarks.md); with it, Kestrel refuses the
-    /// excess: plain connections are closed at once, sockets past the cap answered 503.
-    /// </summary>
-    public static void LimitConnections(this WebApplicationBuilder builder)
-    {
-        var total = builder.Configuration.GetValue<long?>("Chat:Limits:MaxConnections")
-            ?? ConnectionLimit.FromOpenFileLimit(ConnectionLimit.ReadOpenFileLimit());
-        if (total is { } budget)
-        {
-            // Kestrel counts a connection as plain until it upgrades, then as upgraded only:
-            // the two caps together bound the descriptors.
-            var (plain, upgraded) = ConnectionLimit.Split(budget);
-            builder.WebHost.ConfigureKestrel(kestrel =>
-            {
-                kestrel.Limits.MaxConcurrentConnections = plain;
-                kestrel.Limits.MaxConcurrentUpgradedConnections = upgraded;
-            });
-            // A socket taken over from the HTTP layer no longer counts as Kestrel's upgraded
-            // connection: the channel layer counts sockets itself.
-            builder.Services.Configure<ChannelsOptions>(options => options.MaxSockets = (int)Math.Min(upgraded, int.MaxValue));
-        }
-    }
-
-    /// <summary>
-    /// Sockets own their connections below HTTP once upgraded, so an idle socket does not keep
-    /// its upgrade request alive (see docs/benchmarks.md).
-    /// </summary>
-    public static void UseChannelsConnections(this WebApplicationBuilder builder) =>
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseChannelsConnections()));
 
     /// <summary>
     /// Quiet defaults that hold wherever the server starts from (appsettings files are read
@@ -68,26 +56,59 @@ public static class HostingExtensions
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Migrations", LogLevel.Information);
     }
 
+    /// <summary>The keys directly under <c>Chat</c>, the connection strings, and the check that no other key is set.</summary>
     public static IServiceCollection AddChatConfiguration(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ChatServerOptions>().Bind(configuration.GetSection(ChatServerOptions.Section));
-        services.AddSingleton(TimeProvider.System);
+        services.AddChatOptions<ChatServerOptions>(configuration, ChatServerOptions.Section, ChatServerOptions.ReadOriginList);
+        services.AddChatOptions<ConnectionStringsOptions>(configuration, ConnectionStringsOptions.Section);
+        services.AddChatOptions<LimitsOptions>(configuration, LimitsOptions.Section);
+        services.AddOptions<ConfigurationKeys>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConfigurationKeys>>(
+            provider => new ConfigurationKeyCheck(configuration, provider.GetServices<ConfigurationSectionOwner>()));
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Kestrel counts a connection as plain until it upgrades, then as upgraded only: the
+        // two caps together bound the descriptors. Without a cap, running out of file
+        // descriptors took the whole process down (see docs/benchmarks.md); with it, the excess
+        // is refused: plain connections are closed at once, sockets past the cap answered 503.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
+        {
+            if (limits.Value.Budget() is { } budget)
+            {
+                var (plain, upgraded) = ConnectionLimit.Split(budget);
+                kestrel.Limits.MaxConcurrentConnections = plain;
+                kestrel.Limits.MaxConcurrentUpgradedConnections = upgraded;
+            }
+        });
         return services;
     }
+
+    /// <summary>
+    /// Sockets own their connections below HTTP once upgraded, so an idle socket does not keep
+    /// its upgrade request alive (see docs/benchmarks.md).
+    /// </summary>
+    public static void UseChannelsConnections(this WebApplicationBuilder builder) =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseChannelsConnections()));
 
     /// <summary>The chat context on the configured database, with its events turned into broadcasts.</summary>
     public static IServiceCollection AddChatContext(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddChat(DatabaseConfiguration.FromConfiguration(configuration));
-        services.Configure<ChatOptions>(options =>
-            options.MaxMessageLength = configuration.GetValue("Chat:Messages:MaxLength", options.MaxMessageLength));
+        services.AddChatOptions<DatabaseOptions>(configuration, DatabaseOptions.Section);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DatabaseOptions>>(new DatabaseOptionsValidator(configuration)));
+        services.AddChatOptions<ChatOptions>(configuration, "Chat:Messages");
+        services.AddChatOptions<MessageWriterOptions>(configuration, "Chat:Writer");
+        services.AddChat(provider => DatabaseOptions.Open(
+            provider.GetRequiredService<IOptions<DatabaseOptions>>().Value,
+            provider.GetRequiredService<IOptions<ConnectionStringsOptions>>().Value,
+            provider.GetRequiredService<IOptions<ChatServerOptions>>().Value));
         services.AddSingleton<IChatEvents, ChannelBroadcastEvents>();
         return services;
     }
 
     /// <summary>Tokens: issued at sign-in, checked by the socket and by HTTP bearer authentication alike.</summary>
-    public static IServiceCollection AddChatAuth(this IServiceCollection services)
+    public static IServiceCollection AddChatAuth(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddChatOptions<AuthOptions>(configuration, AuthOptions.Section);
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<TokenService>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -96,6 +117,7 @@ public static class HostingExtensions
             {
                 options.TokenValidationParameters = tokens.ValidationParameters;
                 options.MapInboundClaims = false;
+                options.Events = CurrentUser.RequireUserInToken;
             });
         services.AddAuthorization();
         return services;
@@ -103,28 +125,36 @@ public static class HostingExtensions
 
     public static IServiceCollection AddChatChannels(this IServiceCollection services, IConfiguration configuration)
     {
-        var allowedOrigins = configuration.GetSection("Chat:AllowedOrigins").Get<string[]>() is { Length: > 0 } list
-            ? list
-            : SplitList(configuration["Chat:AllowedOrigins"]);
-        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection("Chat:RateLimit"));
+        services.AddChatOptions<RateLimitOptions>(configuration, RateLimitOptions.Section);
         services.AddSingleton<RateLimits>();
         services.AddChannels(options =>
         {
-            // Limits and timeouts (Chat:Channels:IdleTimeout, :MaxPendingFrames, ...).
-            configuration.GetSection("Chat:Channels").Bind(options);
-            foreach (var origin in allowedOrigins)
+            options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
+            options.JsonSerializerOptions.Converters.Add(new UtcTimestampConverter());
+        });
+        services.AddChatOptions<ChannelsOptions>(configuration, "Chat:Channels");
+        services.AddOptions<ChannelsOptions>().Configure<IOptions<ChatServerOptions>, IOptions<LimitsOptions>>((options, server, limits) =>
+        {
+            foreach (var origin in server.Value.AllowedOrigins)
             {
                 options.AllowedOrigins.Add(origin);
             }
 
-            options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
-            options.JsonSerializerOptions.Converters.Add(new UtcTimestampConverter());
+            // A socket taken over from the HTTP layer no longer counts as Kestrel's upgraded
+            // connection: the channel layer counts sockets itself, against the same budget.
+            if (limits.Value.Budget() is { } budget)
+            {
+                options.MaxSockets = (int)Math.Min(ConnectionLimit.Split(budget).Upgraded, int.MaxValue);
+            }
         });
         return services;
     }
 
-    /// <summary>JSON in snake_case with generated serializers, problem details for bad requests, OpenAPI, health checks.</summary>
-    public static IServiceCollection AddChatApi(this IServiceCollection services)
+    /// <summary>
+    /// JSON in snake_case with generated serializers, problem details for bad requests, OpenAPI,
+    /// health checks, and the real client's address and host from trusted proxies.
+    /// </summary>
+    public static IServiceCollection AddChatApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.ConfigureHttpJsonOptions(options =>
         {
@@ -132,6 +162,8 @@ public static class HostingExtensions
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
             options.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
+        services.AddChatOptions<ForwardedHeadersSettings>(configuration, ForwardedHeadersSettings.Section);
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((options, settings) => settings.Value.ApplyTo(options));
         services.AddProblemDetails();
         services.AddOpenApi();
         services.AddHealthChecks()
@@ -160,15 +192,11 @@ public static class HostingExtensions
     /// <summary>Migrates (unless configured off) and makes sure the lobby exists.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
-        if (DatabaseConfiguration.MigrateOnStart(app.Configuration))
+        if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
         {
             await app.Services.MigrateChatDatabaseAsync();
         }
 
         await app.Services.GetRequiredService<Chat.Rooms.RoomService>().EnsureLobbyAsync();
     }
-
-    // "Chat__AllowedOrigins=https://a.example,https://b.example" arrives as one string.
-    private static string[] SplitList(string? value) =>
-        value?.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 }

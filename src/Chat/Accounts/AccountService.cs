@@ -5,7 +5,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Accounts;
 
-/// <summary>Accounts that sign in with a password: registration and verification.</summary>
+/// <summary>
+/// Accounts that sign in with a password: registration and verification, and what an
+/// operator does to them (the admin commands): a new password, or removal.
+/// </summary>
 public sealed class AccountService
 {
     private readonly IDbContextFactory<ChatDbContext> _contexts;
@@ -85,5 +88,58 @@ public sealed class AccountService
         }
 
         return new UserView(user.Id, user.Username);
+    }
+
+    /// <summary>The account with this username (without regard to case), or null.</summary>
+    public async Task<UserView?> FindAsync(string username, CancellationToken cancellationToken = default)
+    {
+        var normalized = AccountRules.Normalize(username.Trim());
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Users.AsNoTracking().Where(u => u.NormalizedUsername == normalized)
+            .Select(u => new UserView(u.Id, u.Username)).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets a new password, under the same rules as at registration.</summary>
+    public async Task<ChatResult<UserView>> ResetPasswordAsync(string username, string? password, CancellationToken cancellationToken = default)
+    {
+        var errors = new FieldErrors();
+        AccountRules.Password(errors, password);
+        if (!errors.IsEmpty)
+        {
+            return ChatResult<UserView>.Invalid(errors);
+        }
+
+        var normalized = AccountRules.Normalize(username.Trim());
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedUsername == normalized, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            return ChatResult<UserView>.Refused(ChatRefusal.NotFound);
+        }
+
+        user.PasswordHash = _hasher.HashPassword(user, password!);
+        user.UpdatedAt = Clock.Now(_clock);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return ChatResult<UserView>.Ok(new UserView(user.Id, user.Username));
+    }
+
+    /// <summary>
+    /// Removes an account, so it can no longer sign in and its name is free again. Its messages
+    /// stay, under the name they were sent with. Tokens are not stored, so those already issued
+    /// stay valid until they expire.
+    /// </summary>
+    public async Task<ChatResult<UserView>> DeleteAsync(string username, CancellationToken cancellationToken = default)
+    {
+        var normalized = AccountRules.Normalize(username.Trim());
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.NormalizedUsername == normalized, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            return ChatResult<UserView>.Refused(ChatRefusal.NotFound);
+        }
+
+        db.Users.Remove(user);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return ChatResult<UserView>.Ok(new UserView(user.Id, user.Username));
     }
 }

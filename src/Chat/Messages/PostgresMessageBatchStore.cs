@@ -18,7 +18,7 @@ namespace Chat.Messages;
 internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessageBatchStore
 {
     // "chatmsgs" in ASCII: the key of the advisory lock that orders message commits.
-    private const long CommitOrderLock = 0x63686174_6d736773;
+    internal const long CommitOrderLock = 0x63686174_6d736773;
     private const string ForeignKeyViolation = "23503";
 
     // One probe of the unique (client_id, room_id, user_id) index per key, whatever the

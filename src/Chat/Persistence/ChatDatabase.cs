@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace Chat.Persistence;
@@ -47,7 +48,11 @@ public sealed class ChatDatabase : IDisposable
         {
             case DatabaseProvider.Sqlite:
                 options.UseSqlite(ConnectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrationsAssembly))
-                    .AddInterceptors(SqlitePragmas.Interceptor);
+                    .AddInterceptors(SqlitePragmas.Interceptor)
+                    // SQLite rebuilds a table to change it, with foreign keys off around the
+                    // rebuild; that pragma cannot run in a transaction, and EF says so on every
+                    // fresh database. It is how SQLite migrations work, not a fault to report.
+                    .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.NonTransactionalMigrationOperationWarning));
                 break;
             case DatabaseProvider.Postgres:
                 options.UseNpgsql(PostgresDataSource!, postgres => postgres.MigrationsAssembly(PostgresMigrationsAssembly));

@@ -9,8 +9,9 @@ namespace Chat.Rooms;
 /// </summary>
 /// <remarks>
 /// Rooms are never renamed or deleted through the chat: nothing in the contract tells clients
-/// that a room changed or went away, so a change made here would leave every open client
-/// showing the old room.
+/// that a room changed or went away, so open clients keep showing the old room until they
+/// reload. Only an operator does it (<see cref="RenameAsync"/>, <see cref="DeleteAsync"/>,
+/// from the admin commands), and a rename keeps the slug, so links and topics stay valid.
 /// </remarks>
 public sealed class RoomService
 {
@@ -114,4 +115,53 @@ public sealed class RoomService
             // Another node created it first.
         }
     }
+
+    /// <summary>Gives a room a new name (and keeps its slug, so links and topics still work).</summary>
+    public async Task<ChatResult<RoomView>> RenameAsync(string slug, string? name, CancellationToken cancellationToken = default)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var room = await db.Rooms.FirstOrDefaultAsync(r => r.Slug == slug, cancellationToken).ConfigureAwait(false);
+        if (room is null)
+        {
+            return ChatResult<RoomView>.Refused(ChatRefusal.NotFound);
+        }
+
+        if (RoomRules.Validate(name, room.Description, out var cleanName, out _) is { } errors)
+        {
+            return ChatResult<RoomView>.Invalid(errors);
+        }
+
+        room.Name = cleanName;
+        room.UpdatedAt = Clock.Now(_clock);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return ChatResult<RoomView>.Ok(RoomView.Of(room));
+    }
+
+    /// <summary>
+    /// Deletes a room and every message in it. The lobby cannot be deleted: every install has
+    /// it, and it would come back at the next start.
+    /// </summary>
+    public async Task<ChatResult<DeletedRoom>> DeleteAsync(string slug, CancellationToken cancellationToken = default)
+    {
+        if (slug == LobbySlug)
+        {
+            return ChatResult<DeletedRoom>.Refused(ChatRefusal.Forbidden);
+        }
+
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var room = await db.Rooms.FirstOrDefaultAsync(r => r.Slug == slug, cancellationToken).ConfigureAwait(false);
+        if (room is null)
+        {
+            return ChatResult<DeletedRoom>.Refused(ChatRefusal.NotFound);
+        }
+
+        var messages = await db.Messages.LongCountAsync(m => m.RoomId == room.Id, cancellationToken).ConfigureAwait(false);
+        // The messages go with it: the foreign key cascades.
+        db.Rooms.Remove(room);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return ChatResult<DeletedRoom>.Ok(new DeletedRoom(RoomView.Of(room), messages));
+    }
 }
+
+/// <summary>A room that was deleted, and how many messages went with it.</summary>
+public sealed record DeletedRoom(RoomView Room, long Messages);

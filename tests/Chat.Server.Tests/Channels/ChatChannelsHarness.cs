@@ -1,15 +1,10 @@
 using System.Security.Cryptography;
-using Chat.Channels;
 using Chat.Channels.Testing;
 using Chat.Messages;
-using Chat.Persistence;
 using Chat.Rooms;
-using Chat.Server.Api;
-using Chat.Server.Auth;
-using Chat.Server.Channels;
 using Chat.Server.Configuration;
-using Chat.Server.Events;
 using Chat.Server.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Server.Tests.Channels;
@@ -30,26 +25,17 @@ public sealed class ChatChannelsHarness : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = ChannelTestHost.Create(
-            services =>
-            {
-                services.AddLogging();
-                services.Configure<ChatServerOptions>(o =>
-                {
-                    o.DataDir = _dataDir;
-                    o.Auth.SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
-                });
-                services.AddChatAuth();
-                services.AddChat(ChatDatabase.Sqlite($"Data Source={Path.Combine(_dataDir, "chat.db")}"));
-                services.AddSingleton<IChatEvents, ChannelBroadcastEvents>();
-                services.Configure<RateLimitOptions>(o =>
-                {
-                    o.MessagesPerSecond = 1;
-                    o.Burst = 3;
-                });
-                services.AddSingleton<RateLimits>();
-            },
-            options => options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default));
+        // The host's own registrations (AddChatServer), on the host's own configuration keys:
+        // the harness differs from the server only in having no web server and tighter limits.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Chat:DataDir"] = _dataDir,
+            ["Chat:Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
+            ["Chat:RateLimit:MessagesPerSecond"] = "1",
+            ["Chat:RateLimit:Burst"] = "3",
+        }).Build();
+        Host = ChannelTestHost.Create(services => services.AddLogging().AddChatServer(configuration));
+        Host.Services.ValidateChatConfiguration();
         await Host.Services.MigrateChatDatabaseAsync();
         await Rooms.EnsureLobbyAsync();
     }

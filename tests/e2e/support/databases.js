@@ -1,0 +1,42 @@
+// A fresh database of each provider, for tests that run against both: SQLite in the server's
+// data directory, or a new PostgreSQL database on the server ./test.sh started.
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+
+const psql = "/usr/lib/postgresql/15/bin/psql";
+
+function adminConnection() {
+  const value = process.env.CHAT_TEST_POSTGRES;
+  if (!value) throw new Error("CHAT_TEST_POSTGRES is not set: run the tests through ./test.sh, which starts PostgreSQL.");
+  return Object.fromEntries(value.split(";").filter(Boolean).map((part) => {
+    const [key, ...rest] = part.split("=");
+    return [key.trim().toLowerCase(), rest.join("=").trim()];
+  }));
+}
+
+function runPsql(sql) {
+  const admin = adminConnection();
+  const run = spawnSync(psql, ["-h", admin.host, "-p", admin.port ?? "5432", "-U", admin.username, "-d", admin.database ?? "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`psql failed: ${run.stderr}`);
+}
+
+/** The providers, each with `create()` → { env, drop() } for a server and its commands. */
+export const providers = [
+  {
+    name: "sqlite",
+    create: async () => ({ env: { Chat__Database__Provider: "sqlite" }, drop: async () => {} }),
+  },
+  {
+    name: "postgres",
+    create: async () => {
+      const admin = adminConnection();
+      const name = `chat_e2e_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+      runPsql(`CREATE DATABASE ${name}`);
+      const connection = `Host=${admin.host};Port=${admin.port ?? "5432"};Username=${admin.username};Database=${name}`;
+      return {
+        env: { Chat__Database__Provider: "postgres", ConnectionStrings__Chat: connection },
+        drop: async () => runPsql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      };
+    },
+  },
+];
