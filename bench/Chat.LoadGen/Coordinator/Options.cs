@@ -30,6 +30,9 @@ internal sealed class Options
     public double Wait { get; private set; } = 15;
     public double P99BoundMs { get; private set; } = 1000;
 
+    /// <summary>Node counts for ours in the fan-out: 1 is one server; more are nodes on PostgreSQL and Redis (then one node runs on PostgreSQL too).</summary>
+    public List<int> Nodes { get; private set; } = [1];
+
     // many small rooms
     public int SmallRooms { get; private set; } = 2000;
     public int RoomSize { get; private set; } = 10;
@@ -86,6 +89,7 @@ internal sealed class Options
                 case "--seconds": options.Seconds = Number(Value()); break;
                 case "--wait": options.Wait = Number(Value()); break;
                 case "--p99-bound-ms": options.P99BoundMs = Number(Value()); break;
+                case "--nodes": options.Nodes = Ints(Value()); break;
                 case "--small-rooms": options.SmallRooms = Int(Value()); break;
                 case "--room-size": options.RoomSize = Int(Value()); break;
                 case "--rooms-per-socket": options.RoomsPerSocket = Int(Value()); break;

@@ -15,7 +15,8 @@ internal enum Store
 
 /// <summary>How a peer is started for one measurement.</summary>
 /// <param name="Sockets">How many sockets the measurement opens at most, for peers that need to be told.</param>
-internal sealed record PeerLaunch(Store Store, string SigningKey, string DataDir, PostgresServer? Postgres, bool ExposeGc, int Sockets);
+/// <param name="Redis">Ours as one of several nodes: the Redis they share.</param>
+internal sealed record PeerLaunch(Store Store, string SigningKey, string DataDir, PostgresServer? Postgres, bool ExposeGc, int Sockets, string? Redis = null);
 
 /// <summary>
 /// A server under test: started fresh for every measurement, pinned, in Release or production

@@ -34,6 +34,11 @@ internal sealed class OursPeer(Options options) : PeerServer(options)
             yield return ("Chat__Database__Provider", "postgres");
             yield return ("ConnectionStrings__Chat", launch.Postgres!.ConnectionString("bench_ours"));
         }
+
+        if (launch.Redis is not null)
+        {
+            yield return ("ConnectionStrings__Redis", launch.Redis);
+        }
     }
 
     /// <summary>The real RoomChannel admits only rooms that exist: create them over HTTP, as an integration would.</summary>

@@ -9,6 +9,9 @@ internal sealed record PoolStats(
     long HeartbeatsSent, bool Opening, bool Sending, long MaxSendLagMicros, long FirstSendTicks, long LastDeliveryTicks,
     long LastAckTicks, double CpuSeconds, Dictionary<string, long> Errors)
 {
+    /// <summary>The presence count that every worker has been told at least (each node's members, when workers map to nodes).</summary>
+    public long PresenceCountEverywhere { get; init; }
+
     public static PoolStats Sum(IReadOnlyList<WorkerStats> all)
     {
         var errors = new Dictionary<string, long>();
@@ -23,7 +26,10 @@ internal sealed record PoolStats(
             all.Sum(s => s.Sent), all.Sum(s => s.Acked), all.Sum(s => s.SendErrors), all.Sum(s => s.Delivered),
             all.Sum(s => s.HeartbeatsSent), all.Any(s => s.Opening), all.Any(s => s.Sending),
             all.Max(s => s.MaxSendLagMicros), firstSends.Count > 0 ? firstSends.Min() : 0,
-            all.Max(s => s.LastDeliveryTicks), all.Max(s => s.LastAckTicks), all.Sum(s => s.CpuSeconds), errors);
+            all.Max(s => s.LastDeliveryTicks), all.Max(s => s.LastAckTicks), all.Sum(s => s.CpuSeconds), errors)
+        {
+            PresenceCountEverywhere = all.Min(s => s.MaxPresenceCount),
+        };
     }
 
     public string ErrorSummary => Errors.Count == 0
@@ -46,9 +52,18 @@ internal sealed class WorkerPool : IAsyncDisposable
 
     public IReadOnlyList<WorkerProcess> Workers => _workers;
 
-    public static async Task<WorkerPool> StartAsync(Options options, PeerServer server, int sockets, RoomLayout layout, bool heartbeats = true)
+    public static Task<WorkerPool> StartAsync(Options options, PeerServer server, int sockets, RoomLayout layout, bool heartbeats = true) =>
+        StartAsync(options, [server], sockets, layout, heartbeats);
+
+    /// <summary>
+    /// Workers for sockets spread evenly over <paramref name="nodes"/>: worker w connects to node
+    /// w mod the node count, and every node gets as many workers (so socket 0, the fan-out's
+    /// sender, is on the first node).
+    /// </summary>
+    public static async Task<WorkerPool> StartAsync(Options options, IReadOnlyList<PeerServer> nodes, int sockets, RoomLayout layout, bool heartbeats = true)
     {
-        var workerCount = Math.Max(1, (sockets + options.PerWorker - 1) / options.PerWorker);
+        var perNode = Math.Max(1, (sockets + options.PerWorker * nodes.Count - 1) / (options.PerWorker * nodes.Count));
+        var workerCount = perNode * nodes.Count;
         var workers = new List<WorkerProcess>();
         try
         {
@@ -56,6 +71,7 @@ internal sealed class WorkerPool : IAsyncDisposable
             {
                 var first = (long)sockets * w / workerCount;
                 var next = (long)sockets * (w + 1) / workerCount;
+                var server = nodes[w % nodes.Count];
                 workers.Add(await WorkerProcess.StartAsync(new WorkerConfig
                 {
                     Worker = w,
@@ -69,6 +85,8 @@ internal sealed class WorkerPool : IAsyncDisposable
                     Layout = layout,
                     ContentBytes = options.ContentBytes,
                     Heartbeats = heartbeats,
+                    // The same connects in flight in all, however many nodes they go to.
+                    Concurrency = Math.Max(1, WorkerConfig.DefaultConcurrency / nodes.Count),
                 }, options.Pinning));
             }
         }

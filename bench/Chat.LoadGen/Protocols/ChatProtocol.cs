@@ -24,6 +24,9 @@ internal interface IProtocolSession
     /// <summary>An error reply to a send of this socket.</summary>
     void SendFailed(ReadOnlySpan<byte> record);
 
+    /// <summary>The number of users present in a room, where the server tells it (Phoenix's <c>presence_count</c> in big rooms).</summary>
+    void PresenceCounted(long count);
+
     /// <summary>The session cannot go on (handshake refused, server error).</summary>
     void Failed(string reason);
 }

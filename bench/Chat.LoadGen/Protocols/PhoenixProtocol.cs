@@ -71,6 +71,18 @@ internal sealed class PhoenixProtocol : ChatProtocol
             return;
         }
 
+        if (@event.SequenceEqual("presence_count"u8))
+        {
+            // {"count":N}: how many are present in a room too big to list in full.
+            var at = rest.IndexOf("\"count\":"u8);
+            if (at >= 0)
+            {
+                session.PresenceCounted(ReadNumber(rest[(at + 8)..]));
+            }
+
+            return;
+        }
+
         if (!@event.SequenceEqual("phx_reply"u8) || topic.SequenceEqual("phoenix"u8))
         {
             // presence_state, presence_diff, heartbeat replies: nothing to count.

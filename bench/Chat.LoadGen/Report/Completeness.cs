@@ -17,10 +17,13 @@ internal static class Completeness
                     case "fanout":
                         foreach (var members in options.Members)
                         {
-                            var run = results.Fanout.FirstOrDefault(r => r.Peer == peer && r.Members == members);
-                            if (run is null || run.Error is not null || !run.Steps.Any(s => s.Delivered > 0 && s.Delivery.P99 is not null))
+                            foreach (var nodes in peer == "ours" ? options.Nodes : [1])
                             {
-                                missing.Add($"fanout {peer} N={members}: {run?.Error ?? "no step delivered anything"}");
+                                var run = results.Fanout.FirstOrDefault(r => r.Peer.StartsWith(peer, StringComparison.Ordinal) && r.Nodes == nodes && r.Members == members);
+                                if (run is null || run.Error is not null || !run.Steps.Any(s => s.Delivered > 0 && s.Delivery.P99 is not null))
+                                {
+                                    missing.Add($"fanout {peer} ({nodes} node{(nodes == 1 ? "" : "s")}) N={members}: {run?.Error ?? "no step delivered anything"}");
+                                }
                             }
                         }
 

@@ -20,8 +20,15 @@ internal sealed record FanoutRun
 {
     public required string Peer { get; init; }
     public int Members { get; init; }
+
+    /// <summary>Nodes of ours serving the room, on PostgreSQL and Redis when more than one.</summary>
+    public int Nodes { get; init; } = 1;
+    public string? Store { get; set; }
     public long Joined { get; set; }
     public double OpenSeconds { get; set; }
+
+    /// <summary>From the first connect until the members on every node were told the room's full presence_count (ours, above the list limit).</summary>
+    public double? PresenceSeconds { get; set; }
     public List<FanoutStep> Steps { get; init; } = [];
     public string? Error { get; set; }
 }

@@ -22,6 +22,10 @@ internal static class Tables
         {
             FanoutSummary(text, results);
             FanoutSteps(text, results);
+            if (results.Fanout.Any(r => r.Nodes > 1 || r.PresenceSeconds is not null))
+            {
+                FanoutFill(text, results);
+            }
         }
 
         if (results.Rooms.Count > 0)
@@ -90,6 +94,21 @@ internal static class Tables
                 text.AppendLine(CultureInfo.InvariantCulture,
                     $"| {run.Members:N0} | {run.Peer} | {BenchRun.Count(step.OfferedDeliveriesPerSecond)} | {BenchRun.Percent(step.DeliveredFraction)} | **{BenchRun.Count(step.DeliveriesPerSecond)}** | {BenchRun.Ms(step.Delivery.P50)} | {BenchRun.Ms(step.Delivery.P90)} | **{BenchRun.Ms(step.Delivery.P99)}**{(step.Saturated ? " (sat.)" : "")} | {BenchRun.Ms(step.Delivery.Max)} | {BenchRun.Ms(step.Ack.P99)} | {step.ServerCpuPercent:0} | {step.ClientCpuPercent:0} |");
             }
+        }
+
+        text.AppendLine();
+    }
+
+    /// <summary>How long each run's room took to fill: every join answered, and (ours, above the list limit) every node's members told the full count.</summary>
+    private static void FanoutFill(StringBuilder text, BenchResults results)
+    {
+        text.AppendLine("Filling the fan-out room (every socket connects and joins, a fixed number of joins in flight in all; s from the first connect):");
+        text.AppendLine();
+        text.AppendLine("| members | peer | nodes | store | joins answered | **every node's members told the full presence_count** |");
+        text.AppendLine("|---:|---|---:|---|---:|---:|");
+        foreach (var run in results.Fanout.Where(r => r.Joined > 0))
+        {
+            text.AppendLine(Inv($"| {run.Members:N0} | {run.Peer} | {run.Nodes} | {run.Store ?? "–"} | {run.OpenSeconds:0.0} | **{(run.PresenceSeconds is { } seconds ? seconds.ToString("0.0", CultureInfo.InvariantCulture) : "–")}** |"));
         }
 
         text.AppendLine();

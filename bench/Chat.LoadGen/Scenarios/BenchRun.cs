@@ -42,6 +42,37 @@ internal sealed class BenchRun(Options options, BenchResults results)
         return server;
     }
 
+    /// <summary>
+    /// Ours on <paramref name="nodes"/> nodes that serve one chat: one fresh PostgreSQL database,
+    /// a fresh Redis, a shared signing key, every node pinned where one server would be. The
+    /// first node starts alone, so that it alone applies the migrations.
+    /// </summary>
+    public async Task<Deployment> StartNodesAsync(int nodes, int sockets)
+    {
+        Postgres ??= await PostgresServer.StartAsync();
+        await Postgres.RecreateDatabaseAsync("bench_ours");
+        var redis = await RedisServer.StartAsync(Options.Pinning);
+        var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+        var started = new List<PeerServer>();
+        try
+        {
+            for (var i = 0; i < nodes; i++)
+            {
+                var node = PeerServer.Create("ours", Options);
+                started.Add(node);
+                var dataDir = Directory.CreateTempSubdirectory("chat-bench-").FullName;
+                await node.StartAsync(new PeerLaunch(Store.Postgres, signingKey, dataDir, Postgres, ExposeGc: false, sockets, redis.ConnectionString));
+            }
+        }
+        catch
+        {
+            await Deployment.Cluster(started, redis).DisposeAsync();
+            throw;
+        }
+
+        return Deployment.Cluster(started, redis);
+    }
+
     /// <summary>Waits until <paramref name="done"/> holds or <paramref name="limit"/> passes; the last stats either way.</summary>
     public static async Task<PoolStats> WaitForAsync(WorkerPool pool, Func<PoolStats, bool> done, TimeSpan limit)
     {

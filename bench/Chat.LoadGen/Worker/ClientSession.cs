@@ -192,6 +192,8 @@ internal sealed class ClientSession : IProtocolSession, IWebSocketHandler
         OnAnswered?.Invoke(this);
     }
 
+    void IProtocolSession.PresenceCounted(long count) => Histogram.AtomicMax(ref _counters.MaxPresenceCount, count);
+
     void IProtocolSession.Failed(string reason)
     {
         _counters.Note(reason);

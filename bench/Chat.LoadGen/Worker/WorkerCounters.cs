@@ -19,6 +19,9 @@ internal sealed class WorkerCounters
     public long LastDeliveryTicks;
     public long LastAckTicks;
 
+    /// <summary>The highest <c>presence_count</c> any socket of the worker has been told.</summary>
+    public long MaxPresenceCount;
+
     public Histogram DeliveryLatency { get; } = new();
     public Histogram AckLatency { get; } = new();
 

@@ -137,6 +137,7 @@ internal sealed class WorkerHost
             LastDeliveryTicks = Volatile.Read(ref _counters.LastDeliveryTicks),
             LastAckTicks = Volatile.Read(ref _counters.LastAckTicks),
             CpuSeconds = cpu,
+            MaxPresenceCount = Volatile.Read(ref _counters.MaxPresenceCount),
             Errors = _counters.Errors,
         };
     }

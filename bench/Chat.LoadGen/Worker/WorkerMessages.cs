@@ -19,8 +19,10 @@ internal sealed record WorkerConfig
     public required string SigningKey { get; init; }
     public required RoomLayout Layout { get; init; }
 
+    public const int DefaultConcurrency = 64;
+
     /// <summary>Connects (upgrade, handshake and joins) in flight at once.</summary>
-    public int Concurrency { get; init; } = 64;
+    public int Concurrency { get; init; } = DefaultConcurrency;
     public int ContentBytes { get; init; } = 100;
 
     /// <summary>Send the protocol's client keep-alive (Phoenix heartbeats, SignalR pings).</summary>
@@ -82,6 +84,7 @@ internal sealed record WorkerStats
     public long LastDeliveryTicks { get; init; }
     public long LastAckTicks { get; init; }
     public double CpuSeconds { get; init; }
+    public long MaxPresenceCount { get; init; }
     public Dictionary<string, long> Errors { get; init; } = [];
 }
 
