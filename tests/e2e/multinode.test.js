@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Cluster, killNode, missingServices } from "./support/cluster.js";
 import { connectSocket, disconnect, join, nextEvent, reply, waitFor, Presence } from "./support/phoenix.js";
-import { createRoom, disconnectEverywhere, history, signUp, uniqueName } from "./support/api.js";
+import { createRoom, disconnectEverywhere, history, postMessage, signUp, uniqueName } from "./support/api.js";
 
 const skip = missingServices();
 
@@ -20,11 +20,17 @@ class RoomClient {
     this.ids = new Set();
     this.arrivals = [];
     this.outOfOrder = [];
+    this.duplicates = [];
     this.lastSeenId = null;
     this.joins = 0;
     this.joinLog = [];
+    this.joinParams = [];
     this.socket = connectSocket(node.socketUrl, { params: { token } });
-    this.channel = this.socket.channel(`room:${slug}`, () => (this.lastSeenId === null ? {} : { last_seen_id: this.lastSeenId }));
+    this.channel = this.socket.channel(`room:${slug}`, () => {
+      const params = this.lastSeenId === null ? {} : { last_seen_id: this.lastSeenId };
+      this.joinParams.push(params);
+      return params;
+    });
     this.channel.on("new_msg", (message) => this.receive([message]));
     this.presence = new Presence(this.channel);
   }
@@ -43,7 +49,12 @@ class RoomClient {
 
   receive(messages) {
     for (const message of messages) {
-      if (this.ids.has(message.id)) continue;
+      if (this.ids.has(message.id)) {
+        // A join reply carries only what follows last_seen_id, and a broadcast reaches a
+        // channel once: any message seen twice is a duplicate the server sent.
+        this.duplicates.push(message.id);
+        continue;
+      }
       if (this.lastSeenId !== null && message.id < this.lastSeenId) this.outOfOrder.push(message.id);
       this.ids.add(message.id);
       this.arrivals.push(message.id);
@@ -103,6 +114,7 @@ async function assertCaughtUp(client, stored, what) {
     throw new Error(`${error.message}: missing ${missing.join(",")} of ${stored.length}; last seen ${client.lastSeenId}, ${client.joins} joins, channel ${client.channel.state}; arrivals ${client.arrivals.join(",")}; joinedAt ${client.joinLog.join(" | ")}`);
   });
   assert.deepEqual(client.outOfOrder, [], `${what} saw messages out of order`);
+  assert.deepEqual(client.duplicates, [], `${what} received messages twice`);
   assert.deepEqual([...client.arrivals].sort((a, b) => a - b), client.arrivals, `${what} received ids out of order`);
   assert.equal(client.ids.size, client.arrivals.length);
 }
@@ -165,6 +177,32 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
 
     await onB.close();
     await waitFor(() => onA.listed().length === 1, 5000, "bob to leave A's presence");
+  });
+
+  test("a mention sent on one node reaches the mentioned user's devices on the other", async () => {
+    const { alice, bob, room, onA } = await aliceAndBob();
+    // Bob's user topic on node B only; he is also in the room there (aliceAndBob), and a
+    // second device of his is in no room at all.
+    const devices = [1, 2].map(() => {
+      const socket = connectSocket(b.socketUrl, { params: { token: bob.token } });
+      clients.push({ close: () => disconnect(socket) });
+      return socket.channel(`user:${bob.user.id}`);
+    });
+    for (const device of devices) assert.equal((await join(device)).status, "ok");
+    const mentions = devices.map((device) => nextEvent(device, "mention", 10000));
+
+    const sent = await onA.send(`over to you, @${bob.user.username}`);
+    assert.equal(sent.status, "ok");
+
+    for (const mention of await Promise.all(mentions)) {
+      assert.deepEqual(mention.message, sent.response.message);
+      assert.equal(mention.room.slug, room.slug);
+    }
+
+    // And through the HTTP API on node A: the same path for integrations.
+    const again = nextEvent(devices[0], "mention", 10000);
+    const posted = (await postMessage(a, alice.token, room.slug, `@${bob.user.username} again`)).body.message;
+    assert.equal((await again).message.id, posted.id);
   });
 
   test("the same client_id sent to both nodes at once stores one message", async () => {
@@ -284,6 +322,29 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     assert.equal(stored.length, replies.length);
     await assertCaughtUp(onA, stored, "alice");
     await assertCaughtUp(onB, stored, "bob");
+    assert.equal(await readiness(a, 200, 10000), 200, "node A is ready again");
     assert.equal(await readiness(b, 200, 10000), 200, "node B is ready again");
+
+    // Each node knew its members had missed the other's broadcasts: their channels were made
+    // to rejoin (phx_error), and phoenix.js rejoined with the last_seen_id the client keeps.
+    for (const [who, room] of [["alice", onA], ["bob", onB]]) {
+      assert.ok(room.joins >= 2, `${who}'s channel rejoined after Redis came back (${room.joins} joins)`);
+      assert.ok(room.joinParams.slice(1).every((params) => Number.isInteger(params.last_seen_id)), `${who} rejoined with last_seen_id: ${JSON.stringify(room.joinParams)}`);
+    }
+
+    // The nodes resubscribed by themselves: broadcasts cross again. The restarted Redis lost
+    // the room's last published id, so the first message after the outage may wait for its
+    // predecessor and go out as a resync (SequenceGapTimeout), which makes channels rejoin;
+    // from then on, delivery is live again, with no rejoin.
+    const first = (await onA.send("after the outage")).response.message.id;
+    await waitFor(() => onA.ids.has(first) && onB.ids.has(first), 10000, "the first message after the outage on both nodes");
+    await waitFor(() => onA.channel.state === "joined" && onB.channel.state === "joined", 10000, "both channels joined");
+    const joins = [onA.joins, onB.joins];
+    for (const [from, to] of [[onA, onB], [onB, onA]]) {
+      const live = nextEvent(to.channel, "new_msg", 10000);
+      const sent = (await from.send("live again")).response.message.id;
+      assert.equal((await live).id, sent);
+    }
+    assert.deepEqual([onA.joins, onB.joins], joins, "live delivery needed no rejoin");
   });
 });
