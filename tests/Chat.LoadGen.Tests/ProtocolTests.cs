@@ -33,6 +33,16 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void Phoenix_reads_the_count_of_a_room_too_big_to_list()
+    {
+        var session = Feed(new PhoenixProtocol(),
+            """[null,null,"room:a","presence_count",{"count":10001}]""",
+            """[null,null,"room:a","presence_state",{"1":{"metas":[{"username":"count","phx_ref":"x"}]}}]""");
+
+        Assert.Equal(["present 10001"], session.Events);
+    }
+
+    [Fact]
     public void Phoenix_writes_what_phoenix_js_sends()
     {
         var buffer = new byte[512];

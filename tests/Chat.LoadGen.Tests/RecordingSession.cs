@@ -24,6 +24,8 @@ internal sealed class RecordingSession : IProtocolSession
 
     public void SendFailed(ReadOnlySpan<byte> record) => Events.Add("send failed");
 
+    public void PresenceCounted(long count) => Events.Add($"present {count}");
+
     public void Failed(string reason) => Events.Add($"failed {reason}");
 
     private static string StampOf(ReadOnlySpan<byte> record) => Stamp.TryRead(record, out var ticks) ? ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none";
