@@ -27,6 +27,9 @@ internal sealed record FanoutRun
     public long Joined { get; set; }
     public double OpenSeconds { get; set; }
 
+    /// <summary>The server's CPU while the room filled (every node and Redis), % of one core.</summary>
+    public double OpenServerCpuPercent { get; set; }
+
     /// <summary>From the first connect until the members on every node were told the room's full presence_count (ours, above the list limit).</summary>
     public double? PresenceSeconds { get; set; }
     public List<FanoutStep> Steps { get; init; } = [];

@@ -104,11 +104,11 @@ internal static class Tables
     {
         text.AppendLine("Filling the fan-out room (every socket connects and joins, a fixed number of joins in flight in all; s from the first connect):");
         text.AppendLine();
-        text.AppendLine("| members | peer | nodes | store | joins answered | **every node's members told the full presence_count** |");
-        text.AppendLine("|---:|---|---:|---|---:|---:|");
+        text.AppendLine("| members | peer | nodes | store | joins answered | **every node's members told the full presence_count** | joins/s | server CPU % while filling |");
+        text.AppendLine("|---:|---|---:|---|---:|---:|---:|---:|");
         foreach (var run in results.Fanout.Where(r => r.Joined > 0))
         {
-            text.AppendLine(Inv($"| {run.Members:N0} | {run.Peer} | {run.Nodes} | {run.Store ?? "–"} | {run.OpenSeconds:0.0} | **{(run.PresenceSeconds is { } seconds ? seconds.ToString("0.0", CultureInfo.InvariantCulture) : "–")}** |"));
+            text.AppendLine(Inv($"| {run.Members:N0} | {run.Peer} | {run.Nodes} | {run.Store ?? "–"} | {run.OpenSeconds:0.0} | **{(run.PresenceSeconds is { } seconds ? seconds.ToString("0.0", CultureInfo.InvariantCulture) : "–")}** | {BenchRun.Count(run.Joined / run.OpenSeconds)} | {run.OpenServerCpuPercent:0} |"));
         }
 
         text.AppendLine();

@@ -65,10 +65,12 @@ internal static class FanoutScenario
         await server.PrepareRoomsAsync(layout);
         await using var pool = await WorkerPool.StartAsync(options, deployment.Nodes, sockets, layout);
         var fill = Stopwatch.StartNew();
+        var fillCpu = deployment.CpuSeconds();
         var (opened, elapsed) = await pool.OpenAsync(s => run.Print($"fanout {label} N={members}: {s.Joined:N0} of {sockets:N0} joined"));
         result.Joined = opened.Joined;
         result.OpenSeconds = elapsed.TotalSeconds;
-        run.Print($"fanout {label} N={members}: {opened.Joined:N0} of {sockets:N0} joined in {elapsed.TotalSeconds:0.0} s{(opened.Failed > 0 ? $", {opened.Failed} failed: {opened.ErrorSummary}" : "")}");
+        result.OpenServerCpuPercent = 100 * (deployment.CpuSeconds() - fillCpu) / elapsed.TotalSeconds;
+        run.Print($"fanout {label} N={members}: {opened.Joined:N0} of {sockets:N0} joined in {elapsed.TotalSeconds:0.0} s, server CPU {result.OpenServerCpuPercent:0} %{(opened.Failed > 0 ? $", {opened.Failed} failed: {opened.ErrorSummary}" : "")}");
         if (opened.Joined != sockets)
         {
             result.Error = $"only {opened.Joined} of {sockets} sockets joined: {opened.ErrorSummary}";
@@ -94,7 +96,7 @@ internal static class FanoutScenario
         {
             var step = await StepAsync(run, deployment, pool, sender, members, rate, options.Seconds);
             result.Steps.Add(step);
-            run.Print($"fanout {peer} N={members} offered {BenchRun.Count(rate)}/s: delivered {BenchRun.Percent(step.DeliveredFraction)} at {BenchRun.Count(step.DeliveriesPerSecond)}/s, " +
+            run.Print($"fanout {label} N={members} offered {BenchRun.Count(rate)}/s: delivered {BenchRun.Percent(step.DeliveredFraction)} at {BenchRun.Count(step.DeliveriesPerSecond)}/s, " +
                 $"p50 {BenchRun.Ms(step.Delivery.P50)} p99 {BenchRun.Ms(step.Delivery.P99)} max {BenchRun.Ms(step.Delivery.Max)} ms, server CPU {step.ServerCpuPercent:0} %, client CPU {step.ClientCpuPercent:0} %" +
                 (step.Saturated ? " — saturated" : "") + (step.Errors is { Length: > 0 } e ? $" ({e})" : ""));
             if (step.Saturated)
