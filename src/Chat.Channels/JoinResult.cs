@@ -7,10 +7,11 @@ namespace Chat.Channels;
 /// </summary>
 public sealed class JoinResult
 {
-    private JoinResult(bool joined, object? response)
+    private JoinResult(bool joined, object? response, long sequencedThrough = 0)
     {
         IsJoined = joined;
         Response = response;
+        SequencedThrough = sequencedThrough;
     }
 
     /// <summary>True when the client was admitted to the topic.</summary>
@@ -22,8 +23,23 @@ public sealed class JoinResult
     /// <summary>Admits the client; the reply is <c>{}</c>.</summary>
     public static JoinResult Ok() => new(true, null);
 
+    /// <summary>
+    /// The position (<see cref="PubSub.BroadcastSequence.Current"/>) through which the reply
+    /// already gave the client everything; 0 when it says nothing of sequenced broadcasts.
+    /// </summary>
+    public long SequencedThrough { get; }
+
     /// <summary>Admits the client with a reply.</summary>
     public static JoinResult Ok(object? response) => new(true, response);
+
+    /// <summary>
+    /// Admits the client with a reply that already holds every sequenced broadcast of the
+    /// topic through <paramref name="sequencedThrough"/> (a room's messages through an id, say).
+    /// The channel subscribes before the join reads anything, so a broadcast of something the
+    /// reply also holds may be on its way; such broadcasts are not sent to this channel, and
+    /// the client gets each once.
+    /// </summary>
+    public static JoinResult Ok(object? response, long sequencedThrough) => new(true, response, sequencedThrough);
 
     /// <summary>Refuses the client with a reply such as <c>{"reason": "unauthorized"}</c>.</summary>
     public static JoinResult Error(object? response) => new(false, response);

@@ -98,6 +98,11 @@ public sealed class EchoChannel(TerminateLog terminations) : Channel
         }
 
         socket.Assign("joined_topic", topic);
+        if (options.TryGetProperty("sequenced_through", out var through))
+        {
+            return JoinResult.Ok(new { topic }, through.GetInt64());
+        }
+
         return options.TryGetProperty("silent", out _)
             ? JoinResult.Ok()
             : JoinResult.Ok(new { topic, push_refused = pushRefused, user = socket.Assigns["user"] });

@@ -197,6 +197,36 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sequenced_broadcasts_the_join_reply_already_held_are_not_sent_again()
+    {
+        var pubSub = _host.Services.GetRequiredService<Chat.Channels.PubSub.IPubSub>();
+        ValueTask Numbered(long n) => pubSub.BroadcastAsync(
+            new Chat.Channels.PubSub.Broadcast("echo:seq", "n", Payload.FromJson(System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{n}}}")))
+            {
+                Sequence = new Chat.Channels.PubSub.BroadcastSequence(n - 1, n),
+            });
+        var socket = Connect();
+        var joining = socket.JoinAsync("echo:seq", new { hold_ms = 200, sequenced_through = 5 });
+        await Task.Delay(50);
+
+        // Published while the join reads: 4 and 5 are in its reply, 6 is not.
+        await Numbered(4);
+        await Numbered(5);
+        await _host.Broadcaster.BroadcastAsync("echo:seq", "shout", new { text = "not sequenced" });
+        await Numbered(6);
+        var (reply, channel) = await joining;
+        // After the reply: 5 again (published late, from another node), then 7.
+        await Numbered(5);
+        await Numbered(7);
+
+        Assert.True(reply.IsOk);
+        Assert.Equal("not sequenced", (await channel.AssertPushAsync("shout")).Str("text"));
+        Assert.Equal(6, (await channel.AssertPushAsync("n")).GetProperty("n").GetInt32());
+        Assert.Equal(7, (await channel.AssertPushAsync("n")).GetProperty("n").GetInt32());
+        await channel.RefutePushAsync("n", TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public async Task Send_to_self_runs_handle_info_after_the_current_callback()
     {
         var (_, channel) = await Connect().JoinAsync("echo:1");

@@ -29,6 +29,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private List<ExitMonitor>? _monitors;
     private bool _exited;
     private List<Broadcast>? _heldDuringJoin;
+
+    /// <summary>Sequenced broadcasts at or below this position were in the join reply: not sent again.</summary>
+    private long _sequencedThrough;
     private Channel? _channel;
     private IServiceScope? _scope;
     private CancellationTokenSource? _ended;
@@ -236,6 +239,13 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
     private void DeliverJoined(Broadcast broadcast)
     {
+        if (broadcast.Sequence is { } sequence && sequence.Current <= _sequencedThrough)
+        {
+            // Held during the join, or published late (after its predecessor, from another
+            // node), and already in the join reply.
+            return;
+        }
+
         if (_intercepts is { Count: > 0 } intercepts && intercepts.Contains(broadcast.Event))
         {
             if (!_mailbox.TryPost(new Command(CommandKind.Out, Broadcast: broadcast), Runtime.Options.MailboxCapacity))
@@ -303,6 +313,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         Connection.SendReply(message.JoinRef, message.Ref, Topic, "ok", result.Response);
         lock (_joinGate)
         {
+            _sequencedThrough = result.SequencedThrough;
             foreach (var broadcast in _heldDuringJoin ?? [])
             {
                 DeliverJoined(broadcast);

@@ -66,7 +66,10 @@ public sealed class RoomChannel(
 
         // Presence may only be pushed after the join reply; the mailbox runs this next.
         socket.Send(AfterJoin);
-        return JoinResult.Ok(reply);
+        // The client has every message through the newest in the reply: a new_msg of one of
+        // them, published while the join read, would be a duplicate. (Not through last_seen_id,
+        // which is the client's word and could be past anything this room holds.)
+        return JoinResult.Ok(reply, reply.Messages.Count > 0 ? reply.Messages[^1].Id : 0);
     }
 
     public override async ValueTask HandleInfoAsync(object message, ChannelSocket socket)
