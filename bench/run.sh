@@ -8,6 +8,7 @@
 #   bench/run.sh fanout                  # one scenario: fanout, rooms, idle or chat
 #   bench/run.sh --quick                 # every scenario, small: under 2 minutes (the CI smoke test)
 #   bench/run.sh fanout --members 2000 --rates 20k,40k,100k --peers ours,signalr --out /tmp/run
+#   bench/run.sh fanout --peers ours --nodes 1,2 # ours as one node and as two on PostgreSQL + Redis
 #
 # Every server under test runs on core 0 and every load-generator process on core 1
 # (taskset; --no-pin to turn that off). Results go to artifacts/bench/<time>/ (or --out):

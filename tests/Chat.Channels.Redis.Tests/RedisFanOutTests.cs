@@ -64,20 +64,7 @@ public sealed class RedisFanOutTests : IAsyncLifetime
         await using var cluster = new RedisCluster();
         var a = cluster.AddNode();
         var b = cluster.AddNode();
-        var server = _redis.GetServer(_redis.GetEndPoints()[0]);
-        var channel = TopicChannel(cluster, "fan:members");
-        // PUBSUB NUMSUB: the connections subscribed to the channel, one per subscribed node.
-        async Task NodesSubscribedAsync(long expected)
-        {
-            var deadline = DateTime.UtcNow + ChannelTestHost.DefaultTimeout;
-            long count;
-            while ((count = await server.SubscriptionSubscriberCountAsync(channel)) != expected && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
-
-            Assert.Equal(expected, count);
-        }
+        Task NodesSubscribedAsync(long expected) => AssertNodesSubscribedAsync(TopicChannel(cluster, "fan:members"), expected);
 
         await NodesSubscribedAsync(0);
         var onA = await a.SubscribeAsync("fan:members");
@@ -99,6 +86,43 @@ public sealed class RedisFanOutTests : IAsyncLifetime
         await NodesSubscribedAsync(1);
         await a.Broadcaster.BroadcastAsync("fan:members", "hello", null);
         await again.AssertBroadcastAsync("hello");
+    }
+
+    [Fact]
+    public async Task A_node_whose_members_leave_and_come_straight_back_stays_subscribed()
+    {
+        await using var cluster = new RedisCluster();
+        var a = cluster.AddNode();
+        var b = cluster.AddNode();
+
+        // A channel's rejoin: the last subscriber leaves and a new one subscribes at once,
+        // while the unsubscribe is still on its way to Redis.
+        for (var i = 0; i < 30; i++)
+        {
+            (await b.SubscribeAsync("fan:churn")).Dispose();
+        }
+
+        using var stays = await b.SubscribeAsync("fan:churn");
+
+        await AssertNodesSubscribedAsync(TopicChannel(cluster, "fan:churn"), 1);
+        await a.Broadcaster.BroadcastAsync("fan:churn", "hello", null);
+        await stays.AssertBroadcastAsync("hello");
+    }
+
+    /// <summary>PUBSUB NUMSUB: the connections subscribed to the channel, one per subscribed node; waits for it to settle.</summary>
+    private async Task AssertNodesSubscribedAsync(RedisChannel channel, long expected)
+    {
+        var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+        var deadline = DateTime.UtcNow + ChannelTestHost.DefaultTimeout;
+        long count;
+        while ((count = await server.SubscriptionSubscriberCountAsync(channel)) != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        // Settled, not passing through: still so a moment later.
+        await Task.Delay(100);
+        Assert.Equal(expected, await server.SubscriptionSubscriberCountAsync(channel));
     }
 
     [Fact]

@@ -36,6 +36,9 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
     private readonly Dictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly HashSet<string> _unpublished = new(StringComparer.Ordinal);
+
+    /// <summary>Topics whose last subscriber left and whose Redis unsubscribe has not completed yet.</summary>
+    private readonly Dictionary<string, Task> _leaving = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly Task<ConnectionMultiplexer> _connecting;
     private ConnectionMultiplexer? _connection;
@@ -93,8 +96,22 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
             {
                 state = new TopicState(topic);
                 _topics[topic] = state;
-                // Started off this lock: the subscribe takes it again when it completes.
-                state.Ready = Task.Run(() => SubscribeAsync(state));
+                // Started off this lock: the subscribe takes it again when it completes. After
+                // the unsubscribe of a subscription just retired, never beside it: StackExchange.Redis
+                // shares one subscription per channel among its queues, and an unsubscribe that
+                // finds its queue the last one drops the channel at the server even if a new queue
+                // joined meanwhile, leaving the node deaf to the topic with members on it.
+                var leaving = _leaving.GetValueOrDefault(topic);
+                var subscribing = state;
+                state.Ready = Task.Run(async () =>
+                {
+                    if (leaving is not null)
+                    {
+                        await leaving.ConfigureAwait(false);
+                    }
+
+                    await SubscribeAsync(subscribing).ConfigureAwait(false);
+                });
             }
 
             state.References++;
@@ -116,6 +133,7 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
     /// <summary>Gives back a reference; the last one unsubscribes the topic.</summary>
     public void Release(TopicState state)
     {
+        var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
             if (--state.References > 0)
@@ -124,10 +142,30 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
             }
 
             _topics.Remove(state.Topic);
-            state.Retired = true;
+            _leaving[state.Topic] = left.Task;
         }
 
-        _ = UnsubscribeAsync(state);
+        _ = RetireAsync(state, left);
+    }
+
+    private async Task RetireAsync(TopicState state, TaskCompletionSource left)
+    {
+        try
+        {
+            await UnsubscribeAsync(state).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_leaving.TryGetValue(state.Topic, out var current) && current == left.Task)
+                {
+                    _leaving.Remove(state.Topic);
+                }
+            }
+
+            left.SetResult();
+        }
     }
 
     /// <summary>The topic's subscription state if this node is subscribed to it.</summary>
@@ -296,16 +334,11 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
             var connection = await _connecting.ConfigureAwait(false);
             var queue = await connection.GetSubscriber().SubscribeAsync(Keys.Topic(state.Topic)).ConfigureAwait(false);
             queue.OnMessage(message => Receive(state, message));
-            bool retired;
             lock (_gate)
             {
-                retired = state.Retired;
+                // Retired meanwhile: the release's unsubscribe, which waits for this, takes it.
+                // (Unsubscribing here would wait for this very task.)
                 state.Queue = queue;
-            }
-
-            if (retired)
-            {
-                await UnsubscribeAsync(state).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -570,8 +603,6 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
         public string Topic { get; } = topic;
 
         public int References { get; set; }
-
-        public bool Retired { get; set; }
 
         public Task Ready { get; set; } = Task.CompletedTask;
 
