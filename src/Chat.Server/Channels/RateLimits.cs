@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using System.Threading.RateLimiting;
+using Chat.Channels.Redis;
 
 namespace Chat.Server.Channels;
 
@@ -23,17 +25,22 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// Per-user token buckets for sending, and per-user-and-room throttling of typing notices.
-/// One limiter per key, created on first use and dropped when idle by the partitioned
-/// limiter, which also replenishes every bucket from one timer.
+/// With several nodes they live in Redis, so they hold per user whichever nodes the user's
+/// sockets are on; on one node (or while Redis is away) they live here: one limiter per key,
+/// created on first use and dropped when idle by the partitioned limiter, which also
+/// replenishes every bucket from one timer.
 /// </summary>
 public sealed class RateLimits : IDisposable
 {
     private readonly PartitionedRateLimiter<long> _messages;
     private readonly PartitionedRateLimiter<(long UserId, long RoomId)> _typing;
+    private readonly RateLimitOptions _settings;
+    private readonly RedisRateLimiter? _shared;
 
-    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options)
+    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options, IServiceProvider services)
     {
-        var settings = options.Value;
+        var settings = _settings = options.Value;
+        _shared = services.GetService<RedisRateLimiter>();
         // Refill in small steps (a tenth of a second's worth) so the rate is smooth, not a
         // burst at the top of every second.
         var tokensPerPeriod = Math.Max(1, (int)Math.Round(settings.MessagesPerSecond / 10));
@@ -56,18 +63,32 @@ public sealed class RateLimits : IDisposable
     }
 
     /// <summary>Takes one message from the user's bucket; false when it is empty.</summary>
-    public bool TrySend(long userId)
+    public async ValueTask<bool> TrySendAsync(long userId)
     {
+        if (_shared is not null
+            && await _shared.TryTakeAsync(Key("send", userId), _settings.Burst, _settings.MessagesPerSecond) is { } taken)
+        {
+            return taken;
+        }
+
         using var lease = _messages.AttemptAcquire(userId);
         return lease.IsAcquired;
     }
 
     /// <summary>True when a typing notice may go out now for this user in this room.</summary>
-    public bool TryType(long userId, long roomId)
+    public async ValueTask<bool> TryTypeAsync(long userId, long roomId)
     {
+        if (_shared is not null
+            && await _shared.TryOnceAsync(Key("typing", userId) + ":" + roomId.ToString(CultureInfo.InvariantCulture), _settings.TypingInterval) is { } allowed)
+        {
+            return allowed;
+        }
+
         using var lease = _typing.AttemptAcquire((userId, roomId));
         return lease.IsAcquired;
     }
+
+    private static string Key(string kind, long userId) => kind + ":" + userId.ToString(CultureInfo.InvariantCulture);
 
     public void Dispose()
     {
