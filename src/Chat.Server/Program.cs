@@ -3,6 +3,7 @@ using Chat.Server.Api;
 using Chat.Server.Cli;
 using Chat.Server.Configuration;
 using Chat.Server.Sockets;
+using Chat.Server.Telemetry;
 using Chat.Server.Web;
 
 // Without a command, this serves the chat; `Chat.Server --help` lists the admin commands,
@@ -32,6 +33,7 @@ static async Task<int> ServeAsync(string[] configuration)
     app.MapRoomEndpoints();
     app.MapMessageEndpoints();
     app.MapHealthEndpoints();
+    app.MapMetricsEndpoint();
     app.MapOpenApi();
 
     await app.RunAsync();

@@ -26,13 +26,24 @@ public sealed class RateLimitOptions
 /// One limiter per key, created on first use and dropped when idle by the partitioned
 /// limiter, which also replenishes every bucket from one timer.
 /// </summary>
-public sealed class RateLimits : IDisposable
+public sealed partial class RateLimits : IDisposable
 {
     private readonly PartitionedRateLimiter<long> _messages;
+    // One log line per user and minute while it stays over the limit, however fast it sends.
+    private readonly PartitionedRateLimiter<long> _refusalLog;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly PartitionedRateLimiter<(long UserId, long RoomId)> _typing;
 
-    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options)
+    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options, Microsoft.Extensions.Logging.ILogger<RateLimits> logger)
     {
+        _logger = logger;
+        _refusalLog = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetFixedWindowLimiter(userId, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = 1,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
         var settings = options.Value;
         // Refill in small steps (a tenth of a second's worth) so the rate is smooth, not a
         // burst at the top of every second.
@@ -59,19 +70,41 @@ public sealed class RateLimits : IDisposable
     public bool TrySend(long userId)
     {
         using var lease = _messages.AttemptAcquire(userId);
-        return lease.IsAcquired;
+        if (lease.IsAcquired)
+        {
+            return true;
+        }
+
+        Telemetry.ServerDiagnostics.RateLimited.Add(1, Telemetry.ServerDiagnostics.Kind("message"));
+        using var logLease = _refusalLog.AttemptAcquire(userId);
+        if (logLease.IsAcquired)
+        {
+            LogOverLimit(_logger, userId);
+        }
+
+        return false;
     }
 
     /// <summary>True when a typing notice may go out now for this user in this room.</summary>
     public bool TryType(long userId, long roomId)
     {
         using var lease = _typing.AttemptAcquire((userId, roomId));
+        if (!lease.IsAcquired)
+        {
+            Telemetry.ServerDiagnostics.RateLimited.Add(1, Telemetry.ServerDiagnostics.Kind("typing"));
+        }
+
         return lease.IsAcquired;
     }
 
     public void Dispose()
     {
         _messages.Dispose();
+        _refusalLog.Dispose();
         _typing.Dispose();
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(1, Microsoft.Extensions.Logging.LogLevel.Information,
+        "User {UserId} is sending faster than Chat:RateLimit allows; its messages are refused (logged once a minute while it lasts).")]
+    private static partial void LogOverLimit(Microsoft.Extensions.Logging.ILogger logger, long userId);
 }

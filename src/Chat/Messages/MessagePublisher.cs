@@ -45,7 +45,7 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
             for (var i = 0; i < stored.Length; i++)
             {
                 var message = batch.Messages[i];
-                stored[i] = new StoredMessage(batch.Results[i].Message, message.Room, batch.Results[i].Created, message.Origin);
+                stored[i] = new StoredMessage(batch.Results[i].Message, message.Room, batch.Results[i].Created, message.Origin) { Trace = message.Trace };
             }
 
             foreach (var handler in _events)

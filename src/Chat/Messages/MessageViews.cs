@@ -22,6 +22,9 @@ public sealed record PostedMessage(MessageView Message, bool Created);
 public sealed record StoredMessage(MessageView Message, RoomView Room, bool Created, object? Origin)
 {
     public string RoomSlug => Room.Slug;
+
+    /// <summary>The span the message was sent under, for the spans of what happens to it next (the reply, the broadcast).</summary>
+    public System.Diagnostics.ActivityContext Trace { get; init; }
 }
 
 /// <summary>Which page of a room's history to read, as a client asks for it.</summary>

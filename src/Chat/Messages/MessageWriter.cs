@@ -92,6 +92,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     private async Task WriteBatchAsync(IReadOnlyList<PendingMessage> batch)
     {
         var now = Clock.Now(_clock);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         PostedMessage[] results;
         try
         {
@@ -100,6 +101,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         catch (Exception ex) when (batch.Count > 1)
         {
             Interlocked.Increment(ref _batchesRetried);
+            ChatDiagnostics.RetriedBatches.Add(1);
             LogBatchRetried(_logger, ex, batch.Count);
             foreach (var message in batch)
             {
@@ -123,7 +125,41 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _batchesCommitted);
+        Record(batch, results, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         await _publisher.EnqueueAsync(new CommittedBatch([.. batch], results)).ConfigureAwait(false);
+    }
+
+    /// <summary>The batch's metrics, and a persist span for each message that was sent under one.</summary>
+    private static void Record(IReadOnlyList<PendingMessage> batch, PostedMessage[] results, TimeSpan commit)
+    {
+        ChatDiagnostics.CommitDuration.Record(commit.TotalSeconds);
+        ChatDiagnostics.BatchSize.Record(batch.Count);
+        ChatDiagnostics.Stored.Add(results.Count(r => r.Created));
+        if (!ChatDiagnostics.Source.HasListeners())
+        {
+            return;
+        }
+
+        var end = DateTime.UtcNow;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            if (message.Trace == default)
+            {
+                continue;
+            }
+
+            // From the queue to the commit: the wait for the batch is part of what the sender waited for.
+            using var span = ChatDiagnostics.Source.StartActivity(
+                "chat.message.persist", System.Diagnostics.ActivityKind.Internal, message.Trace, startTime: message.QueuedAt);
+            if (span is not null)
+            {
+                span.SetTag("chat.message.id", results[i].Message.Id);
+                span.SetTag("chat.room.id", message.RoomId);
+                span.SetTag("chat.writer.batch.size", batch.Count);
+                span.SetEndTime(end);
+            }
+        }
     }
 
     private static void Complete(PendingMessage message, ChatResult<PostedMessage> result) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chat.Rooms;
 
 namespace Chat.Messages;
@@ -17,6 +18,12 @@ internal sealed class PendingMessage(RoomView room, ChatUser author, string cont
 
     /// <summary>The caller's token for its own send, handed back with the stored message (<see cref="StoredMessage.Origin"/>).</summary>
     public object? Origin { get; } = origin;
+
+    /// <summary>The span that sent it (a channel's <c>chat.channel.in</c>, an HTTP request): its persist span's parent.</summary>
+    public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
+
+    /// <summary>When it entered the writer's queue, for its persist span.</summary>
+    public DateTime QueuedAt { get; } = DateTime.UtcNow;
 
     /// <summary>Completes once the message has been announced (or has failed).</summary>
     public TaskCompletionSource<ChatResult<PostedMessage>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
