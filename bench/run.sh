@@ -2,7 +2,7 @@
 # The side-by-side benchmark of issue 9: our server, a SignalR hub and Socket.IO, each doing
 # the same chat job, measured by one load generator (bench/Chat.LoadGen) that speaks each
 # protocol on raw WebSockets. Builds what it needs (Release), installs the Socket.IO peer's
-# npm packages and dotnet-gcdump, then runs the coordinator:
+# npm packages and the .NET diagnostic tools, then runs the coordinator:
 #
 #   bench/run.sh                         # every scenario for every peer (long: run them one by one for docs)
 #   bench/run.sh fanout                  # one scenario: fanout, rooms, idle or chat
@@ -33,11 +33,16 @@ if [ ! -d "$peer/node_modules" ] || [ "$peer/package-lock.json" -nt "$peer/node_
   (cd "$peer" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 
-# dotnet-gcdump forces a full GC in a .NET server for the idle-memory scenario. The quick
-# mode measures RSS without it, so that the smoke test needs nothing from NuGet.
-if [ "$quick" = false ] && [ ! -x bench/.tools/dotnet-gcdump ]; then
-  log "Installing dotnet-gcdump into bench/.tools"
-  dotnet tool install --tool-path bench/.tools dotnet-gcdump >&2
+# dotnet-gcdump forces a full GC in a .NET server and reads its heap; dotnet-counters counts
+# what it allocates (idle scenario). The quick mode does without them, so that the smoke test
+# needs nothing from NuGet beyond the build's packages.
+if [ "$quick" = false ]; then
+  for tool in dotnet-gcdump dotnet-counters; do
+    if [ ! -x "bench/.tools/$tool" ]; then
+      log "Installing $tool into bench/.tools"
+      dotnet tool install --tool-path bench/.tools "$tool" >&2
+    fi
+  done
 fi
 
 # The coordinator and its workers on the load generator's core; it pins each server itself.

@@ -71,6 +71,11 @@ public sealed class Histogram
         }
 
         var rank = Math.Max(1, (long)Math.Ceiling(percent / 100 * total));
+        if (rank >= total)
+        {
+            return Max; // the top value is known exactly
+        }
+
         long seen = 0;
         for (var i = 0; i < _counts.Length; i++)
         {

@@ -41,6 +41,7 @@ internal sealed class Options
     public List<int> IdleCounts { get; private set; } = [1000, 5000, 10_000, 19_000];
     public double Settle { get; private set; } = 15;
     public double IdleCpuSeconds { get; private set; } = 30;
+    public int IdleRooms { get; private set; } = 100;
 
     // the whole chat
     public int ChatRooms { get; private set; } = 100;
@@ -93,6 +94,7 @@ internal sealed class Options
                 case "--idle-counts": options.IdleCounts = Ints(Value()); break;
                 case "--settle": options.Settle = Number(Value()); break;
                 case "--idle-cpu-seconds": options.IdleCpuSeconds = Number(Value()); break;
+                case "--idle-rooms": options.IdleRooms = Int(Value()); break;
                 case "--chat-rooms": options.ChatRooms = Int(Value()); break;
                 case "--chat-room-size": options.ChatRoomSize = Int(Value()); break;
                 case "--in-flight": options.InFlight = Ints(Value()); break;

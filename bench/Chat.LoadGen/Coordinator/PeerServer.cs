@@ -113,8 +113,8 @@ internal abstract class PeerServer : IAsyncDisposable
     /// <summary>Makes the rooms exist where the peer needs that (ours refuses joins to unknown rooms).</summary>
     public virtual Task PrepareRoomsAsync(RoomLayout layout) => Task.CompletedTask;
 
-    /// <summary>Forces a full, blocking garbage collection in the server, for memory measurements.</summary>
-    public abstract Task ForceGcAsync();
+    /// <summary>Forces a full, blocking garbage collection in the server, for memory measurements; the live heap after it, where the runtime tells.</summary>
+    public abstract Task<HeapSnapshot?> ForceGcAsync();
 
     public double CpuSeconds() => ProcStat.CpuSeconds(Pid);
 

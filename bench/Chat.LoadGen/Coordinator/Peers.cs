@@ -54,7 +54,7 @@ internal sealed class OursPeer(Options options) : PeerServer(options)
         });
     }
 
-    public override Task ForceGcAsync() => DotnetGcdump.ForceGcAsync(Options, Pid);
+    public override Task<HeapSnapshot?> ForceGcAsync() => DotnetGcdump.CollectAsync(Options, Pid);
 }
 
 /// <summary>A SignalR hub (bench/peers/signalr), as its documentation teaches.</summary>
@@ -83,7 +83,7 @@ internal sealed class SignalRPeer(Options options) : PeerServer(options)
         }
     }
 
-    public override Task ForceGcAsync() => DotnetGcdump.ForceGcAsync(Options, Pid);
+    public override Task<HeapSnapshot?> ForceGcAsync() => DotnetGcdump.CollectAsync(Options, Pid);
 }
 
 /// <summary>Socket.IO 4.8 on Node (bench/peers/socketio), as its documentation teaches.</summary>
@@ -113,34 +113,13 @@ internal sealed class SocketIoPeer(Options options) : PeerServer(options)
         }
     }
 
-    /// <summary>The peer's benchmark-only hook, there only when Node runs with --expose-gc.</summary>
-    public override async Task ForceGcAsync()
+    /// <summary>The peer's benchmark-only hook, there only when Node runs with --expose-gc; it answers process.memoryUsage().</summary>
+    public override async Task<HeapSnapshot?> ForceGcAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         using var response = await http.PostAsync($"{HttpUrl}/bench/gc", content: null);
         response.EnsureSuccessStatusCode();
-    }
-}
-
-/// <summary><c>dotnet-gcdump collect</c> forces a full blocking GC before it walks the heap: the way to collect a .NET server from outside.</summary>
-internal static class DotnetGcdump
-{
-    public static async Task ForceGcAsync(Options options, int pid)
-    {
-        var tool = Path.Combine(options.ToolsDir, "dotnet-gcdump");
-        if (!File.Exists(tool))
-        {
-            throw new FileNotFoundException($"{tool} is missing: bench/run.sh installs it (dotnet tool install dotnet-gcdump --tool-path bench/.tools)");
-        }
-
-        var file = Path.Combine(Path.GetTempPath(), $"bench-{pid}-{Guid.NewGuid():N}.gcdump");
-        try
-        {
-            await PeerServerTools.RunAsync(tool, ["collect", "-p", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", file], TimeSpan.FromMinutes(3));
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var memory = await response.Content.ReadFromJsonAsync(NodeJson.Default.NodeMemoryUsage);
+        return memory is null ? null : new HeapSnapshot(memory.HeapUsed, []);
     }
 }

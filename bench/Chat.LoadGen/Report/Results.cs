@@ -112,9 +112,24 @@ internal sealed record IdleRun
     /// <summary>RSS a settle period after every socket closed at once (no forced GC): what a mass disconnect leaves.</summary>
     public long AfterCloseRssBytes { get; set; }
     public bool ForcedGc { get; init; }
+
+    /// <summary>Rooms the sockets are spread over: 100 by default, 1 for one big room, 0 for sockets that join nothing.</summary>
+    public int Rooms { get; init; }
+
+    /// <summary>(Live managed heap with N − baseline) / N, after forced full GCs; JavaScript heap for Node.</summary>
+    public double? LiveHeapPerSocketBytes { get; init; }
+
+    /// <summary>What the server allocated per socket while the sockets connected and joined (.NET peers).</summary>
+    public double? AllocatedPerSocketBytes { get; init; }
+    public long? Gen2WhileOpening { get; init; }
+
+    /// <summary>Where the live heap per socket goes, the largest types first (.NET peers).</summary>
+    public List<TypeCost>? HeapTypes { get; init; }
     public string? Errors { get; init; }
     public string? Error { get; set; }
 }
+
+internal sealed record TypeCost(string Type, double BytesPerSocket, double ObjectsPerSocket);
 
 /// <summary>The whole chat: every member of every room sending, every message stored, acknowledged and broadcast.</summary>
 internal sealed record ChatRun

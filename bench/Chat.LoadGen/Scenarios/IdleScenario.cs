@@ -5,16 +5,17 @@ using Chat.LoadGen.Worker;
 namespace Chat.LoadGen.Scenarios;
 
 /// <summary>
-/// Idle connections: N sockets joined to 100 rooms of N/100, keeping themselves alive as each
+/// Idle connections: N sockets joined to 100 rooms of N/100 (or one room, or none), keeping themselves alive as each
 /// peer's client library does by default (Phoenix heartbeats every 30 s, SignalR pings every
 /// 15 s, Socket.IO answering the server's pings every 25 s). On a fresh server each time:
 /// warm up with a few hundred sockets, force a full GC and take the baseline RSS, open N,
 /// settle, measure the server's CPU over a window, force a full GC again and take RSS.
-/// Per socket = (RSS with N − baseline) / N.
+/// Per socket = (RSS with N − baseline) / N, and the same for the live heap, type by type.
+/// Then every socket closes at once, and RSS is read again after the settle time.
 /// </summary>
 internal static class IdleScenario
 {
-    private const int Rooms = 100;
+    private const int TopTypes = 12;
 
     public static async Task RunAsync(BenchRun run)
     {
@@ -44,7 +45,7 @@ internal static class IdleScenario
         // The quick mode does without a forced GC: it needs dotnet-gcdump, which the smoke test does not install.
         var forceGc = !options.Quick;
         await using var server = await run.StartPeerAsync(peer, peer == "ours" ? Store.Sqlite : Store.None, exposeGc: forceGc, sockets: count);
-        var layout = new RoomLayout { Rooms = Rooms, Prefix = "idle" };
+        var layout = new RoomLayout { Rooms = Math.Max(1, options.IdleRooms), RoomsPerSocket = options.IdleRooms == 0 ? 0 : 1, Prefix = "idle" };
         await server.PrepareRoomsAsync(layout);
 
         // Warm-up: JIT, thread pool, buffer pools; start-up cost, not per-connection cost.
@@ -54,15 +55,13 @@ internal static class IdleScenario
         }
 
         await Task.Delay(TimeSpan.FromSeconds(options.Settle));
-        if (forceGc)
-        {
-            await server.ForceGcAsync();
-        }
-
+        var baselineHeap = forceGc ? await server.ForceGcAsync() : null;
         var baseline = await MedianRssAsync(server);
         var files = ProcStat.OpenFiles(server.Pid);
+        var counters = forceGc && peer != "socketio" ? await DotnetCounters.StartAsync(options, server.Pid) : null;
         await using var pool = await WorkerPool.StartAsync(options, server, count, layout);
         var (opened, elapsed) = await pool.OpenAsync(s => run.Print($"idle {peer} N={count}: {s.Joined:N0} joined"));
+        var allocations = counters is null ? null : await counters.StopAsync();
         run.Print($"idle {peer} N={count}: {opened.Joined:N0} of {count:N0} joined in {elapsed.TotalSeconds:0.0} s{(opened.Failed > 0 ? $"; {opened.Failed} failed: {opened.ErrorSummary}" : "")}");
         await Task.Delay(TimeSpan.FromSeconds(options.Settle));
 
@@ -73,11 +72,7 @@ internal static class IdleScenario
         await Task.Delay(TimeSpan.FromSeconds(options.IdleCpuSeconds));
         var idleCpu = 100 * (server.CpuSeconds() - cpu) / clock.Elapsed.TotalSeconds;
         var during = await pool.StatsAsync();
-        if (forceGc)
-        {
-            await server.ForceGcAsync();
-        }
-
+        var loadedHeap = forceGc ? await server.ForceGcAsync() : null;
         var loaded = await MedianRssAsync(server);
         var after = await pool.StatsAsync();
         await pool.DisposeAsync(); // every socket closes at once
@@ -98,6 +93,11 @@ internal static class IdleScenario
             Lost = after.Lost,
             ForcedGc = forceGc,
             AfterCloseRssBytes = afterClose,
+            Rooms = options.IdleRooms,
+            AllocatedPerSocketBytes = allocations?.Bytes / count,
+            Gen2WhileOpening = allocations?.Gen2,
+            LiveHeapPerSocketBytes = baselineHeap is not null && loadedHeap is not null ? (loadedHeap.TotalBytes - baselineHeap.TotalBytes) / (double)count : null,
+            HeapTypes = baselineHeap is not null && loadedHeap is { Types.Count: > 0 } ? PerSocket(baselineHeap, loadedHeap, count) : null,
             Errors = after.ErrorSummary,
         };
         if (opened.Joined != count || after.Lost > 0)
@@ -108,6 +108,16 @@ internal static class IdleScenario
         run.Print($"idle {peer} N={count}: RSS {baseline / 1048576.0:0} → {loaded / 1048576.0:0} MiB{(forceGc ? " (after forced GCs)" : "")}: {result.RssPerSocketBytes / 1024:0.0} KiB per socket; idle CPU {idleCpu:0.0} % of a core; {afterClose / 1048576.0:0} MiB {options.Settle:0} s after they all closed");
         return result;
     }
+
+    /// <summary>The types whose live bytes grew most with the sockets, per socket.</summary>
+    private static List<TypeCost> PerSocket(HeapSnapshot baseline, HeapSnapshot loaded, int count) =>
+        loaded.Types
+            .Select(t => (t.Key, Grown: (Bytes: t.Value.Bytes - baseline.Types.GetValueOrDefault(t.Key).Bytes, Count: t.Value.Count - baseline.Types.GetValueOrDefault(t.Key).Count)))
+            .Where(t => t.Grown.Bytes > 0)
+            .OrderByDescending(t => t.Grown.Bytes)
+            .Take(TopTypes)
+            .Select(t => new TypeCost(t.Key, t.Grown.Bytes / (double)count, t.Grown.Count / (double)count))
+            .ToList();
 
     private static async Task<long> MedianRssAsync(PeerServer server)
     {

@@ -137,6 +137,8 @@ internal sealed class ClientSession : IProtocolSession, IWebSocketHandler
 
         if (_rooms.Length == 0)
         {
+            // Nothing to join: ready is as joined as this socket gets.
+            Interlocked.Increment(ref _counters.Joined);
             _joining?.TrySetResult(null);
         }
     }
