@@ -65,6 +65,15 @@ public sealed class ChannelsOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "must be between a millisecond and a minute")]
     public TimeSpan PresenceBroadcastInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a LongPoll request waits for something to send before it is answered empty (204)
+    /// and the client polls again. Below the client's own timeout (phoenix.js
+    /// <c>longpollerTimeout</c>, 20 s): a longer wait looks like a dead server to it. A session
+    /// whose client has not polled for one and a half of these is closed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = "must be between a second and a minute")]
+    public TimeSpan LongPollWindow { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a closing socket waits for the client's close frame before dropping the connection.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "must be between zero and ten minutes")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);

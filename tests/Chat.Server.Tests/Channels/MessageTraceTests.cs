@@ -26,16 +26,24 @@ public sealed class MessageTraceTests(ChatChannelsHarness harness) : IClassFixtu
         await channel.AssertPushAsync("new_msg");
 
         Assert.True(reply.IsOk);
-        var id = reply.Response.GetProperty("message").GetProperty("id").GetInt64();
-        // Other tests run meanwhile: this message's spans are the ones tagged with its id.
-        Activity Span(string name) => spans.Single(s => s.OperationName == name && Equals(s.GetTagItem("chat.message.id"), id));
-        var persist = Span("chat.message.persist");
-        var replied = Span("chat.message.reply");
-        var broadcast = Span("chat.message.broadcast");
-        var root = spans.Single(s => s.OperationName == "chat.channel.in" && s.SpanId == persist.ParentSpanId);
+        // The listener hears every test running meanwhile: this message's trace is the one whose
+        // channel span names this room. The publisher may still be ending the broadcast span.
+        var topic = $"room:{room.Slug}";
+        Activity? Find(string name, ActivityTraceId trace) => spans.SingleOrDefault(s => s.OperationName == name && s.TraceId == trace);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        Activity? root;
+        while ((root = spans.SingleOrDefault(s => s.OperationName == "chat.channel.in" && Equals(s.GetTagItem("chat.topic"), topic))) is null
+            || Find("chat.message.broadcast", root.TraceId) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the message's spans did not all end");
+            await Task.Delay(20);
+        }
 
+        var persist = Find("chat.message.persist", root.TraceId)!;
+        var replied = Find("chat.message.reply", root.TraceId)!;
+        var broadcast = Find("chat.message.broadcast", root.TraceId)!;
+        Assert.Equal(reply.Response.GetProperty("message").GetProperty("id").GetInt64(), persist.GetTagItem("chat.message.id"));
         Assert.Equal("new_msg", root.GetTagItem("chat.event"));
-        Assert.Equal($"room:{room.Slug}", root.GetTagItem("chat.topic"));
         foreach (var span in new[] { persist, replied, broadcast })
         {
             Assert.Equal(root.TraceId, span.TraceId);
