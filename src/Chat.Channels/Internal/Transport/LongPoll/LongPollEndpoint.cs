@@ -96,13 +96,13 @@ internal sealed class LongPollEndpoint(SocketHandler handler, ChannelsRuntime ru
                 return;
             }
 
-            if (registry.IsShuttingDown || !registry.TryReserve(runtime.Options.MaxSockets))
+            if (sessions.IsStopping || !registry.TryReserve(runtime.Options.MaxSockets))
             {
-                var reason = registry.IsShuttingDown ? "shutting down" : "too many sockets";
+                var reason = sessions.IsStopping ? "shutting down" : "too many sockets";
                 ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(reason));
                 ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, reason);
-                // No body: phoenix.js takes an unreadable answer as a failure and retries later.
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                // phoenix.js takes 500 as a failure and retries later (503 is not a status it knows).
+                await WriteStatusAsync(context, StatusCodes.Status500InternalServerError).ConfigureAwait(false);
                 return;
             }
 

@@ -14,8 +14,12 @@ namespace Chat.Channels.Internal.Transport.LongPoll;
 internal sealed class LongPollSessions(ChannelsRuntime runtime, SocketRegistry registry)
 {
     private readonly ConcurrentDictionary<string, LongPollSession> _sessions = new(StringComparer.Ordinal);
+    private volatile bool _stopping;
 
     public int Count => _sessions.Count;
+
+    /// <summary>True once the node is stopping: no session may start any more.</summary>
+    public bool IsStopping => _stopping || registry.IsShuttingDown;
 
     public LongPollSession? Find(string? token) =>
         token is not null && _sessions.TryGetValue(token, out var session) && !session.IsClosed ? session : null;
@@ -28,6 +32,12 @@ internal sealed class LongPollSessions(ChannelsRuntime runtime, SocketRegistry r
     public async Task RunAsync(LongPollSession session)
     {
         _sessions[session.Id] = session;
+        if (_stopping)
+        {
+            // Added after CloseAll looked: close it here, or it would hold the stop open.
+            session.Close((WebSocketCloseStatus)1012, "server restart");
+        }
+
         ChannelsMetrics.Connects.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.LongPoll));
         ChannelsMetrics.ActiveSockets.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.LongPoll));
         try
@@ -62,6 +72,7 @@ internal sealed class LongPollSessions(ChannelsRuntime runtime, SocketRegistry r
     /// <summary>Ends every session; waiting polls are answered 410, so clients reconnect to the next node.</summary>
     public void CloseAll()
     {
+        _stopping = true;
         foreach (var session in _sessions.Values)
         {
             session.Close((WebSocketCloseStatus)1012, "server restart");
