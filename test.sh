@@ -15,6 +15,8 @@ missing=()
 [ -x "$pg_bin/postgres" ] || missing+=(postgresql-15)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v chromium >/dev/null || missing+=(chromium)
+# Reactions and the emoji picker: without a colour emoji font the browser's screenshots show boxes.
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   log "Installing ${missing[*]}"

@@ -43,6 +43,9 @@ internal sealed class BenchDatabase : IAsyncDisposable
 
     public MessageWriter Writer => _services.GetRequiredService<MessageWriter>();
 
+    /// <summary>The context's services, for the parts that use more than messages.</summary>
+    public IServiceProvider Services => _services;
+
     public IDbContextFactory<ChatDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<ChatDbContext>>();
 
     public static async Task<BenchDatabase> CreateAsync(BenchOptions options)

@@ -16,6 +16,9 @@ internal sealed class BenchOptions
                    --client-ids: how senders make their client_id (default time-ordered, as the web app)
           history  --provider sqlite|postgres [--room-messages 1000000] [--other-messages 1000000]
                    [--reads 10000] [--warmup-reads 2000] [--repeat 3]
+          search   --provider sqlite|postgres [--room-messages 1000000] [--other-messages 1000000]
+                   [--reads 2000] [--warmup-reads 200]
+                   search and unread counts through SearchService and ReadMarkerService
           store    --provider sqlite|postgres [--batch 1,10,100,1000] [--warmup 2] [--duration 5] [--existing 100000]
                    the batch store alone, one batch after another (where a commit's time goes)
           fsync    [--dir /tmp] [--count 300]        one 8 KiB write + fsync, the disk's floor

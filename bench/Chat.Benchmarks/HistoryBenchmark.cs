@@ -112,7 +112,7 @@ internal static class HistoryBenchmark
     private static readonly Func<ChatDbContext, long, long, int, IAsyncEnumerable<MessageView>> BeforeQuery =
         EF.CompileAsyncQuery((ChatDbContext db, long roomId, long beforeId, int take) =>
             db.Messages.AsNoTracking().Where(m => m.RoomId == roomId && m.Id < beforeId).OrderByDescending(m => m.Id).Take(take)
-                .Select(m => new MessageView(m.Id, m.RoomId, m.UserId, m.Username, m.Content, m.InsertedAt)));
+                .Select(m => new MessageView(m.Id, m.RoomId, m.UserId, m.Username, m.Content, m.InsertedAt, m.EditedAt, m.DeletedAt != null, Chat.Reactions.MessageReactions.FromJson(m.Reactions), m.Rev ?? m.Id)));
 
     private static async Task ReadCompiledAsync(IDbContextFactory<ChatDbContext> contexts, long roomId, long beforeId)
     {
@@ -185,7 +185,7 @@ internal static class HistoryBenchmark
         await using var db = await database.Contexts.CreateDbContextAsync();
         var sql = db.Messages.AsNoTracking().Where(m => m.RoomId == roomId).Where(m => m.Id < beforeId)
             .OrderByDescending(m => m.Id).Take(PageSize + 1)
-            .Select(m => new MessageView(m.Id, m.RoomId, m.UserId, m.Username, m.Content, m.InsertedAt))
+            .Select(m => new MessageView(m.Id, m.RoomId, m.UserId, m.Username, m.Content, m.InsertedAt, m.EditedAt, m.DeletedAt != null, Chat.Reactions.MessageReactions.FromJson(m.Reactions), m.Rev ?? m.Id))
             .ToQueryString();
         Console.WriteLine("  EF Core's query (before id):");
         Console.WriteLine(string.Join('\n', sql.Split('\n').Select(l => "    " + l.TrimEnd())));

@@ -27,6 +27,9 @@ switch (options.Part)
     case "history":
         await HistoryBenchmark.RunAsync(options);
         break;
+    case "search":
+        await SearchBenchmark.RunAsync(options);
+        break;
     case "store":
         await StoreBenchmark.RunAsync(options);
         break;

@@ -32,6 +32,8 @@ static async Task<int> ServeAsync(string[] configuration)
     app.MapAccountEndpoints();
     app.MapRoomEndpoints();
     app.MapMessageEndpoints();
+    app.MapReadMarkerEndpoints();
+    app.MapSearchEndpoints();
     app.MapHealthEndpoints();
     app.MapMetricsEndpoint();
     app.MapOpenApi();

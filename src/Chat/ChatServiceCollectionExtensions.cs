@@ -1,6 +1,9 @@
 using Chat.Accounts;
 using Chat.Messages;
 using Chat.Persistence;
+using Chat.Reactions;
+using Chat.ReadMarkers;
+using Chat.Search;
 using Chat.Rooms;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +18,7 @@ public static class ChatServiceCollectionExtensions
     /// Adds the chat context on <paramref name="database"/>: pooled EF Core contexts, the
     /// group-commit writer with the provider's batch store, the publisher that announces what
     /// it commits, and one service per feature (<see cref="RoomService"/>,
-    /// <see cref="MessageService"/>, <see cref="AccountService"/>).
+    /// <see cref="MessageService"/>, <see cref="ReactionService"/>, <see cref="ReadMarkerService"/>, <see cref="SearchService"/>, <see cref="AccountService"/>).
     /// Register <see cref="IChatEvents"/> handlers to hear about committed writes.
     /// </summary>
     public static IServiceCollection AddChat(this IServiceCollection services, ChatDatabase database) =>
@@ -53,6 +56,14 @@ public static class ChatServiceCollectionExtensions
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<MessageWriter>(),
             provider.GetRequiredService<IOptions<ChatOptions>>()));
+        services.AddSingleton(provider => new ReactionService(provider.GetRequiredService<MessageWriter>()));
+        services.AddSingleton(provider => new ReadMarkerService(
+            provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
+            provider.GetServices<IChatEvents>(),
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new SearchService(
+            provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
+            provider.GetRequiredService<ChatDatabase>()));
         services.AddSingleton(provider => new RoomArchive(
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<ChatDatabase>(),

@@ -217,7 +217,11 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         var message = (await JsonOf(first)).GetProperty("message");
-        Assert.Equal(["id", "room_id", "user_id", "username", "content", "inserted_at"], message.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "room_id", "user_id", "username", "content", "inserted_at", "edited_at", "deleted", "reactions", "rev"], message.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, message.GetProperty("edited_at").ValueKind);
+        Assert.False(message.GetProperty("deleted").GetBoolean());
+        Assert.Equal("{}", message.GetProperty("reactions").GetRawText());
+        Assert.Equal(message.GetProperty("id").GetInt64(), message.GetProperty("rev").GetInt64());
         Assert.Equal(userId, message.GetProperty("user_id").GetInt64());
         Assert.Matches(ContractTimestamp, message.GetProperty("inserted_at").GetString());
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
@@ -318,6 +322,162 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
         var broadcast = await probe.NextAsync();
         Assert.Equal("new_msg", broadcast.Event);
         Assert.Equal(posted.GetProperty("message").GetRawText(), broadcast.Payload.ToString());
+    }
+
+    // --- §4 edits, deletes, reactions --------------------------------------------------------
+
+    private async Task<(HttpClient Author, string Slug, long Id)> PostedMessageAsync(string content = "typo")
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(client, "Changes " + NewName())).GetProperty("slug").GetString()!;
+        var posted = await JsonOf(await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content }));
+        return (client, slug, posted.GetProperty("message").GetProperty("id").GetInt64());
+    }
+
+    [Fact]
+    public async Task Patch_edits_the_authors_message_and_broadcasts_msg_updated()
+    {
+        var (author, slug, id) = await PostedMessageAsync();
+        var probe = new BroadcastCapture();
+        using var subscription = await factory.Services.GetRequiredService<IPubSub>().SubscribeAsync($"room:{slug}", probe);
+
+        var response = await author.PatchAsJsonAsync($"/api/rooms/{slug}/messages/{id}", new { content = "fixed" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var message = (await JsonOf(response)).GetProperty("message");
+        Assert.Equal("fixed", message.GetProperty("content").GetString());
+        Assert.Matches(ContractTimestamp, message.GetProperty("edited_at").GetString());
+        var broadcast = await probe.NextAsync();
+        Assert.Equal("msg_updated", broadcast.Event);
+        Assert.Equal(message.GetRawText(), broadcast.Payload.ToString());
+    }
+
+    [Fact]
+    public async Task Changes_answer_403_for_another_users_message_404_for_an_unknown_one_and_422_for_bad_input()
+    {
+        var (author, slug, id) = await PostedMessageAsync();
+        var (stranger, _) = await factory.SignedUpClientAsync();
+        var (_, otherSlug, _) = await PostedMessageAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PatchAsJsonAsync($"/api/rooms/{slug}/messages/{id}", new { content = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.DeleteAsync($"/api/rooms/{slug}/messages/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await author.PatchAsJsonAsync($"/api/rooms/{slug}/messages/{long.MaxValue - 9}", new { content = "x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await author.DeleteAsync($"/api/rooms/{otherSlug}/messages/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await author.PutAsync($"/api/rooms/no-such-room-z/messages/{id}/reactions/%F0%9F%91%8D", null)).StatusCode);
+        var blank = await author.PatchAsJsonAsync($"/api/rooms/{slug}/messages/{id}", new { content = " " });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, blank.StatusCode);
+        Assert.Equal("can't be blank", (await JsonOf(blank)).GetProperty("errors").GetProperty("content")[0].GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await author.PutAsync($"/api/rooms/{slug}/messages/{id}/reactions/ab", null)).StatusCode);
+        using var anonymous = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.DeleteAsync($"/api/rooms/{slug}/messages/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Delete_answers_204_twice_and_history_keeps_a_tombstone()
+    {
+        var (author, slug, id) = await PostedMessageAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await author.DeleteAsync($"/api/rooms/{slug}/messages/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await author.DeleteAsync($"/api/rooms/{slug}/messages/{id}")).StatusCode);
+
+        var tombstone = Assert.Single((await JsonOf(await author.GetAsync($"/api/rooms/{slug}/messages"))).GetProperty("messages").EnumerateArray());
+        Assert.True(tombstone.GetProperty("deleted").GetBoolean());
+        Assert.Equal("", tombstone.GetProperty("content").GetString());
+        Assert.True(tombstone.GetProperty("rev").GetInt64() > id);
+    }
+
+    [Fact]
+    public async Task Reactions_are_put_and_deleted_by_url_encoded_emoji_and_answer_204()
+    {
+        var (author, slug, id) = await PostedMessageAsync();
+        var (other, otherId) = await factory.SignedUpClientAsync();
+        var thumbs = Uri.EscapeDataString("👍");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await other.PutAsync($"/api/rooms/{slug}/messages/{id}/reactions/{thumbs}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await other.PutAsync($"/api/rooms/{slug}/messages/{id}/reactions/{thumbs}", null)).StatusCode);
+        var reacted = (await JsonOf(await author.GetAsync($"/api/rooms/{slug}/messages"))).GetProperty("messages")[0];
+        Assert.Equal(HttpStatusCode.NoContent, (await other.DeleteAsync($"/api/rooms/{slug}/messages/{id}/reactions/{thumbs}")).StatusCode);
+        var cleared = (await JsonOf(await author.GetAsync($"/api/rooms/{slug}/messages"))).GetProperty("messages")[0];
+
+        Assert.Equal([otherId], reacted.GetProperty("reactions").GetProperty("👍").EnumerateArray().Select(u => u.GetInt64()));
+        Assert.Equal("{}", cleared.GetProperty("reactions").GetRawText());
+    }
+
+    // --- §5 unread counts -------------------------------------------------------------------
+
+    [Fact]
+    public async Task Unread_counts_come_from_get_me_unread_and_put_read_moves_the_marker()
+    {
+        var (reader, _) = await factory.SignedUpClientAsync();
+        var before = await JsonOf(await reader.GetAsync("/api/me/unread"));
+        var (writer, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(writer, "Unread " + NewName())).GetProperty("slug").GetString()!;
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var posted = await JsonOf(await writer.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = $"m{i}" }));
+            ids.Add(posted.GetProperty("message").GetProperty("id").GetInt64());
+        }
+
+        var put = await reader.PutAsJsonAsync($"/api/rooms/{slug}/read", new { id = ids[0] });
+        var unread = await JsonOf(await reader.GetAsync("/api/me/unread"));
+
+        Assert.Empty(before.GetProperty("rooms").EnumerateArray());
+        Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        var room = Assert.Single(unread.GetProperty("rooms").EnumerateArray());
+        Assert.Equal(slug, room.GetProperty("slug").GetString());
+        Assert.Equal(ids[0], room.GetProperty("last_read_id").GetInt64());
+        Assert.Equal(2, room.GetProperty("unread").GetInt64());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await reader.PutAsJsonAsync($"/api/rooms/{slug}/read", new { id = ids[2] + 1_000_000 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.PutAsJsonAsync("/api/rooms/no-such-room-q/read", new { id = ids[0] })).StatusCode);
+        using var anonymous = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/me/unread")).StatusCode);
+    }
+
+    // --- §6 search -------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Search_answers_newest_first_with_room_slugs_and_pages_with_before()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(client, "Search " + NewName())).GetProperty("slug").GetString()!;
+        var marker = "zq" + Guid.NewGuid().ToString("N")[..10];
+        var ids = new List<long>();
+        foreach (var content in new[] { $"{marker} Crème", $"{marker} creme again", $"{marker} other" })
+        {
+            ids.Add((await JsonOf(await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content }))).GetProperty("message").GetProperty("id").GetInt64());
+        }
+
+        using var anonymous = factory.CreateClient();
+        var first = await anonymous.GetAsync($"/api/search?q={marker}%20CREM&limit=1");
+        var body = await JsonOf(first);
+        var next = await JsonOf(await anonymous.GetAsync($"/api/search?q={marker}%20crem&room={slug}&before={ids[1]}"));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var hit = Assert.Single(body.GetProperty("messages").EnumerateArray());
+        Assert.Equal(ids[1], hit.GetProperty("id").GetInt64());
+        Assert.Equal(
+            ["id", "room_id", "user_id", "username", "content", "inserted_at", "edited_at", "deleted", "reactions", "rev", "room_slug"],
+            hit.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(slug, hit.GetProperty("room_slug").GetString());
+        Assert.True(body.GetProperty("has_more").GetBoolean());
+        Assert.Equal([ids[0]], next.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("id").GetInt64()));
+        Assert.False(next.GetProperty("has_more").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Search_answers_422_for_an_empty_query_and_404_for_an_unknown_room()
+    {
+        using var client = factory.CreateClient();
+
+        var empty = await client.GetAsync("/api/search?q=%20");
+        var missing = await client.GetAsync("/api/search");
+        var noRoom = await client.GetAsync("/api/search?q=hello&room=no-such-room-s");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, empty.StatusCode);
+        Assert.Equal("can't be blank", (await JsonOf(empty)).GetProperty("errors").GetProperty("q")[0].GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noRoom.StatusCode);
     }
 
     // --- operations -------------------------------------------------------------------------

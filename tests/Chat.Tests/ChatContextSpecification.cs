@@ -78,7 +78,8 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var names = (await db.Database.GetAppliedMigrationsAsync()).Select(m => m[(m.IndexOf('_', StringComparison.Ordinal) + 1)..]).ToList();
 
         Assert.Equal(
-            ["CreateChatRooms", "CreateChatMessages", "MakeRoomSlugsUniqueAndRequired", "AddMessageRoomForeignKey", "AddMessageHistoryIndex", "CreateUsers", "AddMessageClientId", "ReorderMessageClientIdIndex"],
+            ["CreateChatRooms", "CreateChatMessages", "MakeRoomSlugsUniqueAndRequired", "AddMessageRoomForeignKey", "AddMessageHistoryIndex", "CreateUsers", "AddMessageClientId", "ReorderMessageClientIdIndex",
+             "AddMessageEditsReactionsAndRevisions", "AddMentionsAndReadMarkers", "AddMessageSearch"],
             names);
     }
 

@@ -20,6 +20,12 @@ public sealed class RecordingEvents : IChatEvents
     /// <summary>The messages announced as new: what the host broadcasts.</summary>
     public IEnumerable<MessageView> Messages => Stored.Where(s => s.Created).Select(s => s.Message);
 
+    /// <summary>Every change announced.</summary>
+    public ConcurrentQueue<MessageChange> Changes { get; } = new();
+
+    /// <summary>Every announcement in the order it came: stored messages and changes alike.</summary>
+    public ConcurrentQueue<object> InOrder { get; } = new();
+
     /// <summary>When set, announcing waits for it: a publisher that has fallen behind.</summary>
     public TaskCompletionSource? Gate { get; set; }
 
@@ -39,7 +45,24 @@ public sealed class RecordingEvents : IChatEvents
         foreach (var message in messages)
         {
             Stored.Enqueue(message);
+            InOrder.Enqueue(message);
         }
+    }
+
+    /// <summary>Every read marker that moved: the user and the room's state then.</summary>
+    public ConcurrentQueue<(long UserId, Chat.ReadMarkers.UnreadView Unread)> Reads { get; } = new();
+
+    public ValueTask ReadMarkerMovedAsync(long userId, Chat.ReadMarkers.UnreadView unread)
+    {
+        Reads.Enqueue((userId, unread));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask MessageChangedAsync(MessageChange change)
+    {
+        Changes.Enqueue(change);
+        InOrder.Enqueue(change);
+        return ValueTask.CompletedTask;
     }
 }
 
@@ -57,6 +80,12 @@ public abstract class DatabaseFixture : IAsyncLifetime
     public MessageService Messages => Services.GetRequiredService<MessageService>();
 
     public AccountService Accounts => Services.GetRequiredService<AccountService>();
+
+    public Chat.Reactions.ReactionService Reactions => Services.GetRequiredService<Chat.Reactions.ReactionService>();
+
+    public Chat.Search.SearchService Search => Services.GetRequiredService<Chat.Search.SearchService>();
+
+    public Chat.ReadMarkers.ReadMarkerService ReadMarkers => Services.GetRequiredService<Chat.ReadMarkers.ReadMarkerService>();
 
     public RecordingEvents Events { get; } = new();
 

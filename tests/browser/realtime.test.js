@@ -216,11 +216,13 @@ describe("two users, live", { timeout: 600_000 }, () => {
     const bob = await createUser(server, "bob");
     const quiet = await createRoom(server, alice.token, `Quiet ${uniqueName("")}`);
     const busy = await createRoom(server, alice.token, `Busy ${uniqueName("")}`);
+    // A room is followed from its first read message on (an empty room has none to mark).
+    await postMessage(server, alice.token, busy.slug, "welcome to Busy");
     const a = await pageFor(alice);
     const b = await pageFor(bob);
     await openRoom(a.page, busy.slug);
 
-    // Bob has joined Busy in this browser, then moved to Quiet.
+    // Bob has read Busy, then moved to Quiet.
     await openRoom(b.page, busy.slug);
     await b.page.getByRole("link", { name: quiet.name }).click();
     await b.page.getByRole("heading", { name: quiet.name }).waitFor();

@@ -175,6 +175,8 @@ export class ChatClient {
     if (known) room.describe(known);
     const created = room;
     created.arrived.subscribe((message) => this.unread.arrived(slug, message));
+    created.deleted.subscribe((id) => this.unread.deleted(slug, id));
+    created.caughtUp.subscribe(({ from, messages }) => this.unread.caughtUp(slug, from, messages));
     created.changed.subscribe((change) => {
       if (change === "missing") this.prefs.forget(slug);
       if (change === "joined" && created.room) this.directory.upsert([created.room]);
@@ -190,13 +192,15 @@ export class ChatClient {
   private catchUpFrom(slug: string): number | undefined {
     if (!this.unread.available) return this.prefs.lastRead(slug);
     const counts = this.unread.get(slug);
-    return counts && counts.unread > 0 && counts.unread <= catchUpAtMost ? counts.lastReadId : undefined;
+    return counts && counts.lastReadId > 0 && counts.unread <= catchUpAtMost ? counts.lastReadId : undefined;
   }
 
   /** The user has seen a room's newest message: every device clears its badge. */
   private read(slug: string, id: number): void {
     const room = this.sessions.get(slug);
-    if (!this.unread.available) return this.prefs.setLastRead(slug, id);
+    // Until the server has said whether it keeps read markers, both are kept.
+    if (this.unread.available !== true) this.prefs.setLastRead(slug, id);
+    if (this.unread.available === false) return;
     if (room?.room) this.unread.read(slug, room.room.id, id);
     room?.pushRead(id);
   }

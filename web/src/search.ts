@@ -1,5 +1,5 @@
 // A message search (CONTRACT.md §6): the query, the hits so far (newest first), and paging.
-import { searchMessages } from "./api";
+import { ApiError, searchMessages } from "./api";
 import { Emitter } from "./emitter";
 import type { SearchHit } from "./types";
 
@@ -46,7 +46,8 @@ export class Search {
       this.hasMore = has_more;
     } catch (error) {
       if (generation !== this.generation) return;
-      this.error = error instanceof Error ? error.message : "The search failed.";
+      this.error =
+        error instanceof ApiError && error.status === 404 ? "This server does not offer search." : error instanceof Error ? error.message : "The search failed.";
     }
     this.loading = false;
     this.changed.emit();

@@ -18,10 +18,32 @@ export interface RoomCounts {
   mentions: number;
 }
 
-interface Entry extends RoomCounts {
-  /** Ids counted here since the server's figure, so a message that arrives twice counts once. */
+interface Entry {
+  roomId: number;
+  slug: string;
+  lastReadId: number;
+  /** The server's figures, as of its last word on this room. */
+  baseUnread: number;
+  baseMentions: number;
+  /** Ids counted here, so a message that arrives twice counts once. */
   counted: Set<number>;
   mentionsCounted: Set<number>;
+  /**
+   * Whether `counted` holds every unread message: a joined room caught up from the read marker,
+   * so what came before the server's figure is counted here too, and the larger figure is right.
+   */
+  exact: boolean;
+}
+
+function countsOf(entry: Entry): RoomCounts {
+  const extra = (base: number, counted: number) => (entry.exact ? Math.max(base, counted) : base + counted);
+  return {
+    roomId: entry.roomId,
+    slug: entry.slug,
+    lastReadId: entry.lastReadId,
+    unread: extra(entry.baseUnread, entry.counted.size),
+    mentions: extra(entry.baseMentions, entry.mentionsCounted.size),
+  };
 }
 
 export interface Mention {
@@ -49,8 +71,12 @@ export class UnreadStore {
       .join()
       .receive("ok", ({ rooms }: { rooms: Unread[] }) => {
         this.available = true;
+        // The server's figures replace what was known; a room read here that the answer does
+        // not hold yet (its mark_read was still on the way) stays.
+        const local = new Map(this.entries);
         this.entries.clear();
         for (const unread of rooms ?? []) this.entries.set(unread.slug, fresh(unread));
+        for (const [slug, entry] of local) if (!this.entries.has(slug)) this.entries.set(slug, { ...entry, exact: false });
         this.changed.emit();
       })
       .receive("error", () => {
@@ -61,36 +87,59 @@ export class UnreadStore {
   }
 
   get(slug: string): RoomCounts | undefined {
-    return this.entries.get(slug);
+    const entry = this.entries.get(slug);
+    return entry && countsOf(entry);
   }
 
   get rooms(): RoomCounts[] {
-    return [...this.entries.values()];
+    return [...this.entries.values()].map(countsOf);
   }
 
   /** A message from someone else arrived live in a joined room. */
   arrived(slug: string, message: Message): void {
     const entry = this.entries.get(slug);
     // A room the user has never read is not one they follow: nothing to count.
-    if (!entry || message.id <= entry.lastReadId) return;
+    if (entry && this.count(entry, message)) this.changed.emit();
+  }
+
+  /**
+   * A joined room's catch-up from `from`: when that is the read marker and nothing is missing,
+   * these are all the unread messages, and the room's count is exact from now on.
+   */
+  caughtUp(slug: string, from: number, messages: Message[]): void {
+    const entry = this.entries.get(slug);
+    if (!entry || from !== entry.lastReadId) return;
+    entry.exact = true;
+    for (const message of messages) if (message.user_id !== this.me.id) this.count(entry, message);
+    this.changed.emit();
+  }
+
+  private count(entry: Entry, message: Message): boolean {
+    if (message.id <= entry.lastReadId || message.deleted) return false;
     let touched = false;
     if (!entry.counted.has(message.id)) {
       entry.counted.add(message.id);
-      entry.unread++;
       touched = true;
     }
     if (!entry.mentionsCounted.has(message.id) && mentionedNames(message.content).has(this.me.username.toLowerCase())) {
       entry.mentionsCounted.add(message.id);
-      entry.mentions++;
       touched = true;
     }
-    if (touched) this.changed.emit();
+    return touched;
+  }
+
+  /** A message was deleted: if it was counted here, it is counted no more. */
+  deleted(slug: string, id: number): void {
+    const entry = this.entries.get(slug);
+    if (!entry?.counted.delete(id)) return;
+    entry.mentionsCounted.delete(id);
+    this.changed.emit();
   }
 
   /** The user has read a room up to `id` on this device; the server is told by the room (mark_read). */
   read(slug: string, roomId: number, id: number): void {
     const entry = this.entries.get(slug);
-    if (entry && id <= entry.lastReadId && entry.unread === 0) return;
+    if (entry && id <= entry.lastReadId && countsOf(entry).unread === 0) return;
     this.onRead({ room_id: roomId, slug, last_read_id: Math.max(id, entry?.lastReadId ?? 0), unread: 0, mentions: 0 });
   }
 
@@ -103,12 +152,14 @@ export class UnreadStore {
     const entry = this.entries.get(unread.slug);
     if (entry && unread.last_read_id < entry.lastReadId) return; // markers only move forwards
     const next = fresh(unread);
-    if (entry) {
+    if (entry?.exact) {
+      // Every message after the marker is counted here; the server's figure may or may not hold
+      // the newest of them, and the larger of the two is right.
       for (const id of entry.counted) if (id > unread.last_read_id) next.counted.add(id);
       for (const id of entry.mentionsCounted) if (id > unread.last_read_id) next.mentionsCounted.add(id);
-      next.unread = Math.max(next.unread, next.counted.size);
-      next.mentions = Math.max(next.mentions, next.mentionsCounted.size);
+      next.exact = true;
     }
+    // Otherwise the figure is fresh: what arrived before it is in it, and counting starts anew.
     this.entries.set(unread.slug, next);
     this.changed.emit();
   }
@@ -121,14 +172,8 @@ export class UnreadStore {
       this.entries.set(room.slug, entry);
     }
     if (message.id > entry.lastReadId) {
-      if (!entry.counted.has(message.id)) {
-        entry.counted.add(message.id);
-        entry.unread++;
-      }
-      if (!entry.mentionsCounted.has(message.id)) {
-        entry.mentionsCounted.add(message.id);
-        entry.mentions++;
-      }
+      entry.counted.add(message.id);
+      entry.mentionsCounted.add(message.id);
     }
     this.changed.emit();
     this.mentioned.emit({ message, room });
@@ -140,9 +185,10 @@ function fresh(unread: Unread): Entry {
     roomId: unread.room_id,
     slug: unread.slug,
     lastReadId: unread.last_read_id,
-    unread: unread.unread,
-    mentions: unread.mentions,
+    baseUnread: unread.unread,
+    baseMentions: unread.mentions,
     counted: new Set(),
     mentionsCounted: new Set(),
+    exact: false,
   };
 }

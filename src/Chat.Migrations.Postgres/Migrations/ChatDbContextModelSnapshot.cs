@@ -22,6 +22,73 @@ namespace Chat.Migrations.Postgres.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Chat.Accounts.User", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("InsertedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("inserted_at");
+
+                    b.Property<string>("NormalizedUsername")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("normalized_username");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("password_hash");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("username");
+
+                    b.HasKey("Id")
+                        .HasName("pk_users");
+
+                    b.HasIndex("NormalizedUsername")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_normalized_username");
+
+                    b.ToTable("users", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.Mentions.Mention", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("message_id");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("RoomId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("room_id");
+
+                    b.HasKey("MessageId", "UserId")
+                        .HasName("pk_mentions");
+
+                    b.HasIndex("UserId", "RoomId", "MessageId")
+                        .HasDatabaseName("ix_mentions_user_id_room_id_message_id");
+
+                    b.ToTable("mentions", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Messages.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -41,9 +108,25 @@ namespace Chat.Migrations.Postgres.Migrations
                         .HasColumnType("text")
                         .HasColumnName("content");
 
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("edited_at");
+
                     b.Property<DateTime>("InsertedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("inserted_at");
+
+                    b.Property<string>("Reactions")
+                        .HasColumnType("text")
+                        .HasColumnName("reactions");
+
+                    b.Property<long?>("Rev")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rev");
 
                     b.Property<long>("RoomId")
                         .HasColumnType("bigint")
@@ -66,20 +149,49 @@ namespace Chat.Migrations.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_messages");
 
-                    b.HasIndex("InsertedAt")
-                        .HasDatabaseName("ix_messages_inserted_at");
-
-                    b.HasIndex("RoomId")
-                        .HasDatabaseName("ix_messages_room_id");
-
                     b.HasIndex("RoomId", "Id")
                         .HasDatabaseName("ix_messages_room_id_id");
+
+                    b.HasIndex("RoomId", "Rev")
+                        .HasDatabaseName("ix_messages_room_id_rev")
+                        .HasFilter("rev IS NOT NULL");
 
                     b.HasIndex("ClientId", "RoomId", "UserId")
                         .IsUnique()
                         .HasDatabaseName("ix_messages_client_id_room_id_user_id");
 
+                    b.HasIndex("RoomId", "Id", "UserId")
+                        .HasDatabaseName("ix_messages_unread")
+                        .HasFilter("deleted_at IS NULL");
+
                     b.ToTable("messages", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.ReadMarkers.ReadMarker", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("RoomId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("room_id");
+
+                    b.Property<long>("LastReadId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_read_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId", "RoomId")
+                        .HasName("pk_read_markers");
+
+                    b.HasIndex("RoomId")
+                        .HasDatabaseName("ix_read_markers_room_id");
+
+                    b.ToTable("read_markers", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Rooms.Room", b =>
@@ -125,48 +237,14 @@ namespace Chat.Migrations.Postgres.Migrations
                     b.ToTable("rooms", (string)null);
                 });
 
-            modelBuilder.Entity("Chat.Users.User", b =>
+            modelBuilder.Entity("Chat.Mentions.Mention", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTime>("InsertedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("inserted_at");
-
-                    b.Property<string>("NormalizedUsername")
+                    b.HasOne("Chat.Messages.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("normalized_username");
-
-                    b.Property<string>("PasswordHash")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("password_hash");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
-
-                    b.Property<string>("Username")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("username");
-
-                    b.HasKey("Id")
-                        .HasName("pk_users");
-
-                    b.HasIndex("NormalizedUsername")
-                        .IsUnique()
-                        .HasDatabaseName("ix_users_normalized_username");
-
-                    b.ToTable("users", (string)null);
+                        .HasConstraintName("fk_mentions_messages_message_id");
                 });
 
             modelBuilder.Entity("Chat.Messages.Message", b =>
@@ -177,6 +255,16 @@ namespace Chat.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_messages_rooms_room_id");
+                });
+
+            modelBuilder.Entity("Chat.ReadMarkers.ReadMarker", b =>
+                {
+                    b.HasOne("Chat.Rooms.Room", null)
+                        .WithMany()
+                        .HasForeignKey("RoomId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_read_markers_rooms_room_id");
                 });
 #pragma warning restore 612, 618
         }

@@ -17,6 +17,71 @@ namespace Chat.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Chat.Accounts.User", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("InsertedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inserted_at");
+
+                    b.Property<string>("NormalizedUsername")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("normalized_username");
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("password_hash");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("username");
+
+                    b.HasKey("Id")
+                        .HasName("pk_users");
+
+                    b.HasIndex("NormalizedUsername")
+                        .IsUnique()
+                        .HasDatabaseName("ix_users_normalized_username");
+
+                    b.ToTable("users", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.Mentions.Mention", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("message_id");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("RoomId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("room_id");
+
+                    b.HasKey("MessageId", "UserId")
+                        .HasName("pk_mentions");
+
+                    b.HasIndex("UserId", "RoomId", "MessageId")
+                        .HasDatabaseName("ix_mentions_user_id_room_id_message_id");
+
+                    b.ToTable("mentions", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Messages.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -34,9 +99,25 @@ namespace Chat.Migrations.Sqlite.Migrations
                         .HasColumnType("text")
                         .HasColumnName("content");
 
+                    b.Property<DateTime?>("DeletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("edited_at");
+
                     b.Property<DateTime>("InsertedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("inserted_at");
+
+                    b.Property<string>("Reactions")
+                        .HasColumnType("text")
+                        .HasColumnName("reactions");
+
+                    b.Property<long?>("Rev")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rev");
 
                     b.Property<long>("RoomId")
                         .HasColumnType("INTEGER")
@@ -59,20 +140,49 @@ namespace Chat.Migrations.Sqlite.Migrations
                     b.HasKey("Id")
                         .HasName("pk_messages");
 
-                    b.HasIndex("InsertedAt")
-                        .HasDatabaseName("ix_messages_inserted_at");
-
-                    b.HasIndex("RoomId")
-                        .HasDatabaseName("ix_messages_room_id");
-
                     b.HasIndex("RoomId", "Id")
                         .HasDatabaseName("ix_messages_room_id_id");
+
+                    b.HasIndex("RoomId", "Rev")
+                        .HasDatabaseName("ix_messages_room_id_rev")
+                        .HasFilter("rev IS NOT NULL");
 
                     b.HasIndex("ClientId", "RoomId", "UserId")
                         .IsUnique()
                         .HasDatabaseName("ix_messages_client_id_room_id_user_id");
 
+                    b.HasIndex("RoomId", "Id", "UserId")
+                        .HasDatabaseName("ix_messages_unread")
+                        .HasFilter("deleted_at IS NULL");
+
                     b.ToTable("messages", (string)null);
+                });
+
+            modelBuilder.Entity("Chat.ReadMarkers.ReadMarker", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("RoomId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("room_id");
+
+                    b.Property<long>("LastReadId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_read_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId", "RoomId")
+                        .HasName("pk_read_markers");
+
+                    b.HasIndex("RoomId")
+                        .HasDatabaseName("ix_read_markers_room_id");
+
+                    b.ToTable("read_markers", (string)null);
                 });
 
             modelBuilder.Entity("Chat.Rooms.Room", b =>
@@ -116,46 +226,14 @@ namespace Chat.Migrations.Sqlite.Migrations
                     b.ToTable("rooms", (string)null);
                 });
 
-            modelBuilder.Entity("Chat.Users.User", b =>
+            modelBuilder.Entity("Chat.Mentions.Mention", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<DateTime>("InsertedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("inserted_at");
-
-                    b.Property<string>("NormalizedUsername")
+                    b.HasOne("Chat.Messages.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("normalized_username");
-
-                    b.Property<string>("PasswordHash")
-                        .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("password_hash");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
-
-                    b.Property<string>("Username")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("username");
-
-                    b.HasKey("Id")
-                        .HasName("pk_users");
-
-                    b.HasIndex("NormalizedUsername")
-                        .IsUnique()
-                        .HasDatabaseName("ix_users_normalized_username");
-
-                    b.ToTable("users", (string)null);
+                        .HasConstraintName("fk_mentions_messages_message_id");
                 });
 
             modelBuilder.Entity("Chat.Messages.Message", b =>
@@ -166,6 +244,16 @@ namespace Chat.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_messages_rooms_room_id");
+                });
+
+            modelBuilder.Entity("Chat.ReadMarkers.ReadMarker", b =>
+                {
+                    b.HasOne("Chat.Rooms.Room", null)
+                        .WithMany()
+                        .HasForeignKey("RoomId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_read_markers_rooms_room_id");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,6 +1,8 @@
 using Chat.Channels;
 using Chat.Channels.Presence;
 using Chat.Messages;
+using Chat.Reactions;
+using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Contract;
 using Chat.Server.Sockets;
@@ -11,7 +13,9 @@ namespace Chat.Server.Channels;
 /// <c>room:{slug}</c> (the seed's <c>room_channel.ex</c>): history on join, with gapless catch-up
 /// from <c>last_seen_id</c>; durable sends; typing; presence.
 /// </summary>
-public sealed class RoomChannel(RoomService rooms, MessageService messages, RateLimits limits, IPresence presence, TimeProvider clock) : Channel
+public sealed class RoomChannel(
+    RoomService rooms, MessageService messages, ReactionService reactions, ReadMarkerService markers,
+    RateLimits limits, IPresence presence, TimeProvider clock) : Channel
 {
     private static readonly object AfterJoin = new();
 
@@ -42,14 +46,26 @@ public sealed class RoomChannel(RoomService rooms, MessageService messages, Rate
         _room = room;
         _user = socket.CurrentUser();
         // With last_seen_id: everything after it, oldest first, so a reconnecting client gets
-        // exactly what it missed. Without: the newest page.
-        var page = request.LastSeenId is { } lastSeen
-            ? await messages.CatchUpAsync(room.Id, lastSeen)
-            : (await messages.ListAsync(room.Id, new HistoryRequest())).Value!;
+        // exactly what it missed, and with last_rev every older message changed meanwhile.
+        // Without: the newest page.
+        RoomJoinReply reply;
+        if (request.LastSeenId is { } lastSeen)
+        {
+            var catchUp = await messages.CatchUpAsync(room.Id, lastSeen, request.LastRev);
+            reply = new RoomJoinReply(room, catchUp.Messages, catchUp.HasMore, catchUp.Changed, catchUp.ChangedMore);
+        }
+        else
+        {
+            var page = (await messages.ListAsync(room.Id, new HistoryRequest())).Value!;
+            reply = new RoomJoinReply(room, page.Messages, page.HasMore);
+        }
+
+        // A room the user opens is one they follow: its unread count starts here.
+        await markers.FollowAsync(room, _user);
 
         // Presence may only be pushed after the join reply; the mailbox runs this next.
         socket.Send(AfterJoin);
-        return JoinResult.Ok(new RoomJoinReply(room, page.Messages, page.HasMore));
+        return JoinResult.Ok(reply);
     }
 
     public override async ValueTask HandleInfoAsync(object message, ChannelSocket socket)
@@ -67,6 +83,15 @@ public sealed class RoomChannel(RoomService rooms, MessageService messages, Rate
         EventNames.NewMessage => await NewMessageAsync(payload, socket),
         EventNames.History => await HistoryAsync(payload),
         EventNames.Typing => await TypingAsync(socket),
+        EventNames.MarkRead => await MarkReadAsync(payload),
+        EventNames.EditMessage => await ChangeAsync<EditMessageRequest>(payload, socket,
+            (request, origin) => messages.EditAsync(_room, _user, request.Id, request.Content, origin)),
+        EventNames.DeleteMessage => await ChangeAsync<MessageIdRequest>(payload, socket,
+            (request, origin) => messages.DeleteAsync(_room, _user, request.Id, origin)),
+        EventNames.React => await ChangeAsync<ReactionRequest>(payload, socket,
+            (request, origin) => reactions.ReactAsync(_room, _user, request.Id, request.Emoji, origin)),
+        EventNames.Unreact => await ChangeAsync<ReactionRequest>(payload, socket,
+            (request, origin) => reactions.UnreactAsync(_room, _user, request.Id, request.Emoji, origin)),
         _ => InResult.Error(ChannelReplies.UnknownEvent),
     };
 
@@ -92,6 +117,46 @@ public sealed class RoomChannel(RoomService rooms, MessageService messages, Rate
         }
 
         return ChannelReplies.Error(posted);
+    }
+
+    /// <summary>
+    /// An edit, a delete or a reaction. Like a send, it counts against the user's rate limit,
+    /// and a change that changed something is answered by the publisher right before its
+    /// broadcast; one that changed nothing (a repeated reaction, a second delete) is answered here.
+    /// </summary>
+    private async ValueTask<InResult> ChangeAsync<TRequest>(
+        Payload payload, ChannelSocket socket, Func<TRequest, SocketRef, Task<ChatResult<MessageChange>>> change)
+        where TRequest : class
+    {
+        if (ChannelReplies.Read<TRequest>(payload) is not { } request)
+        {
+            return ChannelReplies.Malformed();
+        }
+
+        if (!limits.TrySend(_user.Id))
+        {
+            return InResult.Error(ChannelReplies.RateLimited);
+        }
+
+        var result = await change(request, socket.Ref);
+        if (!result.IsOk)
+        {
+            return ChannelReplies.Error(result);
+        }
+
+        return result.Value!.Changed ? InResult.NoReply : InResult.Ok(ChangeReplies.For(result.Value));
+    }
+
+    /// <summary>Moves the user's read marker; the user's other devices hear <c>read</c> on <c>user:{id}</c>.</summary>
+    private async ValueTask<InResult> MarkReadAsync(Payload payload)
+    {
+        if (ChannelReplies.Read<MessageIdRequest>(payload) is not { } request)
+        {
+            return ChannelReplies.Malformed();
+        }
+
+        var result = await markers.MarkReadAsync(_room, _user, request.Id);
+        return result.IsOk ? InResult.Ok() : ChannelReplies.Error(result);
     }
 
     private async ValueTask<InResult> HistoryAsync(Payload payload)

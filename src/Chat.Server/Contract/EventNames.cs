@@ -7,11 +7,21 @@ public static class EventNames
     public const string NewMessage = "new_msg";
     public const string History = "history";
     public const string Typing = "typing";
+    public const string EditMessage = "edit_msg";
+    public const string DeleteMessage = "delete_msg";
+    public const string React = "react";
+    public const string Unreact = "unreact";
+    public const string MarkRead = "mark_read";
 
     // From clients, on chat:lobby.
     public const string CreateRoom = "create_room";
 
     // To clients.
     public const string RoomCreated = "room_created";
+    public const string MessageUpdated = "msg_updated";
+    public const string MessageDeleted = "msg_deleted";
+    public const string Reactions = "reactions";
+    public const string Mention = "mention";
+    public const string Read = "read";
     public const string PresenceState = "presence_state";
 }

@@ -1,5 +1,9 @@
 using Chat.Accounts;
+using System.Text.Json.Serialization;
 using Chat.Messages;
+using Chat.Reactions;
+using Chat.ReadMarkers;
+using Chat.Search;
 using Chat.Rooms;
 using Chat.Validation;
 
@@ -17,8 +21,38 @@ public sealed record MessagesResponse(IReadOnlyList<MessageView> Messages, bool 
 
 public sealed record MessageResponse(MessageView Message);
 
-/// <summary>The reply to joining <c>room:{slug}</c>.</summary>
-public sealed record RoomJoinReply(RoomView Room, IReadOnlyList<MessageView> Messages, bool HasMore);
+/// <summary>
+/// The reply to joining <c>room:{slug}</c>; <c>changed</c> and <c>changed_more</c> only when
+/// the client rejoined with <c>last_rev</c>.
+/// </summary>
+public sealed record RoomJoinReply(
+    RoomView Room,
+    IReadOnlyList<MessageView> Messages,
+    bool HasMore,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<MessageView>? Changed = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ChangedMore = null);
+
+/// <summary><c>msg_deleted</c>: the message is a tombstone now.</summary>
+public sealed record MessageDeletedEvent(long Id, long RoomId, long Rev);
+
+/// <summary><c>reactions</c>: a message's reactions as they are now.</summary>
+public sealed record ReactionsEvent(long Id, long RoomId, MessageReactions Reactions, long Rev);
+
+/// <summary><c>GET /api/search</c>: newest first.</summary>
+public sealed record SearchResponse(IReadOnlyList<FoundMessage> Messages, bool HasMore);
+
+/// <summary><c>mention</c> on <c>user:{id}</c>: a message that names the user, and its room.</summary>
+public sealed record MentionEvent(MessageView Message, RoomView Room);
+
+/// <summary>The join reply of <c>user:{id}</c> and <c>GET /api/me/unread</c>.</summary>
+public sealed record UnreadResponse(IReadOnlyList<UnreadView> Rooms);
+
+/// <summary>What the author of a change hears back: the message for an edit, <c>{}</c> otherwise.</summary>
+public static class ChangeReplies
+{
+    public static object? For(MessageChange change) =>
+        change.Kind == MessageChangeKind.Edited ? new MessageResponse(change.Message) : null;
+}
 
 /// <summary><c>typing</c> to the other members of a room.</summary>
 public sealed record TypingEvent(long UserId, string Username);

@@ -13,8 +13,17 @@ public sealed record RoomRequest(string? Name, string? Description);
 /// <summary><c>POST /api/rooms/{slug}/messages</c>, <c>new_msg</c>.</summary>
 public sealed record MessageRequest(string? Content, string? ClientId);
 
-/// <summary>Joining <c>room:{slug}</c>: catching up from what the client saw last.</summary>
-public sealed record RoomJoinRequest(long? LastSeenId);
+/// <summary>Joining <c>room:{slug}</c>: catching up from the highest id and the highest rev the client saw.</summary>
+public sealed record RoomJoinRequest(long? LastSeenId, long? LastRev);
+
+/// <summary><c>edit_msg</c> (with the id); <c>PATCH /api/rooms/{slug}/messages/{id}</c> (the id in the path).</summary>
+public sealed record EditMessageRequest(long? Id, string? Content);
+
+/// <summary><c>delete_msg</c>, <c>mark_read</c>, <c>PUT /api/rooms/{slug}/read</c>: one message by id.</summary>
+public sealed record MessageIdRequest(long? Id);
+
+/// <summary><c>react</c>, <c>unreact</c> (over HTTP the id and the emoji are in the path).</summary>
+public sealed record ReactionRequest(long? Id, string? Emoji);
 
 /// <summary><c>history</c> on <c>room:{slug}</c>.</summary>
 public sealed record HistoryPageRequest(long? BeforeId, int? Limit);

@@ -2,15 +2,17 @@ using System.Diagnostics;
 using Chat.Channels;
 using Chat.Server.Telemetry;
 using Chat.Messages;
+using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Contract;
 
 namespace Chat.Server.Events;
 
 /// <summary>
-/// Puts the context's events on the wire: a new message goes to its room's topic, a new
-/// room to the lobby. Whoever wrote it, socket or HTTP, every client sees it. Everything goes
-/// through the pubsub, so it reaches every node.
+/// Puts the context's events on the wire: a new message or a change goes to its room's
+/// topic, a new room to the lobby, a mention and a moved read marker to the user's topic.
+/// Whoever wrote it, socket or HTTP, every client sees it. Everything goes through the
+/// pubsub, so it reaches every node.
 /// </summary>
 internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEvents
 {
@@ -47,7 +49,51 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
             {
                 using var broadcast = StartSpan("chat.message.broadcast", stored);
                 await broadcaster.BroadcastAsync(Topics.Room(stored.RoomSlug), EventNames.NewMessage, stored.Message);
+                await MentionAsync(stored.Mentioned, stored.Message, stored.Room);
             }
+        }
+    }
+
+    public ValueTask ReadMarkerMovedAsync(long userId, UnreadView unread) =>
+        broadcaster.BroadcastAsync(Topics.User(userId), EventNames.Read, unread);
+
+    /// <summary>Tells each mentioned user, on every device, wherever they are.</summary>
+    private async ValueTask MentionAsync(IReadOnlyList<long> users, MessageView message, RoomView room)
+    {
+        if (users.Count == 0)
+        {
+            return;
+        }
+
+        var mention = new MentionEvent(message, room);
+        foreach (var userId in users)
+        {
+            await broadcaster.BroadcastAsync(Topics.User(userId), EventNames.Mention, mention);
+        }
+    }
+
+    /// <summary>An edit, a delete or a reaction change: to the room's topic, after its author hears "ok".</summary>
+    public async ValueTask MessageChangedAsync(MessageChange change)
+    {
+        if (change.Origin is SocketRef sender)
+        {
+            sender.Reply("ok", ChangeReplies.For(change));
+        }
+
+        var message = change.Message;
+        var topic = Topics.Room(change.Room.Slug);
+        switch (change.Kind)
+        {
+            case MessageChangeKind.Edited:
+                await broadcaster.BroadcastAsync(topic, EventNames.MessageUpdated, message);
+                await MentionAsync(change.Mentioned, message, change.Room);
+                break;
+            case MessageChangeKind.Deleted:
+                await broadcaster.BroadcastAsync(topic, EventNames.MessageDeleted, new MessageDeletedEvent(message.Id, message.RoomId, message.Rev));
+                break;
+            case MessageChangeKind.Reactions:
+                await broadcaster.BroadcastAsync(topic, EventNames.Reactions, new ReactionsEvent(message.Id, message.RoomId, message.Reactions, message.Rev));
+                break;
         }
     }
 }

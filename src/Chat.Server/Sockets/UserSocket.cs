@@ -22,6 +22,7 @@ public sealed class UserSocket : SocketHandler
         _tokens = tokens;
         Channel<RoomChannel>(Topics.RoomPattern);
         Channel<ChatChannel>(Topics.Lobby);
+        Channel<UserChannel>(Topics.UserPattern);
     }
 
     /// <summary>The socket id of a user's sockets; a <c>disconnect</c> broadcast to it signs the user out everywhere.</summary>

@@ -1,3 +1,4 @@
+using Chat.Reactions;
 using Chat.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,6 +17,22 @@ internal sealed class HistoryQueries
     public const long NoUpperBound = long.MaxValue;
     public const long NoLowerBound = 0;
 
+    /// <summary>The stored message as clients see it: no rev yet means its rev is its id.</summary>
+    private static readonly System.Linq.Expressions.Expression<Func<Message, MessageView>> ToView = m =>
+        new MessageView(m.Id, m.RoomId, m.UserId, m.Username, m.Content, m.InsertedAt, m.EditedAt, m.DeletedAt != null, MessageReactions.FromJson(m.Reactions), m.Rev ?? m.Id);
+
+    /// <summary>
+    /// Messages with <c>id &lt;= lastSeen</c> changed after <c>lastRev</c>, oldest change first:
+    /// a range of the partial <c>(room_id, rev)</c> index, which holds changed messages only.
+    /// </summary>
+    public Func<ChatDbContext, long, long, long, int, IAsyncEnumerable<MessageView>> ChangedSince { get; } =
+        EF.CompileAsyncQuery((ChatDbContext db, long roomId, long lastSeen, long lastRev, int take) =>
+            db.Messages.AsNoTracking()
+                .Where(m => m.RoomId == roomId && m.Rev != null && m.Rev > lastRev && m.Id <= lastSeen)
+                .OrderBy(m => m.Rev)
+                .Take(take)
+                .Select(ToView));
+
     /// <summary>The newest <c>take</c> messages with <c>after &lt; id &lt; before</c>, newest first.</summary>
     public Func<ChatDbContext, long, long, long, int, IAsyncEnumerable<MessageView>> NewestFirst { get; } =
         EF.CompileAsyncQuery((ChatDbContext db, long roomId, long before, long after, int take) =>
@@ -23,7 +40,7 @@ internal sealed class HistoryQueries
                 .Where(m => m.RoomId == roomId && m.Id < before && m.Id > after)
                 .OrderByDescending(m => m.Id)
                 .Take(take)
-                .Select(m => new MessageView(m.Id, m.RoomId, m.UserId, m.Username, m.Content, m.InsertedAt)));
+                .Select(ToView));
 
     /// <summary>The oldest <c>take</c> messages with <c>after &lt; id &lt; before</c>, oldest first.</summary>
     public Func<ChatDbContext, long, long, long, int, IAsyncEnumerable<MessageView>> OldestFirst { get; } =
@@ -32,5 +49,5 @@ internal sealed class HistoryQueries
                 .Where(m => m.RoomId == roomId && m.Id < before && m.Id > after)
                 .OrderBy(m => m.Id)
                 .Take(take)
-                .Select(m => new MessageView(m.Id, m.RoomId, m.UserId, m.Username, m.Content, m.InsertedAt)));
+                .Select(ToView));
 }

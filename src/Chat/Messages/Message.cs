@@ -21,4 +21,20 @@ public sealed class Message
     public DateTime InsertedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>When the author last changed the content; null until then.</summary>
+    public DateTime? EditedAt { get; set; }
+
+    /// <summary>When the author deleted it; the row stays as a tombstone with empty content.</summary>
+    public DateTime? DeletedAt { get; set; }
+
+    /// <summary>The reactions as their wire JSON (<see cref="Chat.Reactions.MessageReactions"/>); null when there are none.</summary>
+    public string? Reactions { get; set; }
+
+    /// <summary>
+    /// The revision of the latest change; null while there has been none, and the message's
+    /// revision is then its id. Changes take their revisions from the same sequence as ids
+    /// (see <see cref="Revisions"/>), so one number orders creations and changes alike.
+    /// </summary>
+    public long? Rev { get; set; }
 }

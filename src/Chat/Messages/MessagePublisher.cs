@@ -6,6 +6,8 @@ namespace Chat.Messages;
 /// <summary>
 /// Announces committed batches, one at a time and in commit order, so that the writer never
 /// waits for a fan-out: it hands a batch over and goes straight back to the next commit.
+/// Within a batch, writes are announced in the order they were queued: each run of new
+/// messages as one <see cref="IChatEvents.MessagesStoredAsync"/>, each change on its own.
 /// </summary>
 /// <remarks>
 /// The queue between the two is bounded: when announcing falls behind committing (a slow
@@ -16,7 +18,7 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
 {
     private const int MaxBatchesAhead = 16;
 
-    private readonly Channel<CommittedBatch> _queue = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(MaxBatchesAhead)
+    private readonly Channel<PendingWrite[]> _queue = Channel.CreateBounded<PendingWrite[]>(new BoundedChannelOptions(MaxBatchesAhead)
     {
         SingleReader = true,
         SingleWriter = true,
@@ -34,38 +36,84 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Queues a committed batch; waits only when announcing is that far behind.</summary>
-    public ValueTask EnqueueAsync(CommittedBatch batch) => _queue.Writer.WriteAsync(batch);
+    /// <summary>Queues a committed batch, each write carrying its outcome; waits only when announcing is that far behind.</summary>
+    public ValueTask EnqueueAsync(PendingWrite[] batch) => _queue.Writer.WriteAsync(batch);
 
     private async Task RunAsync()
     {
+        var run = new List<PendingMessage>();
         await foreach (var batch in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            var stored = new StoredMessage[batch.Messages.Length];
-            for (var i = 0; i < stored.Length; i++)
+            foreach (var write in batch)
             {
-                var message = batch.Messages[i];
-                stored[i] = new StoredMessage(batch.Results[i].Message, message.Room, batch.Results[i].Created, message.Origin) { Trace = message.Trace };
+                if (write is PendingMessage message)
+                {
+                    run.Add(message);
+                    continue;
+                }
+
+                await AnnounceAsync(run).ConfigureAwait(false);
+                await AnnounceAsync((PendingChange)write).ConfigureAwait(false);
             }
 
+            await AnnounceAsync(run).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AnnounceAsync(List<PendingMessage> run)
+    {
+        if (run.Count == 0)
+        {
+            return;
+        }
+
+        var stored = new StoredMessage[run.Count];
+        for (var i = 0; i < stored.Length; i++)
+        {
+            var posted = run[i].Stored!;
+            stored[i] = new StoredMessage(posted.Message, run[i].Room, posted.Created, run[i].Origin, posted.Created ? run[i].Mentions : []) { Trace = run[i].Trace };
+        }
+
+        foreach (var handler in _events)
+        {
+            try
+            {
+                await handler.MessagesStoredAsync(stored).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The messages are stored; a failed announcement must not fail the sends.
+                LogPublishFailed(_logger, ex, stored.Length, stored[0].Message.Id);
+            }
+        }
+
+        foreach (var message in run)
+        {
+            message.Completion.TrySetResult(ChatResult<PostedMessage>.Ok(message.Stored!));
+        }
+
+        run.Clear();
+    }
+
+    private async Task AnnounceAsync(PendingChange change)
+    {
+        var outcome = change.Outcome!;
+        if (outcome.IsOk && outcome.Value!.Changed)
+        {
             foreach (var handler in _events)
             {
                 try
                 {
-                    await handler.MessagesStoredAsync(stored).ConfigureAwait(false);
+                    await handler.MessageChangedAsync(outcome.Value).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
-                    // The messages are stored; a failed announcement must not fail the sends.
-                    LogPublishFailed(_logger, ex, stored.Length, stored[0].Message.Id);
+                    LogChangeFailed(_logger, ex, outcome.Value.Message.Id);
                 }
             }
-
-            for (var i = 0; i < stored.Length; i++)
-            {
-                batch.Messages[i].Completion.TrySetResult(ChatResult<PostedMessage>.Ok(batch.Results[i]));
-            }
         }
+
+        change.Completion.TrySetResult(outcome);
     }
 
     /// <summary>Announces every batch already handed over, then stops.</summary>
@@ -77,4 +125,7 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
 
     [LoggerMessage(1, LogLevel.Error, "Announcing a batch of {Count} messages from id {FirstId} failed.")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, int count, long firstId);
+
+    [LoggerMessage(2, LogLevel.Error, "Announcing a change to message {Id} failed.")]
+    private static partial void LogChangeFailed(ILogger logger, Exception exception, long id);
 }

@@ -32,6 +32,18 @@ internal static class MessageRules
         return clientId;
     }
 
+    /// <summary>The id of the message a request names, or 0 with its errors added.</summary>
+    public static long Id(FieldErrors errors, long? id)
+    {
+        if (id is null)
+        {
+            errors.Add("id", ErrorMessages.Blank);
+            return 0;
+        }
+
+        return id.Value;
+    }
+
     /// <summary>The page size a client asked for, or the default.</summary>
     public static int HistoryLimit(FieldErrors errors, int? limit)
     {

@@ -1,3 +1,4 @@
+using Chat.Mentions;
 using Chat.Persistence;
 using Chat.Rooms;
 using Chat.Validation;
@@ -15,6 +16,7 @@ public sealed class MessageService
 {
     private readonly IDbContextFactory<ChatDbContext> _contexts;
     private readonly MessageWriter _writer;
+    private readonly MentionResolver _mentions;
     private readonly HistoryQueries _history = new();
     private readonly int _maxMessageLength;
 
@@ -22,6 +24,7 @@ public sealed class MessageService
     {
         _contexts = contexts;
         _writer = writer;
+        _mentions = new MentionResolver(contexts);
         _maxMessageLength = options.Value.MaxMessageLength;
     }
 
@@ -52,8 +55,46 @@ public sealed class MessageService
             return ChatResult<PostedMessage>.Invalid(errors);
         }
 
-        var pending = new PendingMessage(room, author, cleanContent!, cleanClientId, origin);
+        var mentions = await _mentions.ResolveAsync(cleanContent!, author.Id, cancellationToken).ConfigureAwait(false);
+        var pending = new PendingMessage(room, author, cleanContent!, cleanClientId, origin, mentions);
         return await _writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The author changes a message's content. Refused with not found for an unknown message,
+    /// one of another room, or a tombstone; forbidden for another user's message. Once stored,
+    /// announced to <see cref="IChatEvents.MessageChangedAsync"/> (unless the content is the same).
+    /// </summary>
+    public async Task<ChatResult<MessageChange>> EditAsync(
+        RoomView room, ChatUser author, long? messageId, string? content, object? origin = null, CancellationToken cancellationToken = default)
+    {
+        var errors = new FieldErrors();
+        var id = MessageRules.Id(errors, messageId);
+        var cleanContent = MessageRules.Content(errors, content, _maxMessageLength);
+        if (!errors.IsEmpty)
+        {
+            return ChatResult<MessageChange>.Invalid(errors);
+        }
+
+        var mentions = await _mentions.ResolveAsync(cleanContent!, author.Id, cancellationToken).ConfigureAwait(false);
+        return await _writer.ChangeAsync(new EditMessage(room, author, id, cleanContent!, mentions, origin), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The author deletes a message; it stays as a tombstone. Deleting it again succeeds and
+    /// changes nothing. Not found and forbidden as for <see cref="EditAsync"/>.
+    /// </summary>
+    public async Task<ChatResult<MessageChange>> DeleteAsync(
+        RoomView room, ChatUser author, long? messageId, object? origin = null, CancellationToken cancellationToken = default)
+    {
+        var errors = new FieldErrors();
+        var id = MessageRules.Id(errors, messageId);
+        if (!errors.IsEmpty)
+        {
+            return ChatResult<MessageChange>.Invalid(errors);
+        }
+
+        return await _writer.ChangeAsync(new DeleteMessage(room, author, id, origin), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -77,10 +118,34 @@ public sealed class MessageService
 
     /// <summary>
     /// What a client that saw every message up to <paramref name="lastSeenId"/> lacks: the
-    /// messages after it, oldest first, up to <see cref="MessageRules.MaxCatchUp"/>.
+    /// messages after it, oldest first, up to <see cref="MessageRules.MaxCatchUp"/>. With
+    /// <paramref name="lastRev"/>, also the messages up to <paramref name="lastSeenId"/>
+    /// changed after that revision, oldest change first, as many at most; read through the
+    /// partial <c>(room_id, rev)</c> index, which holds changed messages only.
     /// </summary>
-    public Task<HistoryPage> CatchUpAsync(long roomId, long lastSeenId, CancellationToken cancellationToken = default) =>
-        ReadPageAsync(roomId, null, lastSeenId, MessageRules.MaxCatchUp, cancellationToken);
+    public async Task<CatchUp> CatchUpAsync(long roomId, long lastSeenId, long? lastRev = null, CancellationToken cancellationToken = default)
+    {
+        var page = await ReadPageAsync(roomId, null, lastSeenId, MessageRules.MaxCatchUp, cancellationToken).ConfigureAwait(false);
+        if (lastRev is not { } rev)
+        {
+            return new CatchUp(page.Messages, page.HasMore, null, null);
+        }
+
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var changed = new List<MessageView>(MessageRules.MaxCatchUp + 1);
+        await foreach (var row in _history.ChangedSince(db, roomId, lastSeenId, rev, MessageRules.MaxCatchUp + 1).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            changed.Add(row);
+        }
+
+        var changedMore = changed.Count > MessageRules.MaxCatchUp;
+        if (changedMore)
+        {
+            changed.RemoveAt(changed.Count - 1);
+        }
+
+        return new CatchUp(page.Messages, page.HasMore, changed, changedMore);
+    }
 
     private async Task<HistoryPage> ReadPageAsync(long roomId, long? beforeId, long? afterId, int limit, CancellationToken cancellationToken)
     {

@@ -1,9 +1,21 @@
+using Chat.Reactions;
 using Chat.Rooms;
 
 namespace Chat.Messages;
 
-/// <summary>A message as clients see it (CONTRACT.md MESSAGE).</summary>
-public sealed record MessageView(long Id, long RoomId, long UserId, string Username, string Content, DateTime InsertedAt);
+/// <summary>A message as clients see it (CONTRACT.md MESSAGE). A tombstone has empty content and no reactions.</summary>
+/// <param name="Rev">
+/// Increasing across the server: the id when the message was created, a new number on every
+/// edit, delete or reaction change (see <see cref="Revisions"/>).
+/// </param>
+public record MessageView(
+    long Id, long RoomId, long UserId, string Username, string Content, DateTime InsertedAt,
+    DateTime? EditedAt, bool Deleted, MessageReactions Reactions, long Rev)
+{
+    /// <summary>A message just created: never edited, no reactions, its revision its id.</summary>
+    public static MessageView Created(long id, long roomId, ChatUser author, string content, DateTime insertedAt) =>
+        new(id, roomId, author.Id, author.Username, content, insertedAt, null, false, MessageReactions.None, id);
+}
 
 /// <summary>A stored message, and whether this call stored it or found an earlier send with the same client_id.</summary>
 public sealed record PostedMessage(MessageView Message, bool Created);
@@ -19,13 +31,47 @@ public sealed record PostedMessage(MessageView Message, bool Created);
 /// Whatever the caller passed to <see cref="MessageService.CreateAsync"/> to recognise its own
 /// send (a socket's reply handle, say), or null. The context never looks inside it.
 /// </param>
-public sealed record StoredMessage(MessageView Message, RoomView Room, bool Created, object? Origin)
+/// <param name="Mentioned">The ids of the users the message mentions (CONTRACT.md §5); empty for a repeat.</param>
+public sealed record StoredMessage(MessageView Message, RoomView Room, bool Created, object? Origin, IReadOnlyList<long> Mentioned)
 {
     public string RoomSlug => Room.Slug;
 
     /// <summary>The span the message was sent under, for the spans of what happens to it next (the reply, the broadcast).</summary>
     public System.Diagnostics.ActivityContext Trace { get; init; }
 }
+
+/// <summary>What happened to a message after it was sent.</summary>
+public enum MessageChangeKind
+{
+    /// <summary>Its author changed its content (<c>msg_updated</c>).</summary>
+    Edited,
+
+    /// <summary>Its author deleted it; it is a tombstone now (<c>msg_deleted</c>).</summary>
+    Deleted,
+
+    /// <summary>Someone reacted or took a reaction back (<c>reactions</c>).</summary>
+    Reactions,
+}
+
+/// <summary>A change to a message, as its caller gets it back and as <see cref="IChatEvents.MessageChangedAsync"/> announces it.</summary>
+/// <param name="Message">The message as it is now, with its new revision.</param>
+/// <param name="Changed">
+/// False when the request changed nothing (a second delete, a repeated reaction, an edit to the
+/// same text): the caller still succeeds, but nothing was stored or announced.
+/// </param>
+/// <param name="Origin">What the caller passed to recognise its own request (a socket's reply handle), or null.</param>
+/// <param name="Mentioned">Users an edit mentions who were not mentioned before; empty otherwise.</param>
+public sealed record MessageChange(MessageChangeKind Kind, MessageView Message, RoomView Room, bool Changed, object? Origin, IReadOnlyList<long> Mentioned);
+
+/// <summary>What a rejoining client lacks (CONTRACT.md §3–§4).</summary>
+/// <param name="Messages">Messages after its last_seen_id, oldest first.</param>
+/// <param name="HasMore">More messages followed than the page holds.</param>
+/// <param name="Changed">
+/// Messages up to its last_seen_id changed after its last_rev, oldest change first; null
+/// when it sent no last_rev.
+/// </param>
+/// <param name="ChangedMore">More changes than <paramref name="Changed"/> holds: the client should reload.</param>
+public sealed record CatchUp(IReadOnlyList<MessageView> Messages, bool HasMore, IReadOnlyList<MessageView>? Changed, bool? ChangedMore);
 
 /// <summary>Which page of a room's history to read, as a client asks for it.</summary>
 /// <param name="BeforeId">Only messages older than this id.</param>

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Chat.Messages;
 
 /// <summary>
-/// Group commit: every new message goes through one bounded queue, drained by one writer.
+/// Group commit: every new message, and every change to one (edits, deletes, reactions), goes
+/// through one bounded queue, drained by one writer.
 /// Whatever has queued up while the previous transaction committed goes into the next one,
 /// so a thousand concurrent senders cost a few transactions, not a thousand fsyncs, and a
 /// lone sender still commits at once.
@@ -15,10 +16,14 @@ namespace Chat.Messages;
 /// its messages are retried one per transaction, so one bad message fails alone and every
 /// other gets stored. The writer only commits: each committed batch goes, in commit order, to
 /// the <see cref="MessagePublisher"/>, which announces it while the next batch commits.
+/// Changes share the queue so that ids and revisions are given out in one order, the order
+/// they commit and are announced in (see <see cref="Revisions"/>).
 /// </remarks>
 internal sealed partial class MessageWriter : IAsyncDisposable
 {
-    private readonly Channel<PendingMessage> _queue;
+    private const string CouldNotBeStored = "could not be stored";
+
+    private readonly Channel<PendingWrite> _queue;
     private readonly IMessageBatchStore _store;
     private readonly MessagePublisher _publisher;
     private readonly TimeProvider _clock;
@@ -40,7 +45,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         _clock = clock;
         _logger = logger;
         _maxBatchSize = options.Value.MaxBatchSize;
-        _queue = Channel.CreateBounded<PendingMessage>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -61,9 +66,16 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         return await message.Completion.Task.ConfigureAwait(false);
     }
 
+    /// <summary>Queues a validated change; completes with its outcome once it is committed and announced (or refused, or has failed).</summary>
+    public async Task<ChatResult<MessageChange>> ChangeAsync(PendingChange change, CancellationToken cancellationToken)
+    {
+        await _queue.Writer.WriteAsync(change, cancellationToken).ConfigureAwait(false);
+        return await change.Completion.Task.ConfigureAwait(false);
+    }
+
     private async Task RunAsync()
     {
-        var batch = new List<PendingMessage>(_maxBatchSize);
+        var batch = new List<PendingWrite>(_maxBatchSize);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var message))
@@ -79,9 +91,9 @@ internal sealed partial class MessageWriter : IAsyncDisposable
             {
                 // Never leave a sender waiting, whatever went wrong.
                 LogBatchFailed(_logger, ex, batch.Count);
-                foreach (var message in batch)
+                foreach (var write in batch)
                 {
-                    Complete(message, ChatResult<PostedMessage>.Failed("could not be stored"));
+                    write.Fail(CouldNotBeStored);
                 }
             }
 
@@ -89,62 +101,63 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         }
     }
 
-    private async Task WriteBatchAsync(IReadOnlyList<PendingMessage> batch)
+    private async Task WriteBatchAsync(IReadOnlyList<PendingWrite> batch)
     {
         var now = Clock.Now(_clock);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        PostedMessage[] results;
         try
         {
-            results = await _store.WriteAsync(batch, now, CancellationToken.None).ConfigureAwait(false);
+            await _store.WriteAsync(batch, now, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (batch.Count > 1)
         {
             Interlocked.Increment(ref _batchesRetried);
             ChatDiagnostics.RetriedBatches.Add(1);
             LogBatchRetried(_logger, ex, batch.Count);
-            foreach (var message in batch)
+            foreach (var write in batch)
             {
-                await WriteBatchAsync([message]).ConfigureAwait(false);
+                await WriteBatchAsync([write]).ConfigureAwait(false);
             }
 
             return;
         }
         catch (Exception ex)
         {
-            var outcome = _store.IsMissingRoom(ex)
-                ? ChatResult<PostedMessage>.Invalid(Validation.FieldErrors.Of("room", Validation.ErrorMessages.DoesNotExist))
-                : ChatResult<PostedMessage>.Failed("could not be stored");
-            if (!_store.IsMissingRoom(ex))
+            if (_store.IsMissingRoom(ex))
+            {
+                batch[0].FailRoomGone();
+            }
+            else
             {
                 LogMessageFailed(_logger, ex);
+                batch[0].Fail(CouldNotBeStored);
             }
 
-            Complete(batch[0], outcome);
             return;
         }
 
         Interlocked.Increment(ref _batchesCommitted);
-        Record(batch, results, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        await _publisher.EnqueueAsync(new CommittedBatch([.. batch], results)).ConfigureAwait(false);
+        Record(batch, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        await _publisher.EnqueueAsync([.. batch]).ConfigureAwait(false);
     }
 
-    /// <summary>The batch's metrics, and a persist span for each message that was sent under one.</summary>
-    private static void Record(IReadOnlyList<PendingMessage> batch, PostedMessage[] results, TimeSpan commit)
+    /// <summary>The batch's metrics, and a persist span for each new message that was sent under one.</summary>
+    private static void Record(IReadOnlyList<PendingWrite> batch, TimeSpan commit)
     {
         ChatDiagnostics.CommitDuration.Record(commit.TotalSeconds);
         ChatDiagnostics.BatchSize.Record(batch.Count);
-        ChatDiagnostics.Stored.Add(results.Count(r => r.Created));
-        if (!ChatDiagnostics.Source.HasListeners())
-        {
-            return;
-        }
-
+        var stored = 0;
+        var traced = ChatDiagnostics.Source.HasListeners();
         var end = DateTime.UtcNow;
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var write in batch)
         {
-            var message = batch[i];
-            if (message.Trace == default)
+            if (write is not PendingMessage { Stored: { } posted } message)
+            {
+                continue;
+            }
+
+            stored += posted.Created ? 1 : 0;
+            if (!traced || message.Trace == default)
             {
                 continue;
             }
@@ -154,16 +167,15 @@ internal sealed partial class MessageWriter : IAsyncDisposable
                 "chat.message.persist", System.Diagnostics.ActivityKind.Internal, message.Trace, startTime: message.QueuedAt);
             if (span is not null)
             {
-                span.SetTag("chat.message.id", results[i].Message.Id);
+                span.SetTag("chat.message.id", posted.Message.Id);
                 span.SetTag("chat.room.id", message.RoomId);
                 span.SetTag("chat.writer.batch.size", batch.Count);
                 span.SetEndTime(end);
             }
         }
-    }
 
-    private static void Complete(PendingMessage message, ChatResult<PostedMessage> result) =>
-        message.Completion.TrySetResult(result);
+        ChatDiagnostics.Stored.Add(stored);
+    }
 
     /// <summary>
     /// Stops taking messages, writes every queued one, then closes the store. The publisher,

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using Chat.Rooms;
+using Chat.Validation;
 
 namespace Chat.Messages;
 
 /// <summary>A validated message waiting in the writer's queue for its batch to commit.</summary>
-internal sealed class PendingMessage(RoomView room, ChatUser author, string content, string? clientId, object? origin)
+internal sealed class PendingMessage(RoomView room, ChatUser author, string content, string? clientId, object? origin, long[]? mentions = null) : PendingWrite
 {
     public RoomView Room { get; } = room;
 
@@ -25,8 +26,25 @@ internal sealed class PendingMessage(RoomView room, ChatUser author, string cont
     /// <summary>When it entered the writer's queue, for its persist span.</summary>
     public DateTime QueuedAt { get; } = DateTime.UtcNow;
 
+    /// <summary>The users the message mentions, resolved before it was queued; stored in its transaction.</summary>
+    public long[] Mentions { get; } = mentions ?? [];
+
+    /// <summary>
+    /// What the search index holds for it (<see cref="Search.SearchText.Document"/>), made
+    /// here, on the sender's thread, so that the writer's thread only stores it.
+    /// </summary>
+    public string SearchDocument { get; } = Search.SearchText.Document(room.Id, content);
+
+    /// <summary>Set by the store once the batch holding it has committed: the new message, or the original of a repeated client_id.</summary>
+    public PostedMessage? Stored { get; set; }
+
     /// <summary>Completes once the message has been announced (or has failed).</summary>
     public TaskCompletionSource<ChatResult<PostedMessage>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public MessageView ToView(long id, DateTime insertedAt) => new(id, RoomId, Author.Id, Author.Username, Content, insertedAt);
+    public MessageView ToView(long id, DateTime insertedAt) => MessageView.Created(id, RoomId, Author, Content, insertedAt);
+
+    public override void Fail(string failure) => Completion.TrySetResult(ChatResult<PostedMessage>.Failed(failure));
+
+    public override void FailRoomGone() =>
+        Completion.TrySetResult(ChatResult<PostedMessage>.Invalid(FieldErrors.Of("room", ErrorMessages.DoesNotExist)));
 }

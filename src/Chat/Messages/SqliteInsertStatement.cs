@@ -17,13 +17,19 @@ internal sealed class SqliteInsertStatement : IDisposable
         ON CONFLICT (client_id, room_id, user_id) DO NOTHING
         """;
 
+    // The message's words go into the FTS5 index in the same transaction (see the
+    // AddMessageSearch migration): a new message is found as soon as it is acknowledged.
+    private const string SearchSql = "INSERT INTO messages_search (rowid, document) VALUES (?1, ?2)";
+
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private readonly sqlite3_stmt _search;
 
     public SqliteInsertStatement(SqliteConnection connection)
     {
         _db = connection.Handle!;
         Check(raw.sqlite3_prepare_v2(_db, Sql, out _statement));
+        Check(raw.sqlite3_prepare_v2(_db, SearchSql, out _search));
     }
 
     /// <summary>
@@ -54,12 +60,38 @@ internal sealed class SqliteInsertStatement : IDisposable
                 throw Error(rc);
             }
 
-            return raw.sqlite3_changes(_db) == 1 ? raw.sqlite3_last_insert_rowid(_db) : null;
+            if (raw.sqlite3_changes(_db) != 1)
+            {
+                return null;
+            }
+
+            var id = raw.sqlite3_last_insert_rowid(_db);
+            Index(id, message.SearchDocument);
+            return id;
         }
         finally
         {
             raw.sqlite3_reset(_statement);
             raw.sqlite3_clear_bindings(_statement);
+        }
+    }
+
+    private void Index(long id, string document)
+    {
+        try
+        {
+            raw.sqlite3_bind_int64(_search, 1, id);
+            raw.sqlite3_bind_text(_search, 2, document);
+            var rc = raw.sqlite3_step(_search);
+            if (rc != raw.SQLITE_DONE)
+            {
+                throw Error(rc);
+            }
+        }
+        finally
+        {
+            raw.sqlite3_reset(_search);
+            raw.sqlite3_clear_bindings(_search);
         }
     }
 
@@ -78,5 +110,9 @@ internal sealed class SqliteInsertStatement : IDisposable
     private SqliteException Error(int rc) =>
         new(raw.sqlite3_errmsg(_db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(_db));
 
-    public void Dispose() => _statement.Dispose();
+    public void Dispose()
+    {
+        _statement.Dispose();
+        _search.Dispose();
+    }
 }

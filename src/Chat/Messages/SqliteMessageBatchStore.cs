@@ -34,12 +34,14 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheck
     private SqliteConnection? _connection;
     private SqliteInsertStatement? _insert;
     private SqliteCommand? _findOriginal;
+    private SqliteChangeStatements? _changes;
 
-    public Task<PostedMessage[]> WriteAsync(IReadOnlyList<PendingMessage> batch, DateTime now, CancellationToken cancellationToken)
+    public Task WriteAsync(IReadOnlyList<PendingWrite> batch, DateTime now, CancellationToken cancellationToken)
     {
         try
         {
-            return Task.FromResult(Write(batch, now));
+            Write(batch, now);
+            return Task.CompletedTask;
         }
         catch
         {
@@ -49,23 +51,34 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheck
         }
     }
 
-    private PostedMessage[] Write(IReadOnlyList<PendingMessage> batch, DateTime now)
+    private void Write(IReadOnlyList<PendingWrite> batch, DateTime now)
     {
         EnsureOpen();
-        var results = new PostedMessage[batch.Count];
         var timestamp = SqliteInsertStatement.Format(now);
         using var transaction = _connection!.BeginTransaction(deferred: false);
         _findOriginal!.Transaction = transaction;
-        for (var i = 0; i < batch.Count; i++)
+        _changes!.Enlist(transaction);
+        foreach (var write in batch)
         {
-            var message = batch[i];
-            results[i] = _insert!.Insert(message, timestamp) is { } id
-                ? new PostedMessage(message.ToView(id, now), Created: true)
-                : new PostedMessage(FindOriginal(message), Created: false);
+            if (write is PendingMessage message)
+            {
+                if (_insert!.Insert(message, timestamp) is { } id)
+                {
+                    message.Stored = new PostedMessage(message.ToView(id, now), Created: true);
+                    _changes.InsertMentions(id, message.RoomId, message.Mentions);
+                }
+                else
+                {
+                    message.Stored = new PostedMessage(FindOriginal(message), Created: false);
+                }
+            }
+            else
+            {
+                _changes.Apply((PendingChange)write, now, timestamp);
+            }
         }
 
         transaction.Commit();
-        return results;
     }
 
     private MessageView FindOriginal(PendingMessage message)
@@ -79,9 +92,7 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheck
             throw new InvalidOperationException("A client_id conflicted, but its original message is missing.");
         }
 
-        return new MessageView(
-            reader.GetInt64(0), message.RoomId, message.Author.Id, reader.GetString(1), reader.GetString(2),
-            DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc));
+        return SqliteChangeStatements.Read(reader, 0, message.RoomId, message.Author.Id);
     }
 
     private void EnsureOpen()
@@ -104,8 +115,8 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheck
         _insert = new SqliteInsertStatement(_connection);
 
         _findOriginal = _connection.CreateCommand();
-        _findOriginal.CommandText = """
-            SELECT id, username, content, inserted_at FROM messages
+        _findOriginal.CommandText = $"""
+            SELECT {SqliteChangeStatements.MessageColumns} FROM messages
             WHERE room_id = $room_id AND user_id = $user_id AND client_id = $client_id
             """;
         foreach (var name in new[] { "$room_id", "$user_id", "$client_id" })
@@ -114,6 +125,7 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheck
         }
 
         _findOriginal.Prepare();
+        _changes = new SqliteChangeStatements(_connection);
     }
 
     public bool IsMissingRoom(Exception exception) =>
@@ -123,9 +135,11 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheck
     {
         _insert?.Dispose();
         _findOriginal?.Dispose();
+        _changes?.Dispose();
         _connection?.Dispose();
         _insert = null;
         _findOriginal = null;
+        _changes = null;
         _connection = null;
     }
 

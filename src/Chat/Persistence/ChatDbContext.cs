@@ -1,4 +1,6 @@
+using Chat.Mentions;
 using Chat.Messages;
+using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Accounts;
 using Microsoft.EntityFrameworkCore;
@@ -14,6 +16,10 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
     public DbSet<Message> Messages => Set<Message>();
 
     public DbSet<User> Users => Set<User>();
+
+    public DbSet<Mention> Mentions => Set<Mention>();
+
+    public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ChatDbContext).Assembly);

@@ -23,6 +23,17 @@ public sealed class ChatChannelsHarness : IAsyncLifetime
 
     public MessageService Messages => Host.Services.GetRequiredService<MessageService>();
 
+    public Chat.Reactions.ReactionService Reactions => Host.Services.GetRequiredService<Chat.Reactions.ReactionService>();
+
+    public Chat.Accounts.AccountService Accounts => Host.Services.GetRequiredService<Chat.Accounts.AccountService>();
+
+    /// <summary>A registered user (only those can be mentioned).</summary>
+    public async Task<ChatUser> NewUserAsync(string stem)
+    {
+        var user = (await Accounts.RegisterAsync(stem + Guid.NewGuid().ToString("N")[..10], "password123")).Value!;
+        return new ChatUser(user.Id, user.Username);
+    }
+
     public async Task InitializeAsync()
     {
         // The host's own registrations (AddChatServer), on the host's own configuration keys:

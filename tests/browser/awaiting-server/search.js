@@ -82,7 +82,9 @@ describe("search", { timeout: 600_000 }, () => {
     await postMessage(server, alice.token, room.slug, `A ${word} on the beach`);
     const { page } = await suite.pageFor(alice, { ...phone, colorScheme: "dark" });
     await page.goto("/");
+    // On a phone the results take the screen, so they wait for the Search key.
     await page.getByRole("searchbox", { name: "Search messages" }).fill(word);
+    await page.getByRole("searchbox", { name: "Search messages" }).press("Enter");
     await page.locator(".search-hit").first().waitFor();
     await screenshot(page, "search-mobile-dark");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

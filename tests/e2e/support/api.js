@@ -42,3 +42,23 @@ export async function history(server, slug, query = "") {
 export async function disconnectEverywhere(server, token) {
   return call(server, "DELETE", "/api/session", { token });
 }
+
+export async function editMessage(server, token, slug, id, content) {
+  return call(server, "PATCH", `/api/rooms/${slug}/messages/${id}`, { token, body: { content } });
+}
+
+export async function deleteMessage(server, token, slug, id) {
+  return call(server, "DELETE", `/api/rooms/${slug}/messages/${id}`, { token });
+}
+
+export async function react(server, token, slug, id, emoji, method = "PUT") {
+  return call(server, method, `/api/rooms/${slug}/messages/${id}/reactions/${encodeURIComponent(emoji)}`, { token });
+}
+
+export async function unread(server, token) {
+  return call(server, "GET", "/api/me/unread", { token });
+}
+
+export async function markRead(server, token, slug, id) {
+  return call(server, "PUT", `/api/rooms/${slug}/read`, { token, body: { id } });
+}

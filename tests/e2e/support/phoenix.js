@@ -65,6 +65,14 @@ export function waitFor(predicate, timeoutMs = 5000, what = "condition") {
   });
 }
 
+/**
+ * Disconnects and resolves once closed, or after 3 s at the latest: phoenix.js drops the
+ * callback when a reconnect starts during its teardown (its connectClock moves on), and an
+ * after() hook waiting for it then hung the whole suite on a loaded machine.
+ */
 export function disconnect(socket) {
-  return new Promise((resolve) => socket.disconnect(resolve));
+  return Promise.race([
+    new Promise((resolve) => socket.disconnect(resolve)),
+    new Promise((resolve) => setTimeout(resolve, 3000).unref()),
+  ]);
 }

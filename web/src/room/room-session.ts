@@ -56,6 +56,10 @@ export class RoomSession {
   readonly changed = new Emitter<Change>();
   /** A message from someone else that arrived live (not history, not a catch-up): for unread counts. */
   readonly arrived = new Emitter<Message>();
+  /** A join that caught up from an id brought every message after it (no gap): for exact unread counts. */
+  readonly caughtUp = new Emitter<{ from: number; messages: Message[] }>();
+  /** A message was deleted (by its author, anywhere): it no longer counts as unread. */
+  readonly deleted = new Emitter<number>();
   status: RoomStatus = "joining";
   room: Room | null = null;
   /** For messages this tab sent: message id → client id, so their rows keep their identity. */
@@ -193,6 +197,7 @@ export class RoomSession {
     if (gap) this.fillingFrom = Math.max(catchUpFrom, ...messages.map((m) => m.id));
     this.applyChanged(changed);
     this.add(messages, "joined");
+    if (catchUpFrom !== null && !has_more) this.caughtUp.emit({ from: catchUpFrom, messages });
     if (this.lastReadId === null) this.lastReadId = this.newestId ?? 0;
     if (gap) void this.fillForward();
     // More changed while away than one reply holds: what is held may be stale, so start afresh.
@@ -327,6 +332,7 @@ export class RoomSession {
   private applyDeleted(id: number, rev: number): void {
     this.noteRev(rev);
     const removed = [this.store.markDeleted(id, rev), this.live.markDeleted(id, rev)].some(Boolean);
+    this.deleted.emit(id);
     if (removed) this.changed.emit("update");
   }
 

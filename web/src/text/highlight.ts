@@ -1,6 +1,8 @@
 // Where the words of a search are in a text, without regard to case or accents (as the server
 // matches them, CONTRACT.md §6): ranges of the original text, for <mark> elements.
 
+const wordChar = /[\p{L}\p{N}]/u;
+
 export interface Range {
   start: number;
   end: number;
@@ -26,7 +28,10 @@ export function queryWords(query: string): string[] {
   return fold(query).folded.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 }
 
-/** Each place a word of the query starts a word of the text (the last one may be a prefix, so all are). */
+/**
+ * Each word of the text that a word of the query starts (the last one may be a prefix, so any
+ * may be): the whole word is marked, as a reader sees what matched.
+ */
 export function highlightRanges(text: string, query: string): Range[] {
   const words = queryWords(query);
   if (!words.length) return [];
@@ -34,8 +39,10 @@ export function highlightRanges(text: string, query: string): Range[] {
   const ranges: Range[] = [];
   for (const word of words) {
     for (let at = folded.indexOf(word); at >= 0; at = folded.indexOf(word, at + 1)) {
-      if (at > 0 && /[\p{L}\p{N}]/u.test(folded[at - 1]!)) continue;
-      ranges.push({ start: origin[at]!, end: origin[at + word.length]! });
+      if (at > 0 && wordChar.test(folded[at - 1]!)) continue;
+      let end = at + word.length;
+      while (end < folded.length && wordChar.test(folded[end]!)) end++;
+      ranges.push({ start: origin[at]!, end: origin[end]! });
     }
   }
   ranges.sort((a, b) => a.start - b.start);

@@ -1,11 +1,14 @@
-// The search field in the sidebar (Ctrl/Cmd+K focuses it): results follow the typing, Enter
-// searches at once, ↓ moves into the results, Escape clears.
+// The search field in the sidebar (Ctrl/Cmd+K focuses it): results follow the typing (on wide
+// screens, where they show beside it), Enter searches at once, ↓ moves into the results,
+// Escape clears.
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { searchPath, type ChatClient } from "../chat-client";
 import { Icon } from "./icon";
 
 const typingPauseMs = 300;
+/** Where the field shares the screen with the results; on a phone it does not, and results wait for the Search key. */
+const sideBySide = window.matchMedia("(min-width: 768px)");
 const apple = /Mac|iPhone|iPad/.test(navigator.platform);
 
 export function SearchBox({ client, input }: { client: ChatClient; input: RefObject<HTMLInputElement | null> }) {
@@ -56,6 +59,7 @@ export function SearchBox({ client, input }: { client: ChatClient; input: RefObj
         type="search"
         class="search-input"
         aria-label="Search messages"
+        enterkeyhint="search"
         placeholder="Search messages"
         aria-keyshortcuts={apple ? "Meta+K" : "Control+K"}
         value={value}
@@ -63,7 +67,7 @@ export function SearchBox({ client, input }: { client: ChatClient; input: RefObj
           const text = event.currentTarget.value;
           setValue(text);
           window.clearTimeout(timer.current);
-          timer.current = window.setTimeout(() => go(text), typingPauseMs);
+          if (sideBySide.matches) timer.current = window.setTimeout(() => go(text), typingPauseMs);
         }}
         onKeyDown={onKeyDown}
       />

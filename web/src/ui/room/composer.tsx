@@ -36,7 +36,9 @@ export function Composer({ session, name, handle, autofocus, onEditLast }: Compo
     const el = box.current!;
     const at = el.selectionStart === el.selectionEnd ? mentionAt(el.value, el.selectionStart) : null;
     const names = at ? matchNames(session.mentionCandidates(), at.query) : [];
-    setCompletion(at && names.length ? { ...at, names, active: 0 } : null);
+    // A name typed in full has nothing left to complete: Enter sends.
+    const complete = names.length === 1 && names[0]!.toLowerCase() === at?.query.toLowerCase();
+    setCompletion(at && names.length && !complete ? { ...at, names, active: 0 } : null);
   };
 
   const insertMention = (name: string) => {

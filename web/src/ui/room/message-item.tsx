@@ -101,7 +101,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
 function MessageToolbar({ message, mine, actions }: { message: Message; mine: boolean; actions: MessageActions }) {
   return (
     <div class="message-actions" role="toolbar" aria-label="Message actions">
-      <button type="button" class="icon-button" aria-label="Add reaction" title="Add reaction" onClick={(event) => actions.openPicker(message, event.currentTarget)}>
+      <button type="button" class="icon-button" aria-label="Add reaction" aria-haspopup="dialog" title="Add reaction" onClick={(event) => actions.openPicker(message, event.currentTarget)}>
         <Icon name="smile" />
       </button>
       {mine && (

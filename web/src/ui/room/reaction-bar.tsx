@@ -34,7 +34,7 @@ export function ReactionBar({ message, me, actions }: { message: Message; me: Us
           </button>
         );
       })}
-      <button type="button" class="reaction add-reaction" aria-label="Add reaction" title="Add reaction" onClick={(event) => actions.openPicker(message, event.currentTarget)}>
+      <button type="button" class="reaction add-reaction" aria-label="Add reaction" aria-haspopup="dialog" title="Add reaction" onClick={(event) => actions.openPicker(message, event.currentTarget)}>
         <Icon name="smile" />
       </button>
     </div>

@@ -90,7 +90,14 @@ export function RoomView({ session, users, recentEmoji, autofocus, jumpTo, unrea
         if (!mine) recentEmoji.use(emoji);
         session.react(message.id, emoji, !mine).catch(failed("reaction"));
       },
-      openPicker: (message, anchor) => setPicker((open) => (open?.anchor === anchor ? null : { message, anchor })),
+      openPicker: (message, anchor) =>
+        setPicker((open) => {
+          open?.anchor.removeAttribute("aria-expanded");
+          if (open?.anchor === anchor) return null;
+          // Keeps the message's toolbar on screen while its picker is open (styles.css).
+          anchor.setAttribute("aria-expanded", "true");
+          return { message, anchor };
+        }),
       nameOf: (id) => users.nameOf(id),
     };
   }, [session]);
@@ -114,6 +121,7 @@ export function RoomView({ session, users, recentEmoji, autofocus, jumpTo, unrea
 
   const closePicker = (refocus: boolean) => {
     const anchor = picker?.anchor;
+    anchor?.removeAttribute("aria-expanded");
     setPicker(null);
     if (refocus && anchor?.isConnected) anchor.focus();
   };

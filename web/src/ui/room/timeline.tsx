@@ -101,7 +101,7 @@ export function Timeline({ session, label, unreadMarker, editingId, highlight, a
       positioned.current = true;
       const marker = el.querySelector(".new-marker");
       if (marker) {
-        marker.scrollIntoView({ block: "center" });
+        centerIn(el, marker);
         if (fromBottom(el) < bottomSlackPx) scrollToBottom(false);
       } else if (session.savedFromBottom !== null) {
         el.scrollTop = el.scrollHeight - el.clientHeight - session.savedFromBottom;
@@ -110,7 +110,7 @@ export function Timeline({ session, label, unreadMarker, editingId, highlight, a
       }
     } else if (seen.has("jump")) {
       const target = highlight && el.querySelector(`.message[data-id="${highlight.id}"]`);
-      if (target) target.scrollIntoView({ block: "center" });
+      if (target) centerIn(el, target);
       else scrollToBottom(false);
     } else if (before) {
       if (seen.has("own") || (before.fromBottom < bottomSlackPx && !seen.has("newer"))) scrollToBottom(false);
@@ -124,9 +124,10 @@ export function Timeline({ session, label, unreadMarker, editingId, highlight, a
 
   // A jump: bring the message into view and give it focus, so keyboard and screen reader users land on it.
   useLayoutEffect(() => {
-    const target = highlight && scroller.current!.querySelector<HTMLElement>(`.message[data-id="${highlight.id}"]`);
+    const el = scroller.current!;
+    const target = highlight && el.querySelector<HTMLElement>(`.message[data-id="${highlight.id}"]`);
     if (!target) return;
-    target.scrollIntoView({ block: "center" });
+    centerIn(el, target);
     target.focus({ preventScroll: true });
   }, [highlight]);
 
@@ -254,6 +255,15 @@ function buildRows(session: RoomSession, { unreadMarker, editingId, highlightId,
     add({ rowKey: `c:${pending.clientId}`, message: null, pending, state: pending.state, error: pending.error }, me.id, pending.createdAt, null);
   }
   return rows;
+}
+
+/**
+ * Scrolls the timeline (and nothing else: scrollIntoView would also scroll the app's
+ * overflow-hidden ancestors, pushing the layout out of place) to put `target` in its middle.
+ */
+function centerIn(el: HTMLElement, target: Element): void {
+  const box = target.getBoundingClientRect();
+  el.scrollTop += box.top - el.getBoundingClientRect().top - (el.clientHeight - box.height) / 2;
 }
 
 function fromBottom(el: HTMLElement): number {

@@ -1,0 +1,146 @@
+using System.Data.Common;
+using System.Text;
+using Chat.Persistence;
+using Chat.Reactions;
+using Chat.Validation;
+using Microsoft.EntityFrameworkCore;
+
+namespace Chat.Search;
+
+/// <summary>
+/// Full-text search over messages (CONTRACT.md §6), newest first: a message matches when it
+/// holds every word of the query, the last word also as a prefix, without regard to case or
+/// accents. Tombstones never match; an edited message is found by its new words only.
+/// </summary>
+/// <remarks>
+/// Both providers index the words <see cref="SearchText"/> makes, written by the message
+/// writer in each message's own transaction: SQLite in the FTS5 table <c>messages_search</c>,
+/// PostgreSQL in the <c>messages.search</c> tsvector with a GIN index. One call, one query
+/// per provider; neither scans messages.
+/// </remarks>
+public sealed class SearchService
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 100;
+    public const int MaxQueryLength = 200;
+
+    private const string Columns = "m.id, m.room_id, m.user_id, m.username, m.content, m.inserted_at, m.edited_at, m.reactions, m.rev, r.slug";
+
+    // CROSS JOIN keeps FTS5 as the outer loop: it yields matches newest first, and the join
+    // only fetches the rows of the page.
+    private const string SqliteSql = $"""
+        SELECT {Columns}
+        FROM messages_search AS s
+        CROSS JOIN messages AS m ON m.id = s.rowid
+        JOIN rooms AS r ON r.id = m.room_id
+        WHERE messages_search MATCH @query AND s.rowid < @before AND m.deleted_at IS NULL
+        ORDER BY s.rowid DESC
+        LIMIT @take
+        """;
+
+    private const string PostgresSql = $"""
+        SELECT {Columns}
+        FROM messages AS m
+        JOIN rooms AS r ON r.id = m.room_id
+        WHERE m.search @@ CAST(@query AS tsquery) AND m.id < @before AND m.deleted_at IS NULL
+        ORDER BY m.id DESC
+        LIMIT @take
+        """;
+
+    private readonly IDbContextFactory<ChatDbContext> _contexts;
+    private readonly DatabaseProvider _provider;
+
+    internal SearchService(IDbContextFactory<ChatDbContext> contexts, ChatDatabase database)
+    {
+        _contexts = contexts;
+        _provider = database.Provider;
+    }
+
+    public async Task<ChatResult<SearchPage>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
+    {
+        var errors = new FieldErrors();
+        var query = TextRules.Required(errors, "q", request.Query, MaxQueryLength);
+        var limit = request.Limit ?? DefaultLimit;
+        if (limit < 1)
+        {
+            errors.Add("limit", ErrorMessages.NumberAtLeast(1));
+        }
+        else if (limit > MaxLimit)
+        {
+            errors.Add("limit", ErrorMessages.NumberAtMost(MaxLimit));
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return ChatResult<SearchPage>.Invalid(errors);
+        }
+
+        var words = SearchText.Words(query!);
+        if (words.Count == 0)
+        {
+            // Nothing searchable (only punctuation or emoji): nothing can match.
+            return ChatResult<SearchPage>.Ok(new SearchPage([], false));
+        }
+
+        if (request.RoomId is { } roomId)
+        {
+            words.Insert(0, SearchText.RoomToken(roomId));
+        }
+
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = _provider == DatabaseProvider.Postgres ? PostgresSql : SqliteSql;
+        Add(command, "@query", _provider == DatabaseProvider.Postgres ? TsQuery(words) : Fts5Query(words));
+        Add(command, "@before", request.BeforeId ?? long.MaxValue);
+        Add(command, "@take", limit + 1);
+
+        var found = new List<FoundMessage>(limit + 1);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var id = reader.GetInt64(0);
+                found.Add(new FoundMessage(
+                    id, reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), Utc(reader.GetDateTime(5)),
+                    reader.IsDBNull(6) ? null : Utc(reader.GetDateTime(6)), Deleted: false,
+                    MessageReactions.FromJson(reader.IsDBNull(7) ? null : reader.GetString(7)),
+                    reader.IsDBNull(8) ? id : reader.GetInt64(8), reader.GetString(9)));
+            }
+        }
+
+        var hasMore = found.Count > limit;
+        if (hasMore)
+        {
+            found.RemoveAt(found.Count - 1);
+        }
+
+        return ChatResult<SearchPage>.Ok(new SearchPage(found, hasMore));
+    }
+
+    /// <summary>FTS5: every word as a quoted string (implicitly ANDed), the last one as a prefix.</summary>
+    private static string Fts5Query(List<string> words)
+    {
+        var query = new StringBuilder();
+        for (var i = 0; i < words.Count; i++)
+        {
+            query.Append(i == 0 ? "" : " ").Append('"').Append(words[i].Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+        }
+
+        return query.Append('*').ToString();
+    }
+
+    /// <summary>A tsquery of lexemes as they are: every word ANDed, the last one as a prefix.</summary>
+    private static string TsQuery(List<string> words) =>
+        string.Join(" & ", words.Select(w => "'" + w.Replace("'", "''", StringComparison.Ordinal).Replace("\\", "\\\\", StringComparison.Ordinal) + "'")) + ":*";
+
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}

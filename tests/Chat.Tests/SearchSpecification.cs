@@ -1,0 +1,142 @@
+using Chat.Messages;
+using Chat.Rooms;
+using Chat.Search;
+
+namespace Chat.Tests;
+
+/// <summary>Search (CONTRACT.md §6), one suite for every provider: the same words match on each.</summary>
+public abstract class SearchSpecification(DatabaseFixture fixture)
+{
+    private static ChatUser Ann { get; } = new(301, "ann");
+
+    private SearchService Search => fixture.Search;
+
+    private async Task<RoomView> NewRoomAsync() =>
+        (await fixture.Rooms.CreateAsync("Search " + Guid.NewGuid().ToString("N")[..12], null)).Value!;
+
+    /// <summary>A word no other test's messages hold, so that each test sees only its own.</summary>
+    private static string Marker() => "zq" + Guid.NewGuid().ToString("N")[..10];
+
+    private async Task<MessageView> SendAsync(RoomView room, string content)
+    {
+        var result = await fixture.Messages.CreateAsync(room, Ann, content, null);
+        Assert.True(result.IsOk, result.Errors?.ToString() ?? result.Failure);
+        return result.Value!.Message;
+    }
+
+    private async Task<IReadOnlyList<long>> FindAsync(string query, RoomView? room = null) =>
+        (await Search.SearchAsync(new SearchRequest(query, room?.Id))).Value!.Messages.Select(m => m.Id).ToList();
+
+    [Fact]
+    public async Task A_message_matches_when_it_holds_every_word_without_regard_to_case_or_accents()
+    {
+        var room = await NewRoomAsync();
+        var marker = Marker();
+        var dessert = await SendAsync(room, $"{marker}: Crème Brûlée, s'il vous plaît! Straße");
+        await SendAsync(room, $"{marker} creme only");
+
+        Assert.Equal([dessert.Id], await FindAsync($"{marker} creme brulee"));
+        Assert.Equal([dessert.Id], await FindAsync($"{marker.ToUpperInvariant()} CRÈME BRÛLÉE"));
+        Assert.Equal([dessert.Id], await FindAsync($"{marker} strasse"));
+        Assert.Equal([dessert.Id], await FindAsync($"{marker} straße plait"));
+        Assert.Empty(await FindAsync($"{marker} creme caramel"));
+    }
+
+    [Fact]
+    public async Task The_last_word_matches_as_a_prefix_and_only_the_last()
+    {
+        var room = await NewRoomAsync();
+        var marker = Marker();
+        var hello = await SendAsync(room, $"hello world {marker}");
+
+        Assert.Equal([hello.Id], await FindAsync($"{marker} hel"));
+        Assert.Equal([hello.Id], await FindAsync($"hello {marker[..6]}"));
+        Assert.Empty(await FindAsync($"hel {marker}"));
+    }
+
+    [Fact]
+    public async Task Tombstones_never_match_and_an_edit_is_found_by_its_new_words_only()
+    {
+        var room = await NewRoomAsync();
+        var marker = Marker();
+        var deleted = await SendAsync(room, $"{marker} secret");
+        var edited = await SendAsync(room, $"{marker} teh typo");
+        await fixture.Messages.DeleteAsync(room, Ann, deleted.Id);
+        await fixture.Messages.EditAsync(room, Ann, edited.Id, $"{marker} the fix");
+
+        Assert.Empty(await FindAsync($"{marker} secret"));
+        Assert.Empty(await FindAsync($"{marker} teh"));
+        var found = Assert.Single((await Search.SearchAsync(new SearchRequest($"{marker} fix"))).Value!.Messages);
+        Assert.Equal($"{marker} the fix", found.Content);
+        Assert.NotNull(found.EditedAt);
+        Assert.Equal([edited.Id], await FindAsync(marker));
+    }
+
+    [Fact]
+    public async Task Results_come_newest_first_with_the_room_slug_and_page_with_before()
+    {
+        var room = await NewRoomAsync();
+        var marker = Marker();
+        var sent = new List<long>();
+        for (var i = 0; i < 7; i++)
+        {
+            sent.Add((await SendAsync(room, $"{marker} number {i}")).Id);
+        }
+
+        var first = (await Search.SearchAsync(new SearchRequest(marker, Limit: 3))).Value!;
+        var second = (await Search.SearchAsync(new SearchRequest(marker, BeforeId: first.Messages[^1].Id, Limit: 3))).Value!;
+        var last = (await Search.SearchAsync(new SearchRequest(marker, BeforeId: second.Messages[^1].Id, Limit: 3))).Value!;
+
+        Assert.Equal(sent[4..].AsEnumerable().Reverse(), first.Messages.Select(m => m.Id));
+        Assert.Equal(room.Slug, first.Messages[0].RoomSlug);
+        Assert.True(first.HasMore);
+        Assert.Equal(sent[1..4].AsEnumerable().Reverse(), second.Messages.Select(m => m.Id));
+        Assert.Equal([sent[0]], last.Messages.Select(m => m.Id));
+        Assert.False(last.HasMore);
+    }
+
+    [Fact]
+    public async Task A_search_may_keep_to_one_room()
+    {
+        var room = await NewRoomAsync();
+        var other = await NewRoomAsync();
+        var marker = Marker();
+        var here = await SendAsync(room, $"{marker} here");
+        var there = await SendAsync(other, $"{marker} there");
+
+        Assert.Equal([there.Id, here.Id], await FindAsync(marker));
+        Assert.Equal([here.Id], await FindAsync(marker, room));
+        Assert.Equal([there.Id], await FindAsync(marker, other));
+    }
+
+    [Theory]
+    [InlineData("", "q", "can't be blank")]
+    [InlineData("   ", "q", "can't be blank")]
+    public async Task A_query_needs_words(string query, string field, string error)
+    {
+        var result = await Search.SearchAsync(new SearchRequest(query));
+
+        Assert.Equal([error], result.Errors!.ByField[field]);
+    }
+
+    [Fact]
+    public async Task Limits_are_1_to_100_and_a_query_without_letters_or_digits_matches_nothing()
+    {
+        Assert.Equal(["must be less than or equal to 100"], (await Search.SearchAsync(new SearchRequest("x", Limit: 101))).Errors!.ByField["limit"]);
+        Assert.Equal(["must be greater than or equal to 1"], (await Search.SearchAsync(new SearchRequest("x", Limit: 0))).Errors!.ByField["limit"]);
+        Assert.Empty((await Search.SearchAsync(new SearchRequest("!!! 🙂"))).Value!.Messages);
+    }
+
+    [Fact]
+    public void Words_fold_case_and_accents_and_split_at_everything_else()
+    {
+        Assert.Equal(["creme", "brulee", "s", "il", "strasse", "日本語", "x2"], SearchText.Words("Crème BRÛLÉE, s'il — Straße 日本語 🙂 x2"));
+        Assert.Equal(64, Assert.Single(SearchText.Words(new string('a', 100))).Length);
+    }
+}
+
+[Collection("sqlite")]
+public sealed class SqliteSearchTests(SqliteDatabaseFixture fixture) : SearchSpecification(fixture), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection("postgres")]
+public sealed class PostgresSearchTests(PostgresDatabaseFixture fixture) : SearchSpecification(fixture), IClassFixture<PostgresDatabaseFixture>;
