@@ -211,7 +211,7 @@ describe("two users, live", { timeout: 600_000 }, () => {
     assert.equal(shown.at(-1).text, "welcome back");
   });
 
-  test("unread counts on other rooms this browser has joined", async () => {
+  test("unread counts from the server: live on rooms read before, kept over a reload, cleared by reading", async () => {
     const alice = await createUser(server, "alice");
     const bob = await createUser(server, "bob");
     const quiet = await createRoom(server, alice.token, `Quiet ${uniqueName("")}`);
@@ -232,10 +232,10 @@ describe("two users, live", { timeout: 600_000 }, () => {
     await busyLink.locator(".badge", { hasText: "3" }).waitFor();
     await screenshot(b.page, "unread-badge");
     assert.equal(await b.page.title(), `(3) #${quiet.name} · Chat`);
-    // A room never joined in this browser shows no count.
+    // A room never read shows no count.
     assert.equal(await b.page.locator(".room-link", { hasText: "Lobby" }).locator(".badge").count(), 0);
 
-    // The count survives a reload (this browser remembers what it read)...
+    // The count survives a reload (the server keeps the read marker)...
     await b.page.reload();
     await busyLink.locator(".badge", { hasText: "3" }).waitFor();
     // ...and reading the room clears it, for good.

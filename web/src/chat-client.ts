@@ -3,7 +3,6 @@
 import { Connection } from "./connection";
 import { RoomDirectory } from "./directory";
 import { Emitter } from "./emitter";
-import { Prefs } from "./prefs";
 import { RecentEmoji } from "./recent-emoji";
 import { Search } from "./search";
 import { RoomSession } from "./room/room-session";
@@ -36,15 +35,17 @@ export class ChatClient {
   route: Route = { kind: "lobby" };
   /** Whether the last route change came from the user (a click, a key) rather than from a load or back/forward. */
   routedByUser = false;
-  private readonly prefs: Prefs;
+  /** Rooms visited, most recent first: the first few stay joined while the app runs. */
+  private readonly visited: string[] = [];
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
     readonly session: Session,
     readonly signOut: (notice?: string) => void,
   ) {
-    this.prefs = new Prefs(session.user.id);
     this.recentEmoji = new RecentEmoji(session.user.id);
+    // What this browser remembered of read rooms before the server kept read markers.
+    localStorage.removeItem(`chat.user.${session.user.id}`);
     this.connection = new Connection(session.token, () => this.signOut("Your session has ended. Please sign in again."));
     this.directory = new RoomDirectory(this.connection.socket, session.token);
     this.unread = new UnreadStore(this.connection.socket, session.user);
@@ -66,8 +67,6 @@ export class ChatClient {
     this.cleanups.push(() => window.removeEventListener("popstate", onPop));
 
     this.connection.connect();
-    // Rooms this browser joined before stay joined, for their unread counts.
-    for (const slug of this.prefs.joined) this.ensureSession(slug);
     this.resolveRoute(false);
   }
 
@@ -104,10 +103,9 @@ export class ChatClient {
     this.resolveRoute(true);
   }
 
-  /** Unread messages in a room: the server's count, or (from a server without read markers) this browser's. */
+  /** Unread messages in a room, by the server's count (CONTRACT.md §5). */
   unreadIn(slug: string): number {
-    if (this.unread.available) return this.unread.get(slug)?.unread ?? 0;
-    return this.sessions.get(slug)?.unread ?? 0;
+    return this.unread.get(slug)?.unread ?? 0;
   }
 
   mentionsIn(slug: string): number {
@@ -116,12 +114,8 @@ export class ChatClient {
 
   /** Where a "New" line goes when the room is opened: after the last message read, if anything came since. */
   unreadMarkerFor(slug: string): number | null {
-    const room = this.sessions.get(slug);
-    if (this.unread.available) {
-      const counts = this.unread.get(slug);
-      return counts && counts.unread > 0 ? counts.lastReadId : null;
-    }
-    return room && room.unread > 0 ? room.lastReadId : null;
+    const counts = this.unread.get(slug);
+    return counts && counts.unread > 0 ? counts.lastReadId : null;
   }
 
   /** Up to 20 of the rooms the user read last, on any device, stay joined: their counts move live. */
@@ -162,7 +156,10 @@ export class ChatClient {
   }
 
   private remember(slug: string): void {
-    for (const dropped of this.prefs.touch(slug)) this.dropSession(dropped);
+    const at = this.visited.indexOf(slug);
+    if (at >= 0) this.visited.splice(at, 1);
+    this.visited.unshift(slug);
+    for (const dropped of this.visited.splice(maxJoined)) this.dropSession(dropped);
   }
 
   private ensureSession(slug: string): RoomSession {
@@ -178,7 +175,7 @@ export class ChatClient {
     created.deleted.subscribe((id) => this.unread.deleted(slug, id));
     created.caughtUp.subscribe(({ from, messages }) => this.unread.caughtUp(slug, from, messages));
     created.changed.subscribe((change) => {
-      if (change === "missing") this.prefs.forget(slug);
+      if (change === "missing" && this.visited.includes(slug)) this.visited.splice(this.visited.indexOf(slug), 1);
       if (change === "joined" && created.room) this.directory.upsert([created.room]);
       this.changed.emit();
     });
@@ -190,7 +187,6 @@ export class ChatClient {
    * after it (so the "New" line and the unread messages are there), else the newest page.
    */
   private catchUpFrom(slug: string): number | undefined {
-    if (!this.unread.available) return this.prefs.lastRead(slug);
     const counts = this.unread.get(slug);
     return counts && counts.lastReadId > 0 && counts.unread <= catchUpAtMost ? counts.lastReadId : undefined;
   }
@@ -198,9 +194,6 @@ export class ChatClient {
   /** The user has seen a room's newest message: every device clears its badge. */
   private read(slug: string, id: number): void {
     const room = this.sessions.get(slug);
-    // Until the server has said whether it keeps read markers, both are kept.
-    if (this.unread.available !== true) this.prefs.setLastRead(slug, id);
-    if (this.unread.available === false) return;
     if (room?.room) this.unread.read(slug, room.room.id, id);
     room?.pushRead(id);
   }

@@ -82,7 +82,7 @@ export class RoomSession {
   draft = "";
   /** How far from the bottom the timeline was scrolled when the user left the room; null: at the bottom. */
   savedFromBottom: number | null = null;
-  /** The newest message read in this browser; null until known. */
+  /** The newest message this session has marked read; null until known. */
   lastReadId: number | null;
   private store = new MessageStore();
   /** While detached: what arrived live, held until the window reaches it. */
@@ -238,19 +238,6 @@ export class RoomSession {
     if (current && current.name === room.name && current.description === room.description) return;
     this.room = room;
     this.changed.emit("update");
-  }
-
-  /** Unread messages from others, after the last one read in this browser. */
-  get unread(): number {
-    if (this.lastReadId === null) return 0;
-    const list = this.messages;
-    let count = 0;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const message = list[i]!;
-      if (message.id <= this.lastReadId) break;
-      if (message.user_id !== this.me.id) count++;
-    }
-    return count;
   }
 
   markRead(): void {

@@ -4,7 +4,7 @@ import type { PendingMessage, SendState } from "../../room/room-session";
 import type { Message, User } from "../../types";
 import { mentionedNames } from "../../text/markup";
 import { memo } from "../hooks";
-import { Icon } from "../icon";
+import { Icon, type IconName } from "../icon";
 import { MessageEditor } from "./message-editor";
 import { MessageText } from "./message-text";
 import { ReactionBar } from "./reaction-bar";
@@ -61,7 +61,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
     </time>
   );
   return (
-    <li class={classes.filter(Boolean).join(" ")} data-key={rowKey} data-id={message?.id} tabIndex={highlighted ? -1 : undefined}>
+    <li class={classes.filter(Boolean).join(" ")} data-key={rowKey} data-id={message?.id} tabIndex={message ? -1 : undefined}>
       {start ? (
         <>
           <div class={avatarClass(userId)} aria-hidden="true">
@@ -85,7 +85,8 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         <MessageText content={content} me={me.username}>
           {message?.edited_at && (
             <span class="edited" title={`Edited ${formatFull(new Date(message.edited_at))}`}>
-              {" (edited)"}
+              <span aria-hidden="true">{" (edited)"}</span>
+              <span class="sr-only">{`, edited ${formatFull(new Date(message.edited_at))}`}</span>
             </span>
           )}
         </MessageText>
@@ -97,24 +98,51 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   );
 });
 
-/** Shown on hover or focus (and on a tap on touch screens): react, and for one's own messages edit and delete. */
+/**
+ * Shown on hover or focus (and on a tap on touch screens): react, and for one's own messages
+ * edit and delete. Out of the tab order, so Tab does not walk through every message: with a
+ * message focused (arrow keys in the timeline), R, E and Delete do the same (timeline.tsx).
+ */
 function MessageToolbar({ message, mine, actions }: { message: Message; mine: boolean; actions: MessageActions }) {
   return (
     <div class="message-actions" role="toolbar" aria-label="Message actions">
-      <button type="button" class="icon-button" aria-label="Add reaction" aria-haspopup="dialog" title="Add reaction" onClick={(event) => actions.openPicker(message, event.currentTarget)}>
-        <Icon name="smile" />
-      </button>
+      <ToolButton action="react" label="Add reaction" shortcut="R" icon="smile" popup onClick={(button) => actions.openPicker(message, button)} />
       {mine && (
         <>
-          <button type="button" class="icon-button" aria-label="Edit message" title="Edit" onClick={() => actions.startEdit(message.id)}>
-            <Icon name="edit" />
-          </button>
-          <button type="button" class="icon-button danger" aria-label="Delete message" title="Delete" onClick={() => actions.askDelete(message)}>
-            <Icon name="trash" />
-          </button>
+          <ToolButton action="edit" label="Edit message" shortcut="E" icon="edit" onClick={() => actions.startEdit(message.id)} />
+          <ToolButton action="delete" label="Delete message" shortcut="Delete" icon="trash" danger onClick={() => actions.askDelete(message)} />
         </>
       )}
     </div>
+  );
+}
+
+interface ToolButtonProps {
+  action: string;
+  label: string;
+  shortcut: string;
+  icon: IconName;
+  popup?: boolean;
+  danger?: boolean;
+  onClick(button: HTMLButtonElement): void;
+}
+
+/** A toolbar button: out of the tab order (its key works on the focused message), named with its key. */
+function ToolButton({ action, label, shortcut, icon, popup, danger, onClick }: ToolButtonProps) {
+  return (
+    <button
+      type="button"
+      class={danger ? "icon-button danger" : "icon-button"}
+      data-action={action}
+      tabIndex={-1}
+      aria-label={label}
+      aria-haspopup={popup ? "dialog" : undefined}
+      aria-keyshortcuts={shortcut}
+      title={`${label} (${shortcut === "Delete" ? "Del" : shortcut})`}
+      onClick={(event) => onClick(event.currentTarget)}
+    >
+      <Icon name={icon} />
+    </button>
   );
 }
 

@@ -62,6 +62,34 @@ export function Timeline({ session, label, unreadMarker, editingId, highlight, a
     if (!place.current && scroller.current) place.current = measure(scroller.current);
   });
 
+  // The keyboard in the timeline: ↑/↓ (and Home/End) move between messages; on a message,
+  // R reacts, E edits and Delete deletes (the toolbar's buttons, which Tab skips).
+  const onTimelineKey = (event: KeyboardEvent) => {
+    const el = scroller.current!;
+    const target = event.target as HTMLElement;
+    if (target !== el && !target.matches(".message[data-id]")) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const messages = [...el.querySelectorAll<HTMLElement>(".message[data-id]")];
+    const index = messages.indexOf(target);
+    const moves: Record<string, number> = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
+    if (event.key in moves) {
+      event.preventDefault();
+      const from = index < 0 ? messages.length : index;
+      const next = messages[Math.min(messages.length - 1, Math.max(0, from + moves[event.key]!))];
+      if (next) {
+        next.focus({ preventScroll: true });
+        next.scrollIntoView({ block: "nearest" });
+      }
+      return;
+    }
+    const action = { r: "react", e: "edit", Delete: "delete", Backspace: "delete" }[event.key];
+    const button = index >= 0 && action ? target.querySelector<HTMLButtonElement>(`.message-actions [data-action="${action}"]`) : null;
+    if (button) {
+      event.preventDefault();
+      button.click();
+    }
+  };
+
   const rows = buildRows(session, { unreadMarker, editingId, highlightId: highlight?.id ?? null, selectedKey, actions });
   const lastKey = rows.at(-1)?.key ?? null;
 
@@ -156,6 +184,7 @@ export function Timeline({ session, label, unreadMarker, editingId, highlight, a
         aria-busy={session.status === "joining" || session.loadingOlder}
         tabIndex={0}
         onScroll={afterScroll}
+        onKeyDown={onTimelineKey}
       >
         <TimelineTop session={session} />
         <ol class="messages" onClick={onListClick}>

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   browserSuite, createRoom, createUser, messagesOf, openRoom, screenshot, sendMessage, uniqueName, waitUntil,
-} from "../support/browser.js";
+} from "./support/browser.js";
 
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
@@ -164,5 +164,49 @@ describe("edits, deletes and reactions", { timeout: 600_000 }, () => {
     const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
     await waitUntil(async () => (await b.page.locator(".banner.visible").count()) === 0, { message: "the banner to go" });
+  });
+
+  test("the keyboard: arrows through messages, and R, E and Delete on one", async () => {
+    const { a, b } = await twoInARoom();
+    await sendMessage(b.page, "from bob");
+    await sendMessage(a.page, "first of mine");
+    await sendMessage(a.page, "second of mine");
+    await row(a.page, "second of mine").waitFor();
+    await row(a.page, "from bob").waitFor();
+
+    // Tab does not walk through every message's buttons: from the timeline, arrows do.
+    const timeline = a.page.getByRole("log");
+    await timeline.focus();
+    await a.page.keyboard.press("ArrowUp");
+    const focused = () => a.page.evaluate(() => document.activeElement?.querySelector(".message-text")?.textContent);
+    assert.equal(await focused(), "second of mine");
+    await a.page.keyboard.press("ArrowUp");
+    assert.equal(await focused(), "first of mine");
+    await a.page.keyboard.press("Home");
+    assert.equal(await focused(), "from bob");
+    // E does nothing on someone else's message; R opens the picker there.
+    await a.page.keyboard.press("e");
+    assert.equal(await a.page.getByRole("textbox", { name: "Edit message" }).count(), 0);
+    await a.page.keyboard.press("r");
+    await a.page.getByRole("dialog", { name: "Add a reaction" }).waitFor();
+    await a.page.keyboard.press("Enter");
+    await row(b.page, "from bob").locator(".reaction", { hasText: "👍" }).waitFor();
+
+    // E on one's own message edits it; Delete asks, then deletes.
+    await timeline.focus();
+    await a.page.keyboard.press("ArrowUp");
+    await a.page.keyboard.press("e");
+    const editor = a.page.getByRole("textbox", { name: "Edit message" });
+    await editor.fill("second of mine, edited");
+    await editor.press("Enter");
+    await row(b.page, "second of mine, edited").locator(".edited").waitFor();
+    await timeline.focus();
+    await a.page.keyboard.press("ArrowUp");
+    await a.page.keyboard.press("ArrowUp");
+    assert.equal(await focused(), "first of mine");
+    await a.page.keyboard.press("Delete");
+    await a.page.getByRole("dialog", { name: "Delete message?" }).getByRole("button", { name: "Delete" }).click();
+    await row(b.page, "first of mine").waitFor({ state: "detached" });
+    assert.deepEqual((await messagesOf(b.page)).map((m) => m.text), ["from bob", "second of mine, edited"]);
   });
 });

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   browserSuite, createRoom, createUser, openRoom, screenshot, sendMessage, uniqueName, waitUntil,
-} from "../support/browser.js";
+} from "./support/browser.js";
 
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
