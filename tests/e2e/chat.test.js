@@ -194,11 +194,16 @@ for (const { name: transportName, transport } of transports) {
       const channel = open(alice.token).channel(`room:${room.slug}`);
       await join(channel);
 
+      const started = Date.now();
       const results = await Promise.all(Array.from({ length: 30 }, (_, i) => reply(channel.push("new_msg", { content: `flood ${i}` }))));
+      const seconds = (Date.now() - started) / 1000;
 
       const accepted = results.filter((r) => r.status === "ok").length;
       const limited = results.filter((r) => r.status === "error" && r.response.reason === "rate_limited").length;
-      assert.ok(accepted >= 20 && accepted <= 23, `accepted ${accepted}`);
+      // A bucket of 20 that refills at 10 a second: each send waits for the one before it to be
+      // stored, so on a slow machine the flood lasts long enough for a few tokens to come back.
+      const refilled = Math.ceil(seconds * 10) + 1;
+      assert.ok(accepted >= 20 && accepted <= 20 + refilled, `accepted ${accepted} in ${seconds} s`);
       assert.equal(accepted + limited, 30);
     });
 
