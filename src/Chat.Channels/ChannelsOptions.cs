@@ -74,6 +74,16 @@ public sealed class ChannelsOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = "must be between a second and a minute")]
     public TimeSpan LongPollWindow { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Keys of a topic that <c>presence_state</c> and <c>presence_diff</c> speak of: the ones
+    /// present longest. Beyond this many, the rest are present but not listed, and members get
+    /// <c>presence_count</c> <c>{"count": N}</c> instead (at most once a second), so a room of
+    /// ten thousand costs each joiner a list of this size, not of ten thousand, and nobody a
+    /// diff per join. Phoenix lists everyone; a list longer than this is not read by anyone.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "must be between {1} and {2}")]
+    public int PresenceListLimit { get; set; } = 100;
+
     /// <summary>How long a closing socket waits for the client's close frame before dropping the connection.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "must be between zero and ten minutes")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);

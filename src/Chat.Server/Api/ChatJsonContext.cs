@@ -33,6 +33,7 @@ namespace Chat.Server.Api;
 [JsonSerializable(typeof(Chat.ReadMarkers.UnreadView))]
 [JsonSerializable(typeof(TypingEvent))]
 [JsonSerializable(typeof(PresenceMeta))]
+[JsonSerializable(typeof(PresenceCount))]
 [JsonSerializable(typeof(ErrorsResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(ReasonResponse))]

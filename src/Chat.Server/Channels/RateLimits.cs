@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using System.Threading.RateLimiting;
+using Chat.Channels.Redis;
 
 namespace Chat.Server.Channels;
 
@@ -23,8 +25,10 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// Per-user token buckets for sending, and per-user-and-room throttling of typing notices.
-/// One limiter per key, created on first use and dropped when idle by the partitioned
-/// limiter, which also replenishes every bucket from one timer.
+/// With several nodes they live in Redis, so they hold per user whichever nodes the user's
+/// sockets are on; on one node (or while Redis is away) they live here: one limiter per key,
+/// created on first use and dropped when idle by the partitioned limiter, which also
+/// replenishes every bucket from one timer.
 /// </summary>
 public sealed partial class RateLimits : IDisposable
 {
@@ -33,9 +37,13 @@ public sealed partial class RateLimits : IDisposable
     private readonly PartitionedRateLimiter<long> _refusalLog;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly PartitionedRateLimiter<(long UserId, long RoomId)> _typing;
+    private readonly RateLimitOptions _settings;
+    private readonly RedisRateLimiter? _shared;
 
-    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options, Microsoft.Extensions.Logging.ILogger<RateLimits> logger)
+    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options, IServiceProvider services, Microsoft.Extensions.Logging.ILogger<RateLimits> logger)
     {
+        var settings = _settings = options.Value;
+        _shared = services.GetService<RedisRateLimiter>();
         _logger = logger;
         _refusalLog = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetFixedWindowLimiter(userId, _ => new FixedWindowRateLimiterOptions
         {
@@ -44,7 +52,6 @@ public sealed partial class RateLimits : IDisposable
             QueueLimit = 0,
             AutoReplenishment = true,
         }));
-        var settings = options.Value;
         // Refill in small steps (a tenth of a second's worth) so the rate is smooth, not a
         // burst at the top of every second.
         var tokensPerPeriod = Math.Max(1, (int)Math.Round(settings.MessagesPerSecond / 10));
@@ -67,14 +74,44 @@ public sealed partial class RateLimits : IDisposable
     }
 
     /// <summary>Takes one message from the user's bucket; false when it is empty.</summary>
-    public bool TrySend(long userId)
+    public async ValueTask<bool> TrySendAsync(long userId)
     {
-        using var lease = _messages.AttemptAcquire(userId);
-        if (lease.IsAcquired)
+        if (_shared is not null
+            && await _shared.TryTakeAsync(Key("send", userId), _settings.Burst, _settings.MessagesPerSecond) is { } taken)
         {
-            return true;
+            return taken || Refused(userId);
         }
 
+        using var lease = _messages.AttemptAcquire(userId);
+        return lease.IsAcquired || Refused(userId);
+    }
+
+    /// <summary>True when a typing notice may go out now for this user in this room.</summary>
+    public async ValueTask<bool> TryTypeAsync(long userId, long roomId)
+    {
+        bool allowed;
+        if (_shared is not null
+            && await _shared.TryOnceAsync(Key("typing", userId) + ":" + roomId.ToString(CultureInfo.InvariantCulture), _settings.TypingInterval) is { } shared)
+        {
+            allowed = shared;
+        }
+        else
+        {
+            using var lease = _typing.AttemptAcquire((userId, roomId));
+            allowed = lease.IsAcquired;
+        }
+
+        if (!allowed)
+        {
+            Telemetry.ServerDiagnostics.RateLimited.Add(1, Telemetry.ServerDiagnostics.Kind("typing"));
+        }
+
+        return allowed;
+    }
+
+    /// <summary>Counts a refused message, and logs it once a minute per user while it lasts; always false.</summary>
+    private bool Refused(long userId)
+    {
         Telemetry.ServerDiagnostics.RateLimited.Add(1, Telemetry.ServerDiagnostics.Kind("message"));
         using var logLease = _refusalLog.AttemptAcquire(userId);
         if (logLease.IsAcquired)
@@ -85,17 +122,7 @@ public sealed partial class RateLimits : IDisposable
         return false;
     }
 
-    /// <summary>True when a typing notice may go out now for this user in this room.</summary>
-    public bool TryType(long userId, long roomId)
-    {
-        using var lease = _typing.AttemptAcquire((userId, roomId));
-        if (!lease.IsAcquired)
-        {
-            Telemetry.ServerDiagnostics.RateLimited.Add(1, Telemetry.ServerDiagnostics.Kind("typing"));
-        }
-
-        return lease.IsAcquired;
-    }
+    private static string Key(string kind, long userId) => kind + ":" + userId.ToString(CultureInfo.InvariantCulture);
 
     public void Dispose()
     {

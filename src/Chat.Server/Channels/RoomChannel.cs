@@ -6,6 +6,7 @@ using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Contract;
 using Chat.Server.Sockets;
+using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Channels;
 
@@ -15,7 +16,7 @@ namespace Chat.Server.Channels;
 /// </summary>
 public sealed class RoomChannel(
     RoomService rooms, MessageService messages, ReactionService reactions, ReadMarkerService markers,
-    RateLimits limits, IPresence presence, TimeProvider clock) : Channel
+    RateLimits limits, IPresence presence, IOptions<ChannelsOptions> channels, TimeProvider clock) : Channel
 {
     private static readonly object AfterJoin = new();
 
@@ -73,6 +74,12 @@ public sealed class RoomChannel(
         if (ReferenceEquals(message, AfterJoin))
         {
             socket.Push(EventNames.PresenceState, await presence.ListAsync(socket.Topic));
+            if (await presence.CountAsync(socket.Topic) is var count && count > channels.Value.PresenceListLimit)
+            {
+                // A big room lists only the members present longest; the count tells how many there are.
+                socket.Push(EventNames.PresenceCount, new PresenceCount(count));
+            }
+
             await presence.TrackAsync(socket, UserKey(_user.Id), new PresenceMeta(_user.Username, Clock.Now(clock)));
         }
     }
@@ -102,7 +109,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!limits.TrySend(_user.Id))
+        if (!await limits.TrySendAsync(_user.Id))
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
@@ -133,7 +140,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!limits.TrySend(_user.Id))
+        if (!await limits.TrySendAsync(_user.Id))
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
@@ -173,7 +180,7 @@ public sealed class RoomChannel(
     private async ValueTask<InResult> TypingAsync(ChannelSocket socket)
     {
         // Not stored, and throttled: a notice every keystroke would be noise on the wire.
-        if (limits.TryType(_user.Id, _room.Id))
+        if (await limits.TryTypeAsync(_user.Id, _room.Id))
         {
             await socket.BroadcastFromAsync(EventNames.Typing, new TypingEvent(_user.Id, _user.Username));
         }

@@ -24,4 +24,7 @@ public static class EventNames
     public const string Mention = "mention";
     public const string Read = "read";
     public const string PresenceState = "presence_state";
+
+    /// <summary>How many users a room holds, while it holds more than its presence lists.</summary>
+    public const string PresenceCount = "presence_count";
 }

@@ -60,6 +60,9 @@ public sealed record TypingEvent(long UserId, string Username);
 /// <summary>What presence shows of each member's connection.</summary>
 public sealed record PresenceMeta(string Username, DateTime OnlineAt);
 
+/// <summary><c>presence_count</c>: how many users a room holds, when it holds more than it lists.</summary>
+public sealed record PresenceCount(int Count);
+
 /// <summary>Field errors, like an Ecto changeset's: <c>{"errors": {"content": ["can't be blank"]}}</c>.</summary>
 public sealed record ErrorsResponse(IReadOnlyDictionary<string, List<string>> Errors)
 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Chat.Channels;
+using Chat.Channels.PubSub;
 using Chat.Server.Telemetry;
 using Chat.Messages;
 using Chat.ReadMarkers;
@@ -47,12 +48,22 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
                 sender.Reply("ok", new MessageResponse(stored.Message));
             }
 
-            if (stored.Created)
+            if (!stored.Created)
             {
-                using var broadcast = StartSpan("chat.message.broadcast", stored);
-                await broadcaster.BroadcastAsync(Topics.Room(stored.RoomSlug), EventNames.NewMessage, stored.Message);
-                await MentionAsync(stored.Mentioned, stored.Message, stored.Room);
+                continue;
             }
+
+            using (StartSpan("chat.message.broadcast", stored))
+            {
+                // Nodes commit in turn but publish on their own: the sequence lets the pubsub
+                // deliver a room's messages in id order whichever node stored each.
+                var topic = Topics.Room(stored.RoomSlug);
+                await (stored.PreviousId is { } previous
+                    ? broadcaster.BroadcastAsync(topic, EventNames.NewMessage, stored.Message, new BroadcastSequence(previous, stored.Message.Id))
+                    : broadcaster.BroadcastAsync(topic, EventNames.NewMessage, stored.Message));
+            }
+
+            await MentionAsync(stored.Mentioned, stored.Message, stored.Room);
         }
     }
 
