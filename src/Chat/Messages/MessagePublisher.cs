@@ -74,7 +74,7 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
             // No origin for a send whose caller already heard that it could not be stored
             // (its deadline passed before the commit was known): members still get it.
             var origin = run[i].IsCallerWaiting ? run[i].Origin : null;
-            stored[i] = new StoredMessage(posted.Message, run[i].Room, posted.Created, origin, posted.Created ? run[i].Mentions : [], posted.PreviousId);
+            stored[i] = new StoredMessage(posted.Message, run[i].Room, posted.Created, origin, posted.Created ? run[i].Mentions : [], posted.PreviousId) { Trace = run[i].Trace };
         }
 
         foreach (var handler in _events)

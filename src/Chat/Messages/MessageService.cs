@@ -57,7 +57,7 @@ public sealed class MessageService
 
         if (_writer.IsUnavailable || await _mentions.ResolveAsync(cleanContent!, author.Id, _writer.SendTimeout, cancellationToken).ConfigureAwait(false) is not { } mentions)
         {
-            return ChatResult<PostedMessage>.Failed(MessageWriter.CouldNotBeStored);
+            return MessageWriter.Unavailable<PostedMessage>();
         }
 
         var pending = new PendingMessage(room, author, cleanContent!, cleanClientId, origin, mentions);
@@ -82,7 +82,7 @@ public sealed class MessageService
 
         if (_writer.IsUnavailable || await _mentions.ResolveAsync(cleanContent!, author.Id, _writer.SendTimeout, cancellationToken).ConfigureAwait(false) is not { } mentions)
         {
-            return ChatResult<MessageChange>.Failed(MessageWriter.CouldNotBeStored);
+            return MessageWriter.Unavailable<MessageChange>();
         }
 
         return await _writer.ChangeAsync(new EditMessage(room, author, id, cleanContent!, mentions, origin), cancellationToken).ConfigureAwait(false);

@@ -112,14 +112,21 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     /// </summary>
     public Task<ChatResult<PostedMessage>> WriteAsync(PendingMessage message, CancellationToken cancellationToken) =>
         IsUnavailable
-            ? Task.FromResult(ChatResult<PostedMessage>.Failed(CouldNotBeStored))
+            ? Task.FromResult(Unavailable<PostedMessage>())
             : QueueAsync(message, message.Completion.Task, cancellationToken);
 
     /// <summary>Queues a validated change; completes with its outcome once it is committed and announced (or refused, or has failed).</summary>
     public Task<ChatResult<MessageChange>> ChangeAsync(PendingChange change, CancellationToken cancellationToken) =>
         IsUnavailable
-            ? Task.FromResult(ChatResult<MessageChange>.Failed(CouldNotBeStored))
+            ? Task.FromResult(Unavailable<MessageChange>())
             : QueueAsync(change, change.Completion.Task, cancellationToken);
+
+    /// <summary>The answer to a write refused without queueing it, because the database does not answer the writer.</summary>
+    public static ChatResult<T> Unavailable<T>()
+    {
+        ChatDiagnostics.Unavailable.Add(1);
+        return ChatResult<T>.Failed(CouldNotBeStored);
+    }
 
     private Task<T> QueueAsync<T>(PendingWrite write, Task<T> completion, CancellationToken cancellationToken)
     {
@@ -242,12 +249,14 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     private async Task<Exception?> AttemptAsync(IReadOnlyList<PendingWrite> writes)
     {
         var now = Clock.Now(_clock);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var deadline = new AnswerDeadline(_commitTimeout, _clock);
         _attempt = deadline;
         Exception failure;
         try
         {
             await _store.WriteAsync(writes, now, deadline).ConfigureAwait(false);
+            Record(writes, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return null;
         }
         catch (Exception ex)
@@ -259,7 +268,13 @@ internal sealed partial class MessageWriter : IAsyncDisposable
             _attempt = null;
         }
 
-        return await CommittedAnywayAsync(failure).ConfigureAwait(false) ? null : failure;
+        if (!await CommittedAnywayAsync(failure).ConfigureAwait(false))
+        {
+            return failure;
+        }
+
+        Record(writes, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        return null;
     }
 
     /// <summary>
@@ -314,6 +329,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _batchesSplit);
+        ChatDiagnostics.SplitBatches.Add(1);
         LogBatchSplit(_logger, failure, writes.Count);
         var half = writes.Count / 2;
         await CommitAsync(Slice(writes, 0, half)).ConfigureAwait(false);
@@ -465,6 +481,42 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         {
             write.Fail(CouldNotBeStored);
         }
+    }
+
+    /// <summary>The batch's metrics, and a persist span for each new message that was sent under one.</summary>
+    private static void Record(IReadOnlyList<PendingWrite> batch, TimeSpan commit)
+    {
+        ChatDiagnostics.CommitDuration.Record(commit.TotalSeconds);
+        ChatDiagnostics.BatchSize.Record(batch.Count);
+        var stored = 0;
+        var traced = ChatDiagnostics.Source.HasListeners();
+        var end = DateTime.UtcNow;
+        foreach (var write in batch)
+        {
+            if (write is not PendingMessage { Stored: { } posted } message)
+            {
+                continue;
+            }
+
+            stored += posted.Created ? 1 : 0;
+            if (!traced || message.Trace == default)
+            {
+                continue;
+            }
+
+            // From the queue to the commit: the wait for the batch is part of what the sender waited for.
+            using var span = ChatDiagnostics.Source.StartActivity(
+                "chat.message.persist", System.Diagnostics.ActivityKind.Internal, message.Trace, startTime: message.QueuedAt);
+            if (span is not null)
+            {
+                span.SetTag("chat.message.id", posted.Message.Id);
+                span.SetTag("chat.room.id", message.RoomId);
+                span.SetTag("chat.writer.batch.size", batch.Count);
+                span.SetEndTime(end);
+            }
+        }
+
+        ChatDiagnostics.Stored.Add(stored);
     }
 
     /// <summary>

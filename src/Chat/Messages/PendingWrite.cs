@@ -58,6 +58,7 @@ internal abstract class PendingWrite
     {
         if (TryClaim(Waiting))
         {
+            ChatDiagnostics.Unavailable.Add(1);
             SetFailed(failure);
         }
     }
