@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Cluster, killNode, missingServices } from "./support/cluster.js";
 import { connectSocket, disconnect, join, nextEvent, reply, waitFor, Presence } from "./support/phoenix.js";
-import { createRoom, disconnectEverywhere, history, postMessage, signUp, uniqueName } from "./support/api.js";
+import { createRoom, disconnectEverywhere, editMessage, history, postMessage, react, signUp, uniqueName } from "./support/api.js";
 
 const skip = missingServices();
 
@@ -207,6 +207,26 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     const again = nextEvent(devices[0], "mention", 10000);
     const posted = (await postMessage(a, alice.token, room.slug, `@${bob.user.username} again`)).body.message;
     assert.equal((await again).message.id, posted.id);
+  });
+
+  test("edits, reactions and a new room in the lobby cross nodes", async () => {
+    const { alice, room, onA, onB } = await aliceAndBob();
+    const sent = (await onA.send("to be edited")).response.message;
+    await waitFor(() => onB.ids.has(sent.id), 5000, "bob to have the message");
+
+    const edited = nextEvent(onB.channel, "msg_updated");
+    assert.equal((await editMessage(a, alice.token, room.slug, sent.id, "edited on A")).status, 200);
+    assert.equal((await edited).content, "edited on A");
+
+    const reacted = nextEvent(onB.channel, "reactions");
+    assert.equal((await react(a, alice.token, room.slug, sent.id, "👍")).status, 204);
+    assert.deepEqual((await reacted).reactions, { "👍": [alice.user.id] });
+
+    const lobby = onB.socket.channel("chat:lobby");
+    assert.equal((await join(lobby)).status, "ok");
+    const created = nextEvent(lobby, "room_created");
+    const newRoom = await createRoom(a, alice.token);
+    assert.equal((await created).room.slug, newRoom.slug);
   });
 
   test("the same client_id sent to both nodes at once stores one message", async () => {

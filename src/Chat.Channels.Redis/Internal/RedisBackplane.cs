@@ -97,10 +97,10 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
                 state = new TopicState(topic);
                 _topics[topic] = state;
                 // Started off this lock: the subscribe takes it again when it completes. After
-                // the unsubscribe of a subscription just retired, never beside it: StackExchange.Redis
-                // shares one subscription per channel among its queues, and an unsubscribe that
-                // finds its queue the last one drops the channel at the server even if a new queue
-                // joined meanwhile, leaving the node deaf to the topic with members on it.
+                // the unsubscribe of a subscription just retired (a channel's rejoin), never beside
+                // it: StackExchange.Redis keeps one subscription per channel for all its queues, and
+                // an unsubscribe that found its queue the last must not race a new queue onto a
+                // subscription the server is about to drop, leaving the node deaf to the topic.
                 var leaving = _leaving.GetValueOrDefault(topic);
                 var subscribing = state;
                 state.Ready = Task.Run(async () =>
