@@ -440,6 +440,9 @@ internal sealed class WebSocketSession : ISocketTransport
             }
 
             _closeRequested = true;
+            // Frames that arrive from now on are not handled, and a reader held back by the
+            // socket's own backlog must not keep it open: its queued work is dropped.
+            _connection?.StopReading();
             ChannelsLog.ClosingSocket(_runtime.Logger, SocketId, status, description);
             QueueOrWriteCloseLocked(status, description);
             // The receive loop waits for the client's close frame, but not forever.
@@ -476,6 +479,7 @@ internal sealed class WebSocketSession : ISocketTransport
 
         _aborted = true;
         _closeRequested = true;
+        _connection?.StopReading();
         _backlog = null;
         _partial = null;
         _drained?.TrySetResult();
