@@ -122,6 +122,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     /// </summary>
     public ValueTask HandleAsync(InboundMessage message)
     {
+        ChannelsMetrics.MessagesReceived.Add(1);
         if (message.Topic == PhoenixTopic && message.Event == "heartbeat")
         {
             SendReply(null, message.Ref, PhoenixTopic, "ok", Payload.Empty);
@@ -144,7 +145,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     /// </summary>
     private async ValueTask HandleJoinAsync(InboundMessage message)
     {
-        var channelType = _handler.Router.Match(message.Topic);
+        var route = _handler.Router.MatchRoute(message.Topic);
         var cost = InboundBudget.CostOf(message);
         await Inbound.TakeAsync(cost, _closing.Token).ConfigureAwait(false);
         var posted = false;
@@ -164,21 +165,23 @@ internal sealed class SocketConnection : IBroadcastSubscriber
                     {
                         ChannelsLog.DuplicateJoin(_runtime.Logger, message.Topic);
                     }
-                    else if (channelType is null)
+                    else if (route is not { } matched)
                     {
+                        ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route("none"), ChannelsMetrics.Result("unmatched"));
                         ChannelsLog.UnmatchedTopic(_runtime.Logger, message.Topic);
                         SendReply(null, message.Ref, message.Topic, "error", UnmatchedTopic);
                         return;
                     }
                     else if (_channels.Count >= _runtime.Options.MaxChannelsPerSocket)
                     {
+                        ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route(matched.Pattern), ChannelsMetrics.Result("too_many_channels"));
                         ChannelsLog.TooManyChannels(_runtime.Logger, Id, _runtime.Options.MaxChannelsPerSocket);
                         SendReply(message.JoinRef, message.Ref, message.Topic, "error", TooManyChannels);
                         return;
                     }
                     else
                     {
-                        var process = new ChannelProcess(this, channelType, message.Topic, message.JoinRef ?? message.Ref);
+                        var process = new ChannelProcess(this, matched.ChannelType, matched.Pattern, message.Topic, message.JoinRef ?? message.Ref);
                         _channels[message.Topic] = process;
                         process.PostJoin(message, cost);
                         posted = true;
@@ -280,6 +283,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     /// <summary>Disconnects the client because it cannot keep up with what it is sent.</summary>
     public void DisconnectSlowConsumer(int pending)
     {
+        ChannelsMetrics.SlowConsumers.Add(1);
         ChannelsLog.SlowConsumer(_runtime.Logger, Id, pending);
         _transport.Close(WebSocketCloseStatus.PolicyViolation, "slow consumer");
     }
@@ -299,6 +303,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         }
 
         _transport.Send(frame);
+        ChannelsMetrics.MessagesSent.Add(1);
     }
 
     /// <summary>The socket id topic's broadcasts: only <c>disconnect</c> means anything there.</summary>
