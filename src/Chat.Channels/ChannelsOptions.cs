@@ -59,6 +59,17 @@ public sealed class ChannelsOptions
     public int MailboxCapacity { get; set; } = 1024;
 
     /// <summary>
+    /// Bytes of client messages that one socket may have queued for its channels, all of them
+    /// together, before they are handled (a message counts its payload and about 256 bytes for
+    /// the rest). Past it the socket stops reading until its channels catch up, so one client
+    /// cannot make the server hold its frames by the gigabyte: <see cref="MailboxCapacity"/>
+    /// alone would let a hundred channels queue a thousand 64 KiB frames each. A single message
+    /// larger than this is still taken when nothing else is queued.
+    /// </summary>
+    [Range(1024, long.MaxValue, ErrorMessage = "must be at least {1} bytes")]
+    public long MaxQueuedInboundBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
     /// Presence changes are collected this long and published as one <c>presence_diff</c> per
     /// topic, so that a crowd joining a big room costs a diff per interval, not one per join.
     /// </summary>

@@ -7,13 +7,14 @@ namespace Chat.Channels;
 public sealed class ConnectResult
 {
     private static readonly IReadOnlyDictionary<string, object?> NoAssigns = new Dictionary<string, object?>();
-    private static readonly ConnectResult Refused = new(false, NoAssigns, null);
+    private static readonly ConnectResult Refused = new(false, NoAssigns, null, null);
 
-    private ConnectResult(bool accepted, IReadOnlyDictionary<string, object?> assigns, string? id)
+    private ConnectResult(bool accepted, IReadOnlyDictionary<string, object?> assigns, string? id, DateTimeOffset? expiresAt)
     {
         IsAccepted = accepted;
         Assigns = assigns;
         Id = id;
+        ExpiresAt = expiresAt;
     }
 
     /// <summary>True when the socket may open.</summary>
@@ -28,9 +29,15 @@ public sealed class ConnectResult
     /// </summary>
     public string? Id { get; }
 
-    /// <summary>Accepts the socket.</summary>
-    public static ConnectResult Ok(IReadOnlyDictionary<string, object?>? assigns = null, string? id = null) =>
-        new(true, assigns ?? NoAssigns, id);
+    /// <summary>
+    /// When the socket's credentials expire, such as its token's <c>exp</c>: the socket is closed
+    /// then with close code 4001, and the client must connect again with new ones. Null: never.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt { get; }
+
+    /// <summary>Accepts the socket, until <paramref name="expiresAt"/> when that is given.</summary>
+    public static ConnectResult Ok(IReadOnlyDictionary<string, object?>? assigns = null, string? id = null, DateTimeOffset? expiresAt = null) =>
+        new(true, assigns ?? NoAssigns, id, expiresAt);
 
     /// <summary>Refuses the socket.</summary>
     public static ConnectResult Refuse() => Refused;

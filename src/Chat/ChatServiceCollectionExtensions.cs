@@ -73,6 +73,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton(provider => new AccountService(
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
             provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new TokenRevocationService(provider.GetRequiredService<IDbContextFactory<ChatDbContext>>()));
         return services;
     }
 

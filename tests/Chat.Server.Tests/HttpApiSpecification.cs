@@ -247,6 +247,43 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
     }
 
     [Fact]
+    public async Task Signing_out_everywhere_revokes_every_older_token_and_a_new_sign_in_works()
+    {
+        using var anonymous = factory.CreateClient();
+        var name = NewName();
+        var signedUp = await JsonOf(await anonymous.PostAsJsonAsync("/api/users", new { username = name, password = "password123" }));
+        var signedIn = await JsonOf(await anonymous.PostAsJsonAsync("/api/session", new { username = name, password = "password123" }));
+        using var first = factory.ClientWithToken(signedUp.GetProperty("token").GetString()!);
+        using var second = factory.ClientWithToken(signedIn.GetProperty("token").GetString()!);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await second.DeleteAsync("/api/session")).StatusCode);
+
+        foreach (var revoked in new[] { first, second })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await revoked.PostAsJsonAsync("/api/rooms", new { name = "Revoked " + name })).StatusCode);
+        }
+
+        var again = await JsonOf(await anonymous.PostAsJsonAsync("/api/session", new { username = name, password = "password123" }));
+        using var renewed = factory.ClientWithToken(again.GetProperty("token").GetString()!);
+        Assert.Equal(HttpStatusCode.Created, (await renewed.PostAsJsonAsync("/api/rooms", new { name = "Renewed " + name })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Signing_out_everywhere_revokes_a_host_minted_token_of_a_user_without_a_row()
+    {
+        var userId = Random.Shared.NextInt64(10_000_000, 20_000_000);
+        using var host = factory.ClientWithToken(factory.TokenFor(userId, "hosted"));
+        using var bystander = factory.ClientWithToken(factory.TokenFor(userId + 1, "other"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await host.DeleteAsync("/api/session")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.PostAsJsonAsync("/api/rooms/lobby/messages", new { content = "after" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await bystander.PostAsJsonAsync("/api/rooms/lobby/messages", new { content = "unaffected" })).StatusCode);
+        using var reissued = factory.ClientWithToken(factory.TokenFor(userId, "hosted"));
+        Assert.Equal(HttpStatusCode.Created, (await reissued.PostAsJsonAsync("/api/rooms/lobby/messages", new { content = "again" })).StatusCode);
+    }
+
+    [Fact]
     public async Task A_host_minted_token_for_a_user_without_a_row_may_post()
     {
         using var client = factory.ClientWithToken(factory.TokenFor(987_654, "from-the-host-app"));

@@ -3,6 +3,7 @@
 // middle of sends, and checks what every client ends up with.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import WebSocket from "ws";
 import { Cluster, killNode, missingServices } from "./support/cluster.js";
 import { connectSocket, disconnect, join, nextEvent, reply, waitFor, Presence } from "./support/phoenix.js";
 import { createRoom, disconnectEverywhere, editMessage, history, postMessage, react, signUp, uniqueName } from "./support/api.js";
@@ -267,6 +268,22 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(bystander.socket.isConnected(), "another user's socket stays open");
     await Promise.all(closes.map(disconnect));
+
+    // The token is revoked on the other node too, over HTTP and on connect.
+    for (const node of [a, b]) {
+      const refused = await fetch(`${node.httpUrl}/api/rooms`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${alice.token}` },
+        body: JSON.stringify({ name: uniqueName("Revoked ") }),
+      });
+      assert.equal(refused.status, 401, "the revoked token over HTTP");
+      const upgrade = await new Promise((resolve) => {
+        const ws = new WebSocket(`${node.socketUrl}/websocket?vsn=2.0.0&token=${alice.token}`);
+        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode));
+        ws.once("open", () => { ws.terminate(); resolve(101); });
+      });
+      assert.equal(upgrade, 403, "the revoked token on connect");
+    }
   });
 
   test("a 1,000-message burst over both nodes arrives complete and in order on both", async () => {

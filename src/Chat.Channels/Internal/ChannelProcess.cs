@@ -18,7 +18,6 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private readonly Type _channelType;
     // The route pattern (room:*) that matched: the only name of a channel that metrics use.
     private readonly string _route;
-    private readonly ChannelProcess? _previous;
     private readonly Mailbox<Command> _mailbox;
     private readonly ChannelSocket _socket;
     // Ended fires from here. Null until someone asks for the token, so a channel nobody
@@ -41,17 +40,18 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private IDisposable? _subscription;
     private volatile State _state = State.Joining;
     private volatile bool _interrupted;
+    // The socket is gone: what its client queued is dropped instead of run (see ProcessAsync).
+    private volatile bool _abandoned;
     private string? _stopRequest;
     private bool _counted;
 
-    public ChannelProcess(SocketConnection connection, Type channelType, string route, string topic, string? joinRef, ChannelProcess? previous)
+    public ChannelProcess(SocketConnection connection, Type channelType, string route, string topic, string? joinRef)
     {
         _route = route;
         Connection = connection;
         Topic = topic;
         JoinRef = joinRef;
         _channelType = channelType;
-        _previous = previous;
         _mailbox = new Mailbox<Command>(ProcessAsync, ex => ChannelsLog.UnexpectedFailure(connection.Runtime.Logger, ex));
         _socket = new ChannelSocket(this, connection.Assigns);
     }
@@ -105,14 +105,22 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
     private ChannelsRuntime Runtime => Connection.Runtime;
 
-    public void PostJoin(InboundMessage message) => _mailbox.Post(new Command(CommandKind.Join, message));
+    /// <summary>Queues the join; <paramref name="cost"/> is what it took from the socket's <see cref="InboundBudget"/>.</summary>
+    public void PostJoin(InboundMessage message, long cost) => _mailbox.Post(new Command(CommandKind.Join, message, Cost: cost));
 
-    public void PostLeave(InboundMessage message) => _mailbox.Post(new Command(CommandKind.Leave, message));
+    public void PostLeave(InboundMessage message, long cost) => _mailbox.Post(new Command(CommandKind.Leave, message, Cost: cost));
 
     public void PostInfo(object info) => _mailbox.Post(new Command(CommandKind.Info, Info: info));
 
     public void PostTerminate(TerminateReason reason, bool notifyClient)
     {
+        if (!notifyClient)
+        {
+            // Nobody listens any more: set before the terminate is queued, so that whatever
+            // the client queued ahead of it is skipped, not run against the database for nobody.
+            _abandoned = true;
+        }
+
         _mailbox.Post(new Command(CommandKind.Terminate, Reason: reason, NotifyClient: notifyClient));
         // Cancel now, not when the terminate gets its turn: the callback running meanwhile
         // may be the very work the token is meant to stop. Callers may hold a lock, and the
@@ -121,12 +129,12 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     }
 
     /// <summary>Queues a client event, waiting first if the mailbox is full (backpressure on the reader).</summary>
-    public async ValueTask PostInAsync(InboundMessage message)
+    public async ValueTask PostInAsync(InboundMessage message, long cost, CancellationToken cancellationToken)
     {
         var capacity = Runtime.Options.MailboxCapacity;
-        while (!_mailbox.TryPost(new Command(CommandKind.In, message), capacity))
+        while (!_mailbox.TryPost(new Command(CommandKind.In, message, Cost: cost), capacity))
         {
-            await _mailbox.WaitForRoomAsync(capacity).ConfigureAwait(false);
+            await _mailbox.WaitForRoomAsync(capacity).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -270,7 +278,30 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         }
     }
 
-    private ValueTask ProcessAsync(Command command) => command.Kind switch
+    private async ValueTask ProcessAsync(Command command)
+    {
+        try
+        {
+            if (_abandoned && command.Kind != CommandKind.Terminate)
+            {
+                // The socket closed: its queued messages, broadcasts and infos are dropped.
+                if (command.Kind == CommandKind.Join)
+                {
+                    await AbandonJoinAsync().ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            await DispatchAsync(command).ConfigureAwait(false);
+        }
+        finally
+        {
+            Connection.Inbound.Release(command.Cost);
+        }
+    }
+
+    private ValueTask DispatchAsync(Command command) => command.Kind switch
     {
         CommandKind.Join => JoinAsync(command.Message),
         CommandKind.In => HandleInAsync(command.Message),
@@ -281,14 +312,19 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         _ => ValueTask.CompletedTask,
     };
 
-    private async ValueTask JoinAsync(InboundMessage message)
+    /// <summary>A join whose socket closed before it ran: it never starts, and the channel ends here.</summary>
+    private async ValueTask AbandonJoinAsync()
     {
-        if (_previous is not null)
+        lock (_joinGate)
         {
-            // The channel this join replaces closes (and tells its client) before this one answers.
-            await _previous.Terminated.ConfigureAwait(false);
+            _state = State.Closed;
         }
 
+        await ExitAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask JoinAsync(InboundMessage message)
+    {
         using var span = ChannelsMetrics.Source.StartActivity("chat.channel.join");
         span?.SetTag("chat.topic", Topic);
         span?.SetTag("chat.route", _route);
@@ -385,6 +421,12 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         try
         {
             result = await _channel!.HandleInAsync(message.Event, message.Payload, _socket).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ReferenceEquals(Volatile.Read(ref _ended), EndedSignal))
+        {
+            // The channel is ending and the callback gave up on Ended, as it was asked to: no
+            // crash, and no reply, since its terminate is already queued.
+            return;
         }
         catch (Exception ex)
         {
@@ -631,5 +673,6 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         Broadcast? Broadcast = null,
         object? Info = null,
         TerminateReason? Reason = null,
-        bool NotifyClient = false);
+        bool NotifyClient = false,
+        long Cost = 0);
 }

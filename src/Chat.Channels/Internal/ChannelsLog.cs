@@ -68,4 +68,7 @@ internal static partial class ChannelsLog
 
     [LoggerMessage(17, LogLevel.Error, "A callback on the Ended token of channel {ChannelType} on \"{Topic}\" threw.")]
     public static partial void EndedCallbackFailed(ILogger logger, Exception exception, string channelType, string topic);
+
+    [LoggerMessage(30, LogLevel.Information, "Socket {SocketId} is closed: its credentials expired.")]
+    public static partial void CredentialsExpired(ILogger logger, string? socketId);
 }

@@ -24,6 +24,9 @@ internal sealed class ChannelsRuntime(
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Chat.Channels");
 
+    /// <summary>The host's clock when it registers one (tests do), else the system's.</summary>
+    public TimeProvider Clock { get; } = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
     public JsonSerializerOptions Json => Options.JsonSerializerOptions;
 
     public Payload Encode(object? value) => Payload.From(value, Json);

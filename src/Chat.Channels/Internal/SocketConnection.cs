@@ -17,12 +17,23 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     private static readonly Payload UnmatchedTopic = Payload.FromJson("""{"reason":"unmatched topic"}"""u8.ToArray());
     private static readonly Payload TooManyChannels = Payload.FromJson("""{"reason":"too many channels joined"}"""u8.ToArray());
 
+    /// <summary>The close code of a socket whose credentials expired (CONTRACT.md §3): connect again with new ones.</summary>
+    internal const WebSocketCloseStatus CredentialsExpired = (WebSocketCloseStatus)4001;
+
+    // Timers run at most this far ahead (ITimer's limit is about 49 days); a later expiry re-arms.
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(24);
+
     private readonly ChannelsRuntime _runtime;
     private readonly SocketHandler _handler;
     private readonly ISocketTransport _transport;
     private readonly Dictionary<string, ChannelProcess> _channels = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    // Cancelled when the transport closes: a reader held back by this socket's own backlog
+    // stops waiting, so the socket ends and its queued work is dropped instead of run.
+    private readonly CancellationTokenSource _closing = new();
+    private readonly DateTimeOffset? _expiresAt;
     private IDisposable? _idSubscription;
+    private ITimer? _expiry;
     private bool _terminated;
 
     public SocketConnection(
@@ -38,7 +49,12 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         Serializer = serializer;
         Assigns = connection.Assigns;
         Id = connection.Id;
+        _expiresAt = connection.ExpiresAt;
+        Inbound = new InboundBudget(runtime.Options.MaxQueuedInboundBytes);
     }
+
+    /// <summary>The bytes of client messages queued for this socket's channels and not yet handled.</summary>
+    public InboundBudget Inbound { get; }
 
     public MessageSerializer Serializer { get; }
 
@@ -59,18 +75,50 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         }
     }
 
-    /// <summary>Subscribes to the socket's id topic, where <c>disconnect</c> arrives.</summary>
+    /// <summary>
+    /// Subscribes to the socket's id topic, where <c>disconnect</c> arrives, and sets the close
+    /// for when its credentials expire.
+    /// </summary>
     public async ValueTask StartAsync(CancellationToken cancellationToken)
     {
         if (Id is not null)
         {
             _idSubscription = await _runtime.PubSub.SubscribeAsync(Id, this, cancellationToken).ConfigureAwait(false);
         }
+
+        if (_expiresAt is not null)
+        {
+            lock (_gate)
+            {
+                _expiry = _terminated ? null : _runtime.Clock.CreateTimer(static state => ((SocketConnection)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
+            OnExpiryTimer();
+        }
+    }
+
+    /// <summary>Closes the socket once its credentials have expired, or sets the timer again for later.</summary>
+    private void OnExpiryTimer()
+    {
+        var left = _expiresAt!.Value - _runtime.Clock.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            ChannelsLog.CredentialsExpired(_runtime.Logger, Id);
+            _transport.Close(CredentialsExpired, "token expired");
+            return;
+        }
+
+        lock (_gate)
+        {
+            _expiry?.Change(left < LongestTimer ? left : LongestTimer, Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>
-    /// Routes one client message. The returned task completes once the message is queued;
-    /// it waits only when the target channel's mailbox is full, which holds back the reader.
+    /// Routes one client message. The returned task completes once the message is queued; it
+    /// waits while the socket's <see cref="Inbound"/> budget is spent, the target channel's
+    /// mailbox is full, or a channel that a rejoin replaces is closing, which holds back the
+    /// reader. It fails with <see cref="OperationCanceledException"/> once the socket is closing.
     /// </summary>
     public ValueTask HandleAsync(InboundMessage message)
     {
@@ -83,55 +131,79 @@ internal sealed class SocketConnection : IBroadcastSubscriber
 
         return message.Event switch
         {
-            "phx_join" => HandleJoin(message),
-            "phx_leave" => HandleLeave(message),
-            _ => HandleEvent(message),
+            "phx_join" => HandleJoinAsync(message),
+            "phx_leave" => HandleLeaveAsync(message),
+            _ => HandleEventAsync(message),
         };
     }
 
-    private ValueTask HandleJoin(in InboundMessage message)
+    /// <summary>
+    /// A join. Joining a topic that is already joined closes the old channel first, and the
+    /// reader waits until it has closed (as Phoenix's socket closes the old channel process
+    /// before it starts the new one), so the cap below counts every channel still alive and a
+    /// client that rejoins one topic in a loop holds one closing channel, not a chain of them.
+    /// </summary>
+    private async ValueTask HandleJoinAsync(InboundMessage message)
     {
         var route = _handler.Router.MatchRoute(message.Topic);
-        ChannelProcess? previous;
-        ChannelProcess process;
-        lock (_gate)
+        var cost = InboundBudget.CostOf(message);
+        await Inbound.TakeAsync(cost, _closing.Token).ConfigureAwait(false);
+        var posted = false;
+        try
         {
-            if (_terminated)
+            while (true)
             {
-                return ValueTask.CompletedTask;
-            }
+                ChannelProcess? previous;
+                lock (_gate)
+                {
+                    if (_terminated)
+                    {
+                        return;
+                    }
 
-            if (_channels.Remove(message.Topic, out previous))
-            {
-                ChannelsLog.DuplicateJoin(_runtime.Logger, message.Topic);
+                    if (_channels.TryGetValue(message.Topic, out previous))
+                    {
+                        ChannelsLog.DuplicateJoin(_runtime.Logger, message.Topic);
+                    }
+                    else if (route is not { } matched)
+                    {
+                        ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route("none"), ChannelsMetrics.Result("unmatched"));
+                        ChannelsLog.UnmatchedTopic(_runtime.Logger, message.Topic);
+                        SendReply(null, message.Ref, message.Topic, "error", UnmatchedTopic);
+                        return;
+                    }
+                    else if (_channels.Count >= _runtime.Options.MaxChannelsPerSocket)
+                    {
+                        ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route(matched.Pattern), ChannelsMetrics.Result("too_many_channels"));
+                        ChannelsLog.TooManyChannels(_runtime.Logger, Id, _runtime.Options.MaxChannelsPerSocket);
+                        SendReply(message.JoinRef, message.Ref, message.Topic, "error", TooManyChannels);
+                        return;
+                    }
+                    else
+                    {
+                        var process = new ChannelProcess(this, matched.ChannelType, matched.Pattern, message.Topic, message.JoinRef ?? message.Ref);
+                        _channels[message.Topic] = process;
+                        process.PostJoin(message, cost);
+                        posted = true;
+                        return;
+                    }
+                }
+
+                // Its phx_close and its presence leave go out before the new join answers.
                 previous.PostTerminate(TerminateReason.DuplicateJoin, notifyClient: true);
+                await previous.Terminated.WaitAsync(_closing.Token).ConfigureAwait(false);
             }
-
-            if (route is not { } matched)
-            {
-                ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route("none"), ChannelsMetrics.Result("unmatched"));
-                ChannelsLog.UnmatchedTopic(_runtime.Logger, message.Topic);
-                SendReply(null, message.Ref, message.Topic, "error", UnmatchedTopic);
-                return ValueTask.CompletedTask;
-            }
-
-            if (_channels.Count >= _runtime.Options.MaxChannelsPerSocket)
-            {
-                ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route(matched.Pattern), ChannelsMetrics.Result("too_many_channels"));
-                ChannelsLog.TooManyChannels(_runtime.Logger, Id, _runtime.Options.MaxChannelsPerSocket);
-                SendReply(message.JoinRef, message.Ref, message.Topic, "error", TooManyChannels);
-                return ValueTask.CompletedTask;
-            }
-
-            process = new ChannelProcess(this, matched.ChannelType, matched.Pattern, message.Topic, message.JoinRef ?? message.Ref, previous);
-            _channels[message.Topic] = process;
         }
-
-        process.PostJoin(message);
-        return ValueTask.CompletedTask;
+        finally
+        {
+            if (!posted)
+            {
+                Inbound.Release(cost);
+            }
+        }
     }
 
-    private ValueTask HandleLeave(in InboundMessage message)
+    private async ValueTask HandleLeaveAsync(InboundMessage message)
     {
         var process = Find(message.Topic);
         if (process is null)
@@ -141,29 +213,40 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         }
         else if (message.JoinRef is null || message.JoinRef == process.JoinRef)
         {
-            process.PostLeave(message);
+            var cost = InboundBudget.CostOf(message);
+            await Inbound.TakeAsync(cost, _closing.Token).ConfigureAwait(false);
+            process.PostLeave(message, cost);
         }
 
         // Otherwise the leave names an older join that the server already closed: ignore it.
-        return ValueTask.CompletedTask;
     }
 
-    private ValueTask HandleEvent(in InboundMessage message)
+    private async ValueTask HandleEventAsync(InboundMessage message)
     {
         var process = Find(message.Topic);
         if (process is null)
         {
             SendReply(null, message.Ref, message.Topic, "error", UnmatchedTopic);
-            return ValueTask.CompletedTask;
+            return;
         }
 
         if (message.JoinRef is not null && message.JoinRef != process.JoinRef)
         {
             // A stale join_ref: the client is still talking to a join it has since replaced.
-            return ValueTask.CompletedTask;
+            return;
         }
 
-        return process.PostInAsync(message);
+        var cost = InboundBudget.CostOf(message);
+        await Inbound.TakeAsync(cost, _closing.Token).ConfigureAwait(false);
+        try
+        {
+            await process.PostInAsync(message, cost, _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Inbound.Release(cost);
+            throw;
+        }
     }
 
     private ChannelProcess? Find(string topic)
@@ -235,6 +318,19 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     }
 
     /// <summary>
+    /// Tells the socket that its transport is closing: the reader stops waiting for room, and
+    /// whatever the client queued is no longer worth running. Safe to call more than once, from
+    /// any thread, under the transport's lock (the wake-ups run on the thread pool).
+    /// </summary>
+    public void StopReading()
+    {
+        if (!_closing.IsCancellationRequested)
+        {
+            _ = _closing.CancelAsync();
+        }
+    }
+
+    /// <summary>
     /// Ends every channel of the socket, once, after the transport is gone. Each channel's
     /// terminate runs in its own mailbox, after whatever it was doing.
     /// </summary>
@@ -253,7 +349,14 @@ internal sealed class SocketConnection : IBroadcastSubscriber
             _channels.Clear();
         }
 
+        StopReading();
         _idSubscription?.Dispose();
+        lock (_gate)
+        {
+            _expiry?.Dispose();
+            _expiry = null;
+        }
+
         foreach (var process in processes)
         {
             process.PostTerminate(reason, notifyClient: false);

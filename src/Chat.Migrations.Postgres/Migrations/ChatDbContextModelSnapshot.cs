@@ -22,6 +22,22 @@ namespace Chat.Migrations.Postgres.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Chat.Accounts.TokenRevocation", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTime>("RevokedBefore")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_before");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_token_revocations");
+
+                    b.ToTable("token_revocations", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Accounts.User", b =>
                 {
                     b.Property<long>("Id")

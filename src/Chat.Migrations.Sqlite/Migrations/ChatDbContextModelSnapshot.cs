@@ -17,6 +17,22 @@ namespace Chat.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Chat.Accounts.TokenRevocation", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTime>("RevokedBefore")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("revoked_before");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_token_revocations");
+
+                    b.ToTable("token_revocations", (string)null);
+                });
+
             modelBuilder.Entity("Chat.Accounts.User", b =>
                 {
                     b.Property<long>("Id")

@@ -48,11 +48,15 @@ public static partial class AccountEndpoints
     }
 
     /// <summary>
-    /// Closes every socket of the signed-in user, on every node (close code 1001). Tokens are
-    /// stateless and stay valid until they expire: a client signing out discards its own.
+    /// Signs the user out everywhere: every token issued to them until now is revoked, on every
+    /// node (the one this request carries too), and every socket of theirs is closed with 1001;
+    /// phoenix.js reconnects and is refused until it has a new token.
     /// </summary>
-    private static async Task<NoContent> DisconnectEverywhereAsync(CurrentUser current, Broadcaster broadcaster, CancellationToken cancellationToken)
+    private static async Task<NoContent> DisconnectEverywhereAsync(
+        CurrentUser current, TokenRevocations revocations, Broadcaster broadcaster, TimeProvider clock, CancellationToken cancellationToken)
     {
+        // Revoked first, so that a socket closed by the disconnect cannot come back with its token.
+        await revocations.RevokeAsync(current.User.Id, clock.GetUtcNow().UtcDateTime, cancellationToken);
         await broadcaster.DisconnectAsync(UserSocket.SocketId(current.User.Id), cancellationToken);
         return TypedResults.NoContent();
     }

@@ -40,4 +40,5 @@ namespace Chat.Server.Api;
 [JsonSerializable(typeof(ArchiveRoomLine))]
 [JsonSerializable(typeof(ArchiveMessageLine))]
 [JsonSerializable(typeof(ArchiveLine))]
+[JsonSerializable(typeof(Chat.Server.Auth.RevocationNotice))]
 internal sealed partial class ChatJsonContext : JsonSerializerContext;

@@ -12,17 +12,20 @@ namespace Chat.Server.Auth;
 /// </summary>
 public sealed record CurrentUser(ChatUser User) : IBindableFromHttpContext<CurrentUser>
 {
-    /// <summary>Bearer authentication that accepts only tokens naming a user (<c>sub</c> and <c>name</c>).</summary>
+    /// <summary>Bearer authentication that accepts only tokens naming a user (<c>sub</c> and <c>name</c>) that were not revoked.</summary>
     internal static JwtBearerEvents RequireUserInToken { get; } = new()
     {
-        OnTokenValidated = context =>
+        OnTokenValidated = async context =>
         {
-            if (TokenService.FromClaims(context.Principal?.Identity as ClaimsIdentity) is null)
+            if (TokenService.FromClaims(context.Principal?.Identity as ClaimsIdentity) is not { } user)
             {
                 context.Fail("the token names no user");
             }
-
-            return Task.CompletedTask;
+            else if (await context.HttpContext.RequestServices.GetRequiredService<TokenService>().IsRevokedAsync(user, context.SecurityToken))
+            {
+                // Its user signed out everywhere after it was issued.
+                context.Fail("the token was revoked");
+            }
         },
     };
 

@@ -19,10 +19,13 @@ public sealed class TokenService
     private readonly TokenValidationParameters _validation;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _lifetime;
+    private readonly TokenRevocations? _revocations;
 
-    public TokenService(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider clock)
+    /// <param name="revocations">Sign-outs everywhere to refuse tokens by; the server always has them, a unit test may not.</param>
+    public TokenService(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider clock, TokenRevocations? revocations = null)
     {
         _clock = clock;
+        _revocations = revocations;
         _lifetime = options.Value.TokenLifetime;
         _credentials = new SigningCredentials(keys.Key, SecurityAlgorithms.HmacSha256);
         _validation = CreateValidationParameters(keys.Key);
@@ -51,7 +54,10 @@ public sealed class TokenService
     /// <summary>A token for <paramref name="user"/> that is valid for <paramref name="lifetime"/>.</summary>
     public string Issue(ChatUser user, TimeSpan lifetime)
     {
+        // Never at or before the second of the user's last sign-out everywhere, or the token
+        // issued right after it would be revoked already.
         var now = _clock.GetUtcNow().UtcDateTime;
+        now = _revocations?.IssueTime(user.Id, now) ?? now;
         return _handler.CreateToken(new SecurityTokenDescriptor
         {
             Claims = new Dictionary<string, object>
@@ -66,20 +72,11 @@ public sealed class TokenService
         });
     }
 
-    /// <summary>The user a token speaks for, or null when it is missing, tampered with, expired or unsigned.</summary>
-    public async ValueTask<ChatUser?> VerifyAsync(string? token)
-    {
-        if (string.IsNullOrWhiteSpace(token) || token.Length > 8192)
-        {
-            return null;
-        }
-
-        var result = await _handler.ValidateTokenAsync(token, _validation).ConfigureAwait(false);
-        return result.IsValid ? FromClaims(result.ClaimsIdentity) : null;
-    }
+    /// <summary>The user a token speaks for, or null when it is missing, tampered with, expired, unsigned or revoked.</summary>
+    public async ValueTask<ChatUser?> VerifyAsync(string? token) => (await CheckAsync(token).ConfigureAwait(false)).User;
 
     /// <summary>Whom a token speaks for and until when, or why this server refuses it.</summary>
-    public async ValueTask<TokenCheck> CheckAsync(string token)
+    public async ValueTask<TokenCheck> CheckAsync(string? token)
     {
         if (string.IsNullOrWhiteSpace(token) || token.Length > 8192)
         {
@@ -93,10 +90,19 @@ public sealed class TokenService
         }
 
         var expires = result.SecurityToken.ValidTo;
-        return FromClaims(result.ClaimsIdentity) is { } user
-            ? new TokenCheck(user, expires, null)
-            : new TokenCheck(null, expires, "it names no user: sub must be a positive integer and name must be set");
+        if (FromClaims(result.ClaimsIdentity) is not { } user)
+        {
+            return new TokenCheck(null, expires, "it names no user: sub must be a positive integer and name must be set");
+        }
+
+        return await IsRevokedAsync(user, result.SecurityToken).ConfigureAwait(false)
+            ? new TokenCheck(null, expires, "it was revoked: its user signed out everywhere after it was issued")
+            : new TokenCheck(user, expires, null);
     }
+
+    /// <summary>True when the user signed out everywhere after <paramref name="token"/> was issued.</summary>
+    public ValueTask<bool> IsRevokedAsync(ChatUser user, SecurityToken token) =>
+        _revocations is null ? ValueTask.FromResult(false) : _revocations.IsRevokedAsync(user.Id, token is JsonWebToken { IssuedAt: var issued } && issued != DateTime.MinValue ? issued : null);
 
     private static string Describe(Exception? failure) => failure switch
     {

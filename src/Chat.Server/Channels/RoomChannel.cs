@@ -16,7 +16,7 @@ namespace Chat.Server.Channels;
 /// </summary>
 public sealed class RoomChannel(
     RoomService rooms, MessageService messages, ReactionService reactions, ReadMarkerService markers,
-    RateLimits limits, IPresence presence, IOptions<ChannelsOptions> channels, TimeProvider clock) : Channel
+    RateLimits limits, HistoryThrottle historyThrottle, IPresence presence, IOptions<ChannelsOptions> channels, TimeProvider clock) : Channel
 {
     private static readonly object AfterJoin = new();
 
@@ -91,7 +91,7 @@ public sealed class RoomChannel(
     public override async ValueTask<InResult> HandleInAsync(string @event, Payload payload, ChannelSocket socket) => @event switch
     {
         EventNames.NewMessage => await NewMessageAsync(payload, socket),
-        EventNames.History => await HistoryAsync(payload),
+        EventNames.History => await HistoryAsync(payload, socket),
         EventNames.Typing => await TypingAsync(socket),
         EventNames.MarkRead => await MarkReadAsync(payload),
         EventNames.EditMessage => await ChangeAsync<EditMessageRequest>(payload, socket,
@@ -169,14 +169,21 @@ public sealed class RoomChannel(
         return result.IsOk ? InResult.Ok() : ChannelReplies.Error(result);
     }
 
-    private async ValueTask<InResult> HistoryAsync(Payload payload)
+    /// <summary>An older page. Each is a database read, so a user may ask for only so many a second.</summary>
+    private async ValueTask<InResult> HistoryAsync(Payload payload, ChannelSocket socket)
     {
         if (ChannelReplies.Read<HistoryPageRequest>(payload) is not { } request)
         {
             return ChannelReplies.Malformed();
         }
 
-        var page = await messages.ListAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: request.Limit));
+        if (!await historyThrottle.TryReadAsync(_user.Id))
+        {
+            return InResult.Error(ChannelReplies.RateLimited);
+        }
+
+        // Not worth finishing once the client has gone.
+        var page = await messages.ListAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: request.Limit), socket.Ended);
         return page.IsOk ? InResult.Ok(new MessagesResponse(page.Value!.Messages, page.Value.HasMore)) : ChannelReplies.Error(page);
     }
 

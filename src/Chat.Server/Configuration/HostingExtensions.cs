@@ -113,6 +113,7 @@ public static class HostingExtensions
     {
         services.AddChatOptions<AuthOptions>(configuration, AuthOptions.Section);
         services.AddSingleton<SigningKeyStore>();
+        services.AddSingleton<TokenRevocations>();
         services.AddSingleton<TokenService>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -130,6 +131,8 @@ public static class HostingExtensions
     {
         services.AddChatOptions<RateLimitOptions>(configuration, RateLimitOptions.Section);
         services.AddSingleton<RateLimits>();
+        services.AddChatOptions<HistoryRateLimitOptions>(configuration, HistoryRateLimitOptions.Section);
+        services.AddSingleton<HistoryThrottle>();
         var channels = services.AddChannels(options =>
         {
             options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);

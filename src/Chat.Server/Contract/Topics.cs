@@ -9,6 +9,12 @@ public static class Topics
     public const string RoomPattern = RoomPrefix + "*";
     public const string UserPattern = UserPrefix + "*";
 
+    /// <summary>
+    /// Between the nodes only: a user signed out everywhere. No route matches it, so no client
+    /// can join it or publish to it.
+    /// </summary>
+    public const string TokenRevocations = "internal:token_revocations";
+
     private const string RoomPrefix = "room:";
     private const string UserPrefix = "user:";
 

@@ -16,10 +16,12 @@ public sealed class UserSocket : SocketHandler
     public const string UserAssign = "user";
 
     private readonly TokenService _tokens;
+    private readonly TimeProvider _clock;
 
-    public UserSocket(TokenService tokens)
+    public UserSocket(TokenService tokens, TimeProvider clock)
     {
         _tokens = tokens;
+        _clock = clock;
         Channel<RoomChannel>(Topics.RoomPattern);
         Channel<ChatChannel>(Topics.Lobby);
         Channel<UserChannel>(Topics.UserPattern);
@@ -31,12 +33,18 @@ public sealed class UserSocket : SocketHandler
     public override async ValueTask<ConnectResult> ConnectAsync(ConnectRequest request, CancellationToken cancellationToken)
     {
         var token = request.AuthToken ?? request.Params.GetValueOrDefault("token");
-        var user = await _tokens.VerifyAsync(token).ConfigureAwait(false);
-        if (user is null)
+        var check = await _tokens.CheckAsync(token).ConfigureAwait(false);
+        if (check is not { User: { } user, Expires: { } expires })
         {
             return ConnectResult.Refuse();
         }
 
-        return ConnectResult.Ok(new Dictionary<string, object?> { [UserAssign] = user }, SocketId(user.Id));
+        // The socket lives no longer than its token: it is closed with 4001 when the token
+        // expires. The leeway that tokens get for clocks that differ is no reason to open a
+        // socket only to close it at once, so an expired token is refused here without it.
+        var expiresAt = new DateTimeOffset(DateTime.SpecifyKind(expires, DateTimeKind.Utc));
+        return expiresAt <= _clock.GetUtcNow()
+            ? ConnectResult.Refuse()
+            : ConnectResult.Ok(new Dictionary<string, object?> { [UserAssign] = user }, SocketId(user.Id), expiresAt);
     }
 }

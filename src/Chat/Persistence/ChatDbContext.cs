@@ -21,6 +21,8 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
 
     public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
 
+    public DbSet<TokenRevocation> TokenRevocations => Set<TokenRevocation>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ChatDbContext).Assembly);
 

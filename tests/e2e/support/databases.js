@@ -1,6 +1,6 @@
 // A fresh database of each provider, for tests that run against both: SQLite in the server's
 // data directory, or a new PostgreSQL database on the server ./test.sh started.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 
 const psql = "/usr/lib/postgresql/15/bin/psql";
@@ -35,8 +35,32 @@ export const providers = [
       const connection = `Host=${admin.host};Port=${admin.port ?? "5432"};Username=${admin.username};Database=${name}`;
       return {
         env: { Chat__Database__Provider: "postgres", ConnectionStrings__Chat: connection },
+        lockTable: (table) => lockTable(name, table),
         drop: async () => runPsql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
       };
     },
   },
 ];
+
+/**
+ * Takes an ACCESS EXCLUSIVE lock on a table of a PostgreSQL database and holds it until the
+ * returned `release()`: every query that touches the table waits meanwhile, as on a database
+ * that has stopped answering. Resolves once the lock is held.
+ */
+export async function lockTable(database, table) {
+  const admin = adminConnection();
+  const session = spawn(psql, ["-h", admin.host, "-p", admin.port ?? "5432", "-U", admin.username, "-d", database, "-v", "ON_ERROR_STOP=1"], { stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  const locked = new Promise((resolve, reject) => {
+    session.stdout.on("data", (chunk) => { output += chunk; if (output.includes("LOCK TABLE")) resolve(); });
+    session.once("exit", (code) => reject(new Error(`psql exited (${code}) before the lock was held: ${output}`)));
+  });
+  session.stdin.write(`BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;\n`);
+  await locked;
+  return {
+    release: () => new Promise((resolve) => {
+      session.once("exit", resolve);
+      session.stdin.end("COMMIT;\n");
+    }),
+  };
+}

@@ -174,7 +174,16 @@ internal sealed class LongPollEndpoint(SocketHandler handler, ChannelsRuntime ru
                 return;
             }
 
-            await connection.HandleAsync(message).ConfigureAwait(false);
+            try
+            {
+                await connection.HandleAsync(message).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The session closed while this post waited for room: the client reconnects.
+                await WriteStatusAsync(context, StatusCodes.Status410Gone).ConfigureAwait(false);
+                return;
+            }
         }
 
         await WriteStatusAsync(context, StatusCodes.Status200OK).ConfigureAwait(false);

@@ -163,6 +163,8 @@ internal sealed class LongPollSession : ISocketTransport
     private TaskCompletionSource<bool>? CloseLocked()
     {
         _closed = true;
+        // A post held back by the session's own backlog stops waiting, and what it queued is dropped.
+        Connection?.StopReading();
         _buffer.Clear();
         _bufferedBytes = 0;
         var waiter = _waiter;
