@@ -79,7 +79,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
 
         Assert.Equal(
             ["CreateChatRooms", "CreateChatMessages", "MakeRoomSlugsUniqueAndRequired", "AddMessageRoomForeignKey", "AddMessageHistoryIndex", "CreateUsers", "AddMessageClientId", "ReorderMessageClientIdIndex",
-             "AddMessageEditsReactionsAndRevisions", "AddMentionsAndReadMarkers", "AddMessageSearch"],
+             "AddMessageEditsReactionsAndRevisions", "AddMentionsAndReadMarkers", "AddMessageSearch", "WidenRoomNamesToTheirByteCap"],
             names);
     }
 

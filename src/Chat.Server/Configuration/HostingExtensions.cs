@@ -73,6 +73,7 @@ public static class HostingExtensions
         // is refused: plain connections are closed at once, sockets past the cap answered 503.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;
             if (limits.Value.Budget() is { } budget)
             {
                 var (plain, upgraded) = ConnectionLimit.Split(budget);

@@ -24,9 +24,14 @@ internal static class MessageRules
             return null;
         }
 
+        // Counted in UTF-16 units, never more than the code points the column counts.
         if (clientId.Length > ClientIdMaxLength)
         {
             errors.Add("client_id", ErrorMessages.TooLong(ClientIdMaxLength));
+        }
+        else if (!TextRules.HasOnlyAllowedCharacters(clientId))
+        {
+            errors.Add("client_id", ErrorMessages.InvalidCharacters);
         }
 
         return clientId;
