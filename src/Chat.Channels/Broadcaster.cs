@@ -16,6 +16,13 @@ public sealed class Broadcaster(IPubSub pubSub, IOptions<ChannelsOptions> option
         pubSub.BroadcastAsync(new Broadcast(topic, @event, Payload.From(payload, options.Value.JsonSerializerOptions)), cancellationToken);
 
     /// <summary>
+    /// Opens a <see cref="SendBatch"/>: frames sent from this flow until it is disposed reach
+    /// each socket in one write. Wrap the replies and broadcasts of one unit of work in it, such
+    /// as everything one database commit makes known.
+    /// </summary>
+    public SendBatch BeginBatch() => SendBatch.Begin();
+
+    /// <summary>
     /// Closes every socket whose id is <paramref name="socketId"/>, on every node, with close
     /// code 1001: signs a user out everywhere.
     /// </summary>

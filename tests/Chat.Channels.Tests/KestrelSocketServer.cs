@@ -88,7 +88,7 @@ public static class RawSocket
     public static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveMessageAsync(this WebSocket socket, TimeSpan? timeout = null)
     {
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
-        var buffer = new byte[256 * 1024];
+        var buffer = new byte[2 * 1024 * 1024];
         var length = 0;
         while (true)
         {

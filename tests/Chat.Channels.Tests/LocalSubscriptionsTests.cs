@@ -31,6 +31,29 @@ public sealed class LocalSubscriptionsTests
     }
 
     [Fact]
+    public void A_lone_subscriber_stays_reachable_and_removable_as_others_come_and_go()
+    {
+        var subscriptions = new LocalSubscriptions();
+        var first = new Counter();
+        var second = new Counter();
+        var third = new Counter();
+
+        subscriptions.Add("t", first);
+        subscriptions.Add("t", first);
+        subscriptions.Deliver(Message("t"));
+        subscriptions.Add("t", second);
+        subscriptions.Deliver(Message("t"));
+        subscriptions.Remove("t", second);
+        subscriptions.Add("t", third);
+        subscriptions.Deliver(Message("t"));
+
+        Assert.Equal((3, 1, 1), (first.Received, second.Received, third.Received));
+        Assert.Equal(2, subscriptions.Count("t"));
+        Assert.False(subscriptions.Remove("t", first));
+        Assert.True(subscriptions.Remove("t", third));
+    }
+
+    [Fact]
     public void Delivery_reaches_each_subscriber_of_the_topic_once_except_the_excluded_one()
     {
         var subscriptions = new LocalSubscriptions();

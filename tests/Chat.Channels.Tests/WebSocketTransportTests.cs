@@ -144,6 +144,30 @@ public sealed class WebSocketTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_megabyte_broadcast_reaches_every_member_whole_even_when_they_read_late()
+    {
+        using var first = await _server.ConnectAsync();
+        using var second = await _server.ConnectAsync();
+        await JoinAsync(first, "echo:big");
+        await JoinAsync(second, "echo:big");
+        var text = string.Concat(Enumerable.Range(0, 40_000).Select(i => $"{i % 10}bcdefghijklmnopqrstuvwx"));
+
+        await _server.Services.GetRequiredService<Broadcaster>().BroadcastAsync("echo:big", "big", new { text });
+        await _server.Services.GetRequiredService<Broadcaster>().BroadcastAsync("echo:big", "after", new { n = 1 });
+        // The frames are written into each connection a chunk at a time while nobody reads.
+        await Task.Delay(300);
+
+        foreach (var socket in new[] { first, second })
+        {
+            var big = JsonDocument.Parse(await socket.ReceiveTextAsync(TimeSpan.FromSeconds(10))).RootElement;
+            Assert.Equal("big", big[3].GetString());
+            Assert.Equal(text, big[4].GetProperty("text").GetString());
+            var after = JsonDocument.Parse(await socket.ReceiveTextAsync()).RootElement;
+            Assert.Equal("after", after[3].GetString());
+        }
+    }
+
+    [Fact]
     public async Task Binary_pushes_are_decoded_and_binary_replies_encoded()
     {
         using var socket = await _server.ConnectAsync();

@@ -111,7 +111,9 @@ internal sealed class Mailbox<T> : IThreadPoolWorkItem
     /// <summary>Adds an item under the lock; true when a worker must be scheduled for it.</summary>
     private bool Enqueue(T item)
     {
-        (_queue ??= new Queue<T>(4)).Enqueue(item);
+        // Two slots: a joined channel's mailbox mostly holds one command at a time, and its
+        // queue is kept between bursts, so its first size is what an idle channel keeps.
+        (_queue ??= new Queue<T>(2)).Enqueue(item);
         _count++;
         _peak = Math.Max(_peak, _count);
         if (_scheduled)

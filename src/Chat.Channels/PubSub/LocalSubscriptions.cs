@@ -71,15 +71,22 @@ public sealed class LocalSubscriptions
     /// broadcast is being delivered may or may not receive it, which is the same race any
     /// pubsub has between subscribing and publishing.
     /// </summary>
+    /// <remarks>
+    /// Most topics have one subscriber on a node (every socket subscribes its own id topic,
+    /// <c>user_socket:42</c>), so the index of slots and the free list are made only when a
+    /// second subscriber arrives: a one-subscriber set is this object, its lock and a
+    /// one-slot array.
+    /// </remarks>
     private sealed class SubscriberSet
     {
         private const int MinCompactLength = 64;
 
         private readonly Lock _gate = new();
-        private readonly Dictionary<IBroadcastSubscriber, int> _slotOf = new(ReferenceEqualityComparer.Instance);
-        private readonly Stack<int> _freeSlots = new();
-        private IBroadcastSubscriber?[] _slots = new IBroadcastSubscriber?[4];
+        private Dictionary<IBroadcastSubscriber, int>? _slotOf;
+        private Stack<int>? _freeSlots;
+        private IBroadcastSubscriber?[] _slots = new IBroadcastSubscriber?[1];
         private int _used;
+        private int _count;
         private bool _retired;
 
         public enum AddResult
@@ -95,7 +102,7 @@ public sealed class LocalSubscriptions
             {
                 lock (_gate)
                 {
-                    return _slotOf.Count;
+                    return _count;
                 }
             }
         }
@@ -109,21 +116,34 @@ public sealed class LocalSubscriptions
                     return AddResult.Retired;
                 }
 
-                if (_slotOf.ContainsKey(subscriber))
+                if (IndexOf(subscriber) >= 0)
                 {
                     return AddResult.Added;
                 }
 
-                int slot;
-                if (_freeSlots.Count > 0)
+                if (_slotOf is null && _count > 0)
                 {
-                    slot = _freeSlots.Pop();
+                    // A second subscriber: from now on, slots are indexed.
+                    _slotOf = new Dictionary<IBroadcastSubscriber, int>(ReferenceEqualityComparer.Instance);
+                    for (var i = 0; i < _used; i++)
+                    {
+                        if (_slots[i] is { } existing)
+                        {
+                            _slotOf[existing] = i;
+                        }
+                    }
+                }
+
+                int slot;
+                if (_freeSlots is { Count: > 0 } free)
+                {
+                    slot = free.Pop();
                 }
                 else
                 {
                     if (_used == _slots.Length)
                     {
-                        var grown = new IBroadcastSubscriber?[_slots.Length * 2];
+                        var grown = new IBroadcastSubscriber?[Math.Max(4, _slots.Length * 2)];
                         Array.Copy(_slots, grown, _used);
                         Volatile.Write(ref _slots, grown);
                     }
@@ -132,8 +152,13 @@ public sealed class LocalSubscriptions
                 }
 
                 Volatile.Write(ref _slots[slot], subscriber);
-                _slotOf[subscriber] = slot;
-                return _slotOf.Count == 1 ? AddResult.First : AddResult.Added;
+                if (_slotOf is not null)
+                {
+                    _slotOf[subscriber] = slot;
+                }
+
+                _count++;
+                return _count == 1 ? AddResult.First : AddResult.Added;
             }
         }
 
@@ -142,26 +167,43 @@ public sealed class LocalSubscriptions
             lock (_gate)
             {
                 nowEmpty = false;
-                if (!_slotOf.Remove(subscriber, out var slot))
+                var slot = IndexOf(subscriber);
+                if (slot < 0)
                 {
                     return false;
                 }
 
+                _slotOf?.Remove(subscriber);
                 Volatile.Write(ref _slots[slot], null);
-                _freeSlots.Push(slot);
-                if (_slotOf.Count == 0)
+                if (_slotOf is not null)
+                {
+                    (_freeSlots ??= new Stack<int>()).Push(slot);
+                }
+
+                _count--;
+                if (_count == 0)
                 {
                     // A retired set takes no more subscribers; the next Add makes a fresh one.
                     _retired = true;
                     nowEmpty = true;
                 }
-                else if (_slots.Length > MinCompactLength && _slotOf.Count < _slots.Length / 4)
+                else if (_slots.Length > MinCompactLength && _count < _slots.Length / 4)
                 {
                     Compact();
                 }
 
                 return true;
             }
+        }
+
+        private int IndexOf(IBroadcastSubscriber subscriber)
+        {
+            if (_slotOf is not null)
+            {
+                return _slotOf.TryGetValue(subscriber, out var slot) ? slot : -1;
+            }
+
+            return _used > 0 && ReferenceEquals(_slots[0], subscriber) ? 0 : -1;
         }
 
         /// <summary>
@@ -171,15 +213,16 @@ public sealed class LocalSubscriptions
         /// </summary>
         private void Compact()
         {
-            var packed = new IBroadcastSubscriber?[Math.Max(4, _slotOf.Count * 2)];
+            var slotOf = _slotOf!;
+            var packed = new IBroadcastSubscriber?[Math.Max(4, _count * 2)];
             var next = 0;
-            foreach (var subscriber in _slotOf.Keys.ToArray())
+            foreach (var subscriber in slotOf.Keys.ToArray())
             {
                 packed[next] = subscriber;
-                _slotOf[subscriber] = next++;
+                slotOf[subscriber] = next++;
             }
 
-            _freeSlots.Clear();
+            _freeSlots?.Clear();
             _used = next;
             Volatile.Write(ref _slots, packed);
         }

@@ -19,6 +19,8 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
 
     public async ValueTask MessagesStoredAsync(IReadOnlyList<StoredMessage> messages)
     {
+        // One commit's replies and broadcasts reach each socket in one write, not one each.
+        using var batch = broadcaster.BeginBatch();
         foreach (var stored in messages)
         {
             // The sender hears "ok" before its own socket gets the broadcast: both frames

@@ -35,9 +35,15 @@ internal sealed class WebSocketSession : ISocketTransport
     private readonly ChannelsRuntime _runtime;
     private readonly Lock _gate = new();
     private SocketConnection? _connection;
+    /// <summary>Frames longer than this are written into the pipe a chunk at a time.</summary>
+    private const int ChunkBytes = 16 * 1024;
+
     private Queue<(OutboundFrame Frame, bool IsWholeFrame)>? _backlog;
+    private OutboundFrame? _partial;
+    private int _partialOffset;
     private long _backlogBytes;
     private bool _flushing;
+    private bool _flushDeferred;
     private bool _closeRequested;
     private (WebSocketCloseStatus Status, string Reason)? _closeQueued;
     private bool _aborted;
@@ -113,6 +119,7 @@ internal sealed class WebSocketSession : ISocketTransport
         {
             _aborted = true;
             _backlog = null;
+            _partial = null;
         }
 
         _closeDeadline?.Dispose();
@@ -341,13 +348,32 @@ internal sealed class WebSocketSession : ISocketTransport
                     return;
                 }
 
-                (_backlog ??= new Queue<(OutboundFrame, bool)>()).Enqueue((frame, false));
-                _backlogBytes += size;
+                Enqueue(frame, isWholeFrame: false);
                 return;
             }
 
-            WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
-            FlushLocked();
+            if (frame.Data.Length <= ChunkBytes)
+            {
+                // The common case: one small frame, straight into the pipe, and flushed now or,
+                // inside a send batch, once for all the batch's frames to this socket.
+                WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
+                if (_flushDeferred)
+                {
+                    return;
+                }
+
+                if (SendBatch.Current is { } batch && batch.TryDefer(this))
+                {
+                    _flushDeferred = true;
+                    return;
+                }
+
+                TryFlushLocked();
+                return;
+            }
+
+            Enqueue(frame, isWholeFrame: false);
+            PumpLocked();
         }
     }
 
@@ -363,13 +389,37 @@ internal sealed class WebSocketSession : ISocketTransport
             if (_flushing)
             {
                 // A pong may wait behind the backlog like any frame; it is small and rare.
-                (_backlog ??= new Queue<(OutboundFrame, bool)>()).Enqueue((new OutboundFrame(ControlFrame(opcode, payload), IsBinary: true), true));
+                Enqueue(new OutboundFrame(ControlFrame(opcode, payload), IsBinary: true), isWholeFrame: true);
                 return;
             }
 
             WebSocketFrames.WriteFrame(_output, opcode, payload);
-            FlushLocked();
+            TryFlushLocked();
         }
+    }
+
+    /// <summary>The end of a <see cref="SendBatch"/> that held this socket's flush.</summary>
+    public void FlushDeferred()
+    {
+        lock (_gate)
+        {
+            if (!_flushDeferred)
+            {
+                return;
+            }
+
+            _flushDeferred = false;
+            if (!_flushing && !_aborted)
+            {
+                TryFlushLocked();
+            }
+        }
+    }
+
+    private void Enqueue(OutboundFrame frame, bool isWholeFrame)
+    {
+        (_backlog ??= new Queue<(OutboundFrame, bool)>()).Enqueue((frame, isWholeFrame));
+        _backlogBytes += frame.Data.Length;
     }
 
     private static byte[] ControlFrame(byte opcode, ReadOnlySpan<byte> payload)
@@ -400,14 +450,12 @@ internal sealed class WebSocketSession : ISocketTransport
 
     private void QueueOrWriteCloseLocked(WebSocketCloseStatus status, string reason)
     {
-        if (_flushing)
+        // After whatever is already waiting, so the client reads every frame sent before it.
+        _closeQueued = (status, reason);
+        if (!_flushing)
         {
-            _closeQueued = (status, reason);
-            return;
+            PumpLocked();
         }
-
-        WebSocketFrames.WriteClose(_output, status, reason);
-        FlushLocked();
     }
 
     /// <summary>Drops the connection at once: a slow consumer, or a close handshake that never finished.</summary>
@@ -429,13 +477,17 @@ internal sealed class WebSocketSession : ISocketTransport
         _aborted = true;
         _closeRequested = true;
         _backlog = null;
+        _partial = null;
         _drained?.TrySetResult();
         _abort();
         _input.CancelPendingRead();
     }
 
-    private void FlushLocked()
+    /// <summary>Flushes; false when the flush is pending (the pipe is full) or the transport is gone.</summary>
+    private bool TryFlushLocked()
     {
+        // Whatever a send batch was holding back goes out with this flush.
+        _flushDeferred = false;
         var flush = _output.FlushAsync();
         if (flush.IsCompletedSuccessfully)
         {
@@ -443,73 +495,116 @@ internal sealed class WebSocketSession : ISocketTransport
             {
                 // The transport is gone.
                 AbortLocked();
+                return false;
             }
 
-            return;
+            return true;
         }
 
         _flushing = true;
         _ = AwaitFlushAsync(flush);
+        return false;
     }
 
-    /// <summary>Waits out a full pipe, then writes the backlog in one go; allocates only when the client is behind.</summary>
-    private async Task AwaitFlushAsync(ValueTask<FlushResult> flush)
+    /// <summary>
+    /// Writes what waits (the frame in progress, the backlog, then a queued close frame) into
+    /// the pipe, flushing every <see cref="ChunkBytes"/>, until all of it is written or the pipe
+    /// is full. A large frame goes in chunks, so a socket holds at most about the transport's
+    /// send buffer of copies in the pipe and the rest as a reference to the frame, which a
+    /// broadcast shares with every other socket: a crowd of slow readers does not make the
+    /// server copy a big frame once per member into pooled memory that it then keeps.
+    /// </summary>
+    private void PumpLocked()
     {
-        while (true)
+        var sinceFlush = 0;
+        while (!_aborted)
         {
-            FlushResult result;
-            try
+            if (_partial is null)
             {
-                result = await flush.ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ConnectionAbortedException)
-            {
-                result = new FlushResult(isCanceled: false, isCompleted: true);
-            }
-
-            lock (_gate)
-            {
-                if (result.IsCompleted || _aborted)
-                {
-                    _flushing = false;
-                    AbortLocked();
-                    return;
-                }
-
-                while (_backlog is { Count: > 0 } backlog)
+                if (_backlog is { Count: > 0 } backlog)
                 {
                     var (frame, isWholeFrame) = backlog.Dequeue();
+                    _backlogBytes -= frame.Data.Length;
                     if (isWholeFrame)
                     {
                         _output.Write(frame.Data.Span);
                     }
                     else
                     {
-                        WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
+                        var span = _output.GetSpan(WebSocketFrames.MaxServerHeaderLength);
+                        _output.Advance(WebSocketFrames.WriteHeader(span, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Length));
+                        _partial = frame;
+                        _partialOffset = 0;
                     }
-                }
 
-                _backlogBytes = 0;
-                if (_closeQueued is { } close)
+                    sinceFlush += WebSocketFrames.MaxServerHeaderLength;
+                }
+                else if (_closeQueued is { } close)
                 {
                     _closeQueued = null;
                     WebSocketFrames.WriteClose(_output, close.Status, close.Reason);
+                    sinceFlush += WebSocketFrames.MaxControlPayload;
                 }
-
-                flush = _output.FlushAsync();
-                if (!flush.IsCompleted)
+                else
                 {
-                    continue;
+                    break;
                 }
+            }
 
-                _flushing = false;
-                _drained?.TrySetResult();
-                if (!flush.IsCompletedSuccessfully || flush.Result.IsCompleted)
+            if (_partial is { } partial)
+            {
+                var chunk = Math.Min(ChunkBytes - Math.Min(sinceFlush, ChunkBytes - 1), partial.Data.Length - _partialOffset);
+                _output.Write(partial.Data.Span.Slice(_partialOffset, chunk));
+                _partialOffset += chunk;
+                sinceFlush += chunk;
+                if (_partialOffset == partial.Data.Length)
                 {
-                    AbortLocked();
+                    _partial = null;
                 }
+            }
 
+            if (sinceFlush >= ChunkBytes)
+            {
+                sinceFlush = 0;
+                if (!TryFlushLocked())
+                {
+                    return;
+                }
+            }
+        }
+
+        if (sinceFlush > 0)
+        {
+            TryFlushLocked();
+        }
+    }
+
+    /// <summary>Waits out a full pipe, then goes on writing; allocates only when the client is behind.</summary>
+    private async Task AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        FlushResult result;
+        try
+        {
+            result = await flush.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ConnectionAbortedException)
+        {
+            result = new FlushResult(isCanceled: false, isCompleted: true);
+        }
+
+        lock (_gate)
+        {
+            _flushing = false;
+            if (result.IsCompleted || _aborted)
+            {
+                AbortLocked();
                 return;
+            }
+
+            PumpLocked();
+            if (!_flushing)
+            {
+                _drained?.TrySetResult();
             }
         }
     }

@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Chat.Channels.Internal;
+using Chat.Channels.Internal.Serialization;
+using Chat.Channels.Internal.Transport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chat.Channels.Tests;
+
+/// <summary>A send batch holds each socket's flush until it ends, so a socket's frames of one batch leave in one write.</summary>
+public sealed class SendBatchTests : IAsyncLifetime
+{
+    private ServiceProvider _services = null!;
+
+    public Task InitializeAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddChannels();
+        _services = services.BuildServiceProvider();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    private (WebSocketSession Session, PipeReader Wire) Open()
+    {
+        var wire = new Pipe();
+        var session = new WebSocketSession(new Duplex(new Pipe().Reader, wire.Writer), () => { }, _services.GetRequiredService<ChannelsRuntime>());
+        return (session, wire.Reader);
+    }
+
+    private static OutboundFrame Text(string text) => new(System.Text.Encoding.UTF8.GetBytes(text), IsBinary: false);
+
+    [Fact]
+    public void Frames_sent_inside_a_batch_are_flushed_together_when_it_ends()
+    {
+        var (session, wire) = Open();
+        var broadcaster = _services.GetRequiredService<Broadcaster>();
+
+        using (broadcaster.BeginBatch())
+        {
+            session.Send(Text("one"));
+            session.Send(Text("two"));
+            Assert.False(wire.TryRead(out _), "nothing reaches the wire before the batch ends");
+        }
+
+        Assert.True(wire.TryRead(out var result));
+        Assert.Equal([0x81, 3, .. "one"u8, 0x81, 3, .. "two"u8], result.Buffer.ToArray());
+    }
+
+    [Fact]
+    public void Outside_a_batch_each_frame_is_flushed_at_once()
+    {
+        var (session, wire) = Open();
+
+        session.Send(Text("one"));
+
+        Assert.True(wire.TryRead(out var result));
+        Assert.Equal([0x81, 3, .. "one"u8], result.Buffer.ToArray());
+    }
+
+    [Fact]
+    public async Task Work_that_outlives_its_batch_flushes_by_itself()
+    {
+        var (session, wire) = Open();
+        var broadcaster = _services.GetRequiredService<Broadcaster>();
+        Task late;
+        var release = new TaskCompletionSource();
+
+        using (broadcaster.BeginBatch())
+        {
+            // Started inside the batch, so it inherits it, but it sends after the batch ended.
+            late = Task.Run(async () =>
+            {
+                await release.Task;
+                session.Send(Text("late"));
+            });
+        }
+
+        release.SetResult();
+        await late;
+
+        Assert.True(wire.TryRead(out var result));
+        Assert.Equal([0x81, 4, .. "late"u8], result.Buffer.ToArray());
+    }
+
+    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}
