@@ -2,6 +2,7 @@ using Chat.Accounts;
 using Chat.Channels;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
+using Chat.Server.Limits;
 using Chat.Server.Sockets;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,7 +14,8 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Accounts");
-        api.MapPost("/users", RegisterAsync).WithName("Register");
+        api.MapPost("/users", RegisterAsync).WithName("Register")
+            .RateLimited((limits, http) => limits.SignUpAsync(ClientAddress.Key(http.Connection.RemoteIpAddress)));
         api.MapPost("/session", SignInAsync).WithName("SignIn");
         api.MapDelete("/session", DisconnectEverywhereAsync).WithName("DisconnectEverywhere").RequireAuthorization();
         return app;
@@ -32,15 +34,28 @@ public static class AccountEndpoints
         return TypedResults.Created((string?)null, new SessionResponse(user, tokens.Issue(new ChatUser(user.Id, user.Username))));
     }
 
-    private static async Task<Results<Ok<SessionResponse>, JsonHttpResult<ErrorResponse>>> SignInAsync(
-        CredentialsRequest body, AccountService accounts, TokenService tokens, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks a password. Failures count against the username and the client's address
+    /// (<see cref="RateLimitOptions.SignInFailuresPerUsername"/>, <see cref="RateLimitOptions.SignInFailuresPerAddress"/>);
+    /// past either limit every attempt is answered 429 until the window has passed, before the
+    /// password is even looked at, so that a right guess then cannot be told from a wrong one.
+    /// </summary>
+    private static async Task<Results<Ok<SessionResponse>, JsonHttpResult<ErrorResponse>, TooManyRequests>> SignInAsync(
+        CredentialsRequest body, HttpContext http, AccountService accounts, TokenService tokens, RateLimits limits, CancellationToken cancellationToken)
     {
+        var address = ClientAddress.Key(http.Connection.RemoteIpAddress);
+        if (await limits.SignInAttemptAsync(body.Username, address) is { Allowed: false } refused)
+        {
+            return new TooManyRequests(refused.RetryAfter);
+        }
+
         var user = await accounts.VerifyPasswordAsync(body.Username, body.Password, cancellationToken);
         if (user is null)
         {
             return TypedResults.Json(new ErrorResponse("invalid username or password"), statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        await limits.SignInSucceededAsync(body.Username, address);
         return TypedResults.Ok(new SessionResponse(user, tokens.Issue(new ChatUser(user.Id, user.Username))));
     }
 

@@ -10,7 +10,8 @@ namespace Chat.Server.Api;
 /// <summary>
 /// A room's messages over HTTP (CONTRACT.md §2), for integrations: the same rules and the
 /// same broadcasts as over a socket. Reads are public; writes need a token. An unknown room
-/// is 404 whatever else the request says.
+/// is 404 whatever else the request says. Every write spends the user's message budget, the
+/// one a socket's sends and changes spend too (429 with <c>Retry-After</c> past it).
 /// </summary>
 public static class MessageEndpoints
 {
@@ -18,11 +19,11 @@ public static class MessageEndpoints
     {
         var messages = app.MapGroup("/api/rooms/{slug}/messages").WithTags("Messages");
         messages.MapGet("/", HistoryAsync).WithName("ListMessages");
-        messages.MapPost("/", PostAsync).WithName("PostMessage").RequireAuthorization();
-        messages.MapPatch("/{id:long}", EditAsync).WithName("EditMessage").RequireAuthorization();
-        messages.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteMessage").RequireAuthorization();
-        messages.MapPut("/{id:long}/reactions/{emoji}", ReactAsync).WithName("React").RequireAuthorization();
-        messages.MapDelete("/{id:long}/reactions/{emoji}", UnreactAsync).WithName("Unreact").RequireAuthorization();
+        messages.MapPost("/", PostAsync).WithName("PostMessage").RequireAuthorization().SharesMessageBudget();
+        messages.MapPatch("/{id:long}", EditAsync).WithName("EditMessage").RequireAuthorization().SharesMessageBudget();
+        messages.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteMessage").RequireAuthorization().SharesMessageBudget();
+        messages.MapPut("/{id:long}/reactions/{emoji}", ReactAsync).WithName("React").RequireAuthorization().SharesMessageBudget();
+        messages.MapDelete("/{id:long}/reactions/{emoji}", UnreactAsync).WithName("Unreact").RequireAuthorization().SharesMessageBudget();
         return app;
     }
 

@@ -12,7 +12,7 @@ public static class RoomEndpoints
     {
         var rooms = app.MapGroup("/api/rooms").WithTags("Rooms");
         rooms.MapGet("/", ListAsync).WithName("ListRooms");
-        rooms.MapPost("/", CreateAsync).WithName("CreateRoom").RequireAuthorization();
+        rooms.MapPost("/", CreateAsync).WithName("CreateRoom").RequireAuthorization().CountsRoomCreations();
         rooms.MapGet("/{slug}", GetAsync).WithName("GetRoom");
         return app;
     }

@@ -5,6 +5,7 @@ using Chat.Reactions;
 using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Contract;
+using Chat.Server.Limits;
 using Chat.Server.Sockets;
 
 namespace Chat.Server.Channels;
@@ -102,7 +103,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!limits.TrySend(_user.Id))
+        if (!(await limits.SendAsync(_user.Id)).Allowed)
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
@@ -133,7 +134,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!limits.TrySend(_user.Id))
+        if (!(await limits.SendAsync(_user.Id)).Allowed)
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
@@ -166,6 +167,11 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
+        if (!(await limits.HistoryAsync(_user.Id)).Allowed)
+        {
+            return InResult.Error(ChannelReplies.RateLimited);
+        }
+
         var page = await messages.ListAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: request.Limit));
         return page.IsOk ? InResult.Ok(new MessagesResponse(page.Value!.Messages, page.Value.HasMore)) : ChannelReplies.Error(page);
     }
@@ -173,7 +179,7 @@ public sealed class RoomChannel(
     private async ValueTask<InResult> TypingAsync(ChannelSocket socket)
     {
         // Not stored, and throttled: a notice every keystroke would be noise on the wire.
-        if (limits.TryType(_user.Id, _room.Id))
+        if (await limits.TypeAsync(_user.Id, _room.Id))
         {
             await socket.BroadcastFromAsync(EventNames.Typing, new TypingEvent(_user.Id, _user.Username));
         }

@@ -6,6 +6,7 @@ using Chat.Server.Auth;
 using Chat.Server.Channels;
 using Chat.Server.Events;
 using Chat.Server.Health;
+using Chat.Server.Limits;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;

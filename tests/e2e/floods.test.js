@@ -1,0 +1,138 @@
+// Issue 12, test 7: floods of sign-in, sign-up, room creation and HTTP sends. Each is cut
+// off with 429 and Retry-After (or rate_limited on the socket) where its limit says, and a
+// bystander's heartbeats are answered all along. Client addresses come from X-Forwarded-For,
+// which the server believes from loopback (Chat:ForwardedHeaders:KnownProxies' default), as
+// it would from a proxy in front of it.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createRoom, signUp, uniqueName } from "./support/api.js";
+import { join, reply } from "./support/phoenix.js";
+import { serverSuite } from "./support/suite.js";
+import { Heartbeats } from "./support/heartbeats.js";
+
+async function call(server, method, path, { token, body, from } = {}) {
+  const response = await fetch(`${server.httpUrl}${path}`, {
+    method,
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(from ? { "x-forwarded-for": from } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: text ? JSON.parse(text) : null };
+}
+
+const statuses = (responses) => responses.map((r) => r.status);
+const count = (responses, status) => responses.filter((r) => r.status === status).length;
+
+function assertRateLimited(response, maxSeconds) {
+  assert.equal(response.status, 429);
+  assert.deepEqual(response.body, { error: "rate_limited" });
+  const seconds = Number(response.retryAfter);
+  assert.ok(Number.isInteger(seconds) && seconds >= 1 && seconds <= maxSeconds, `Retry-After: ${response.retryAfter}`);
+}
+
+describe("floods are cut off with 429 and Retry-After, and heartbeats keep answering (issue 12, test 7)", () => {
+  // The per-address limits are lowered so that the floods need not hash a hundred passwords
+  // each; the per-username and per-user ones are the defaults.
+  const suite = serverSuite({ env: { Chat__RateLimit__SignInFailuresPerAddress: "30", Chat__RateLimit__SignUpsPerAddress: "15" } });
+  let heartbeats;
+
+  let stats;
+  before(async () => { heartbeats = await Heartbeats.start(suite.server); });
+  after(async () => { stats ??= await heartbeats?.stop(); });
+
+  test("sign-in: after 10 failures a username is locked for the window, whatever the password", async () => {
+    const { server } = suite;
+    const username = uniqueName("victim");
+    await signUp(server, username);
+    const guesses = await Promise.all(Array.from({ length: 25 }, (_, i) =>
+      call(server, "POST", "/api/session", { body: { username, password: `guess-${i}-wrong` }, from: `198.51.100.${i + 1}` })));
+
+    assert.equal(count(guesses, 401), 10, statuses(guesses).join(" "));
+    assert.equal(count(guesses, 429), 15);
+    guesses.filter((r) => r.status === 429).forEach((r) => assertRateLimited(r, 15 * 60));
+    const right = await call(server, "POST", "/api/session", { body: { username: username.toUpperCase(), password: "password123" }, from: "203.0.113.200" });
+    assertRateLimited(right, 15 * 60);
+  });
+
+  test("sign-in: one address is cut off after its failures, whichever usernames it tries", async () => {
+    const { server } = suite;
+    const from = "198.51.100.77";
+    const { user } = await signUp(server);
+    const tries = [];
+    for (let i = 0; i < 30; i++) tries.push(call(server, "POST", "/api/session", { body: { username: uniqueName("nobody"), password: "password123" }, from }));
+    assert.equal(count(await Promise.all(tries), 401), 30);
+
+    assertRateLimited(await call(server, "POST", "/api/session", { body: { username: user.username, password: "password123" }, from }), 15 * 60);
+    const elsewhere = await call(server, "POST", "/api/session", { body: { username: user.username, password: "password123" }, from: "198.51.100.78" });
+    assert.equal(elsewhere.status, 200);
+  });
+
+  test("sign-up: one address may sign up so many times per hour", async () => {
+    const { server } = suite;
+    const from = "2001:db8:7::1";
+    const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      call(server, "POST", "/api/users", { body: { username: uniqueName("new"), password: "password123" }, from: `2001:db8:7::${i + 1}` })));
+
+    // One /64 is one address.
+    assert.equal(count(attempts, 201), 15, statuses(attempts).join(" "));
+    attempts.filter((r) => r.status === 429).forEach((r) => assertRateLimited(r, 60 * 60));
+    assertRateLimited(await call(server, "POST", "/api/users", { body: { username: uniqueName("new"), password: "password123" }, from }), 60 * 60);
+    assert.equal((await call(server, "POST", "/api/users", { body: { username: uniqueName("new"), password: "password123" }, from: "2001:db8:8::1" })).status, 201);
+  });
+
+  test("room creation: 10 per user per minute, over HTTP and create_room together", async () => {
+    const { server } = suite;
+    const { token } = await signUp(server);
+    const lobby = suite.open(token).channel("chat:lobby");
+    assert.equal((await join(lobby)).status, "ok");
+
+    const overHttp = await Promise.all(Array.from({ length: 6 }, () => call(server, "POST", "/api/rooms", { token, body: { name: uniqueName("Flood ") } })));
+    const overSocket = [];
+    for (let i = 0; i < 6; i++) overSocket.push(await reply(lobby.push("create_room", { name: uniqueName("Flood ") })));
+
+    assert.deepEqual(statuses(overHttp), [201, 201, 201, 201, 201, 201]);
+    assert.deepEqual(overSocket.map((r) => r.status), ["ok", "ok", "ok", "ok", "error", "error"]);
+    assert.deepEqual(overSocket[5].response, { reason: "rate_limited" });
+    assertRateLimited(await call(server, "POST", "/api/rooms", { token, body: { name: uniqueName("Flood ") } }), 60);
+    const other = await signUp(server);
+    assert.equal((await call(server, "POST", "/api/rooms", { token: other.token, body: { name: uniqueName("Other ") } })).status, 201);
+  });
+
+  test("HTTP sends share the socket's per-user budget: a burst of 20, then 10 a second", async () => {
+    const { server } = suite;
+    const { token } = await signUp(server);
+    const room = await createRoom(server, token);
+    const channel = suite.open(token).channel(`room:${room.slug}`);
+    assert.equal((await join(channel)).status, "ok");
+
+    // HTTP posts and socket pushes at once: one bucket for both.
+    const started = Date.now();
+    const [posts, pushes] = await Promise.all([
+      Promise.all(Array.from({ length: 60 }, (_, i) =>
+        call(server, "POST", `/api/rooms/${room.slug}/messages`, { token, body: { content: `flood ${i}`, client_id: `flood-${i}` } }))),
+      Promise.all(Array.from({ length: 20 }, (_, i) => reply(channel.push("new_msg", { content: `push ${i}` })))),
+    ]);
+    const elapsedSeconds = (Date.now() - started) / 1000;
+
+    const sent = count(posts, 201) + pushes.filter((r) => r.status === "ok").length;
+    assert.ok(sent >= 20 && sent <= 20 + Math.ceil(elapsedSeconds * 10) + 1, `${sent} of 80 sent in ${elapsedSeconds} s`);
+    assert.equal(count(posts, 201) + count(posts, 429), 60);
+    assert.ok(count(posts, 429) > 0 && pushes.some((r) => r.status === "error"));
+    posts.filter((r) => r.status === 429).forEach((r) => assertRateLimited(r, 1));
+    pushes.filter((r) => r.status === "error").forEach((r) => assert.deepEqual(r.response, { reason: "rate_limited" }));
+    const stored = await call(server, "GET", `/api/rooms/${room.slug}/messages?limit=100`);
+    assert.equal(stored.body.messages.length, sent);
+  });
+
+  test("the bystander's heartbeats were answered throughout", async () => {
+    stats = await heartbeats.stop();
+    const { sent, answered, slowestMs } = stats;
+    console.log(`heartbeats during the floods: ${answered}/${sent} answered, the slowest in ${slowestMs} ms`);
+    assert.ok(sent > 10);
+    assert.equal(answered, sent);
+  });
+});
