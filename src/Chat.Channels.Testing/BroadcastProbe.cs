@@ -18,6 +18,11 @@ public sealed class BroadcastProbe : IBroadcastSubscriber, IDisposable
         return broadcast.Payload.ToJsonElement();
     }
 
+    /// <summary>Waits for a broadcast of <paramref name="event"/> and returns it as it was delivered (a binary payload too).</summary>
+    public async Task<Broadcast> TakeBroadcastAsync(string @event, TimeSpan? timeout = null) =>
+        await _inbox.TakeAsync(b => b.Event == @event, timeout ?? ChannelTestHost.DefaultTimeout).ConfigureAwait(false)
+            ?? throw new TestAssertionException($"Expected a broadcast of \"{@event}\"; got none.");
+
     /// <summary>Fails if a broadcast of <paramref name="event"/> arrives within <paramref name="within"/>.</summary>
     public async Task RefuteBroadcastAsync(string @event, TimeSpan? within = null)
     {

@@ -16,6 +16,13 @@ public sealed class Broadcaster(IPubSub pubSub, IOptions<ChannelsOptions> option
         pubSub.BroadcastAsync(new Broadcast(topic, @event, Payload.From(payload, options.Value.JsonSerializerOptions)), cancellationToken);
 
     /// <summary>
+    /// Sends an event that has a place in the topic's order (a room's new message), so that
+    /// every client on every node sees such events in that order, whichever node sent them.
+    /// </summary>
+    public ValueTask BroadcastAsync(string topic, string @event, object? payload, BroadcastSequence sequence, CancellationToken cancellationToken = default) =>
+        pubSub.BroadcastAsync(new Broadcast(topic, @event, Payload.From(payload, options.Value.JsonSerializerOptions)) { Sequence = sequence }, cancellationToken);
+
+    /// <summary>
     /// Opens a <see cref="SendBatch"/>: frames sent from this flow until it is disposed reach
     /// each socket in one write. Wrap the replies and broadcasts of one unit of work in it, such
     /// as everything one database commit makes known.

@@ -20,6 +20,12 @@ public enum TerminateKind
 
     /// <summary>A callback threw; the client got <c>phx_error</c>.</summary>
     Crashed,
+
+    /// <summary>
+    /// The channel may have missed broadcasts (its pubsub lost them: a backplane outage); the
+    /// client got <c>phx_error</c> and rejoins, catching up in its join.
+    /// </summary>
+    Interrupted,
 }
 
 /// <summary>The reason handed to <see cref="Channel.TerminateAsync"/>.</summary>
@@ -39,4 +45,7 @@ public sealed record TerminateReason(TerminateKind Kind, string? Detail = null, 
 
     /// <summary>The server is shutting down.</summary>
     public static readonly TerminateReason Shutdown = new(TerminateKind.Shutdown);
+
+    /// <summary>Broadcasts to the channel may have been lost; its client rejoins.</summary>
+    public static readonly TerminateReason Interrupted = new(TerminateKind.Interrupted);
 }

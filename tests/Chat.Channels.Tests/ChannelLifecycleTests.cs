@@ -352,6 +352,26 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_interrupted_topic_ends_its_joined_channels_with_phx_error_so_that_clients_rejoin()
+    {
+        var (_, channel) = await Connect("ann").JoinAsync("echo:interrupted");
+        var (_, untouched) = await Connect("bob").JoinAsync("echo:other");
+        using var probe = await _host.SubscribeAsync("echo:interrupted");
+
+        ((PubSub.InProcessPubSub)_host.Services.GetRequiredService<PubSub.IPubSub>()).Subscriptions.Interrupt("echo:interrupted");
+        // What follows the gap must not reach the client before its phx_error, or it would
+        // rejoin from past what it missed.
+        await _host.Broadcaster.BroadcastAsync("echo:interrupted", "shout", new { after = "the gap" });
+
+        Assert.Equal("interrupted", (await channel.AssertPushAsync("phx_error")).Str("reason"));
+        await channel.RefutePushAsync("shout");
+        Assert.Equal(TerminateKind.Interrupted, (await Terminations.WaitForAsync("echo:interrupted")).Kind);
+        Assert.True((await untouched.PushAsync("echo", new { x = 1 })).IsOk);
+        // Other subscribers see the marker and carry on.
+        Assert.True((await probe.TakeBroadcastAsync("phx_error")).IsInterruption);
+    }
+
+    [Fact]
     public async Task Connect_runs_the_socket_handler()
     {
         var refused = await _host.ConnectAsync<TestSocketHandler>(new ConnectRequest(new Dictionary<string, string> { ["token"] = "bad" }));

@@ -69,10 +69,10 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void Redis_is_refused_until_this_build_serves_several_nodes()
+    public void Redis_with_sqlite_is_refused_naming_both_keys()
     {
         var failure = Assert.Single(Failures(("ConnectionStrings:Redis", "localhost:6379")));
-        Assert.StartsWith("ConnectionStrings:Redis is set, but this build serves a single node", failure, StringComparison.Ordinal);
+        Assert.StartsWith("ConnectionStrings:Redis is set, but Chat:Database:Provider is sqlite", failure, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -55,6 +55,31 @@ public abstract class SearchSpecification(DatabaseFixture fixture)
     }
 
     [Fact]
+    public async Task A_last_word_that_begins_many_words_still_finds_them_all()
+    {
+        var room = await NewRoomAsync();
+        var marker = Marker();
+        var few = new List<long>();
+        foreach (var suffix in new[] { "alpha", "beta" })
+        {
+            few.Add((await SendAsync(room, $"{marker}{suffix} ok")).Id);
+        }
+
+        var many = new List<long>();
+        for (var i = 0; i < 40; i++)
+        {
+            many.Add((await SendAsync(room, $"ok {marker}many{i}")).Id);
+        }
+
+        // 42 words begin with the marker: searched as a prefix. 2 and 11 words: searched as those words.
+        var page = (await Search.SearchAsync(new SearchRequest($"ok {marker}", Limit: 100))).Value!;
+
+        Assert.Equal(many.Concat(few).OrderDescending(), page.Messages.Select(m => m.Id));
+        Assert.Equal([few[0]], await FindAsync($"ok {marker}al"));
+        Assert.Equal(many.Where((_, i) => i == 3 || i >= 30).OrderDescending(), await FindAsync($"ok {marker}many3"));
+    }
+
+    [Fact]
     public async Task Tombstones_never_match_and_an_edit_is_found_by_its_new_words_only()
     {
         var room = await NewRoomAsync();

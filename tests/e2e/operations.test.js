@@ -25,7 +25,7 @@ test("`migrate` applies the migrations and exits without serving", () => {
   }
 });
 
-test("a bad value, an unknown key or Redis stops the server at start, naming every key", () => {
+test("a bad value, an unknown key or Redis with SQLite stops the server at start, naming every key", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "chat-config-"));
   try {
     const run = spawnSync("dotnet", [serverDll, "--urls", "http://127.0.0.1:1"], {
@@ -44,7 +44,7 @@ test("a bad value, an unknown key or Redis stops the server at start, naming eve
     assert.match(run.stderr, /Chat:Channels:MaxFrameBytes must be between 1024 and 16777216 bytes; it is 12/);
     assert.match(run.stderr, /Chat:Channels:IdelTimeout is not a setting of this server; did you mean Chat:Channels:IdleTimeout\?/);
     assert.match(run.stderr, /'Chat:Messages:MaxLength'/);
-    assert.match(run.stderr, /ConnectionStrings:Redis is set, but this build serves a single node/);
+    assert.match(run.stderr, /ConnectionStrings:Redis is set, but Chat:Database:Provider is sqlite/);
     assert.doesNotMatch(run.stdout + run.stderr, /Unhandled exception|Now listening/);
     assert.ok(!existsSync(join(dataDir, "chat.db")), "nothing touched the database");
   } finally {

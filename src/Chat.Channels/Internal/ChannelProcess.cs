@@ -13,6 +13,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private static readonly Payload ChannelCrash = Payload.FromJson("""{"reason":"channel_crash"}"""u8.ToArray());
     private static readonly Payload JoinCrashed = Payload.FromJson("""{"reason":"join crashed"}"""u8.ToArray());
     private static readonly Payload UnmatchedTopic = Payload.FromJson("""{"reason":"unmatched topic"}"""u8.ToArray());
+    private static readonly Payload MissedBroadcasts = Payload.FromJson("""{"reason":"interrupted"}"""u8.ToArray());
 
     private readonly Type _channelType;
     private readonly ChannelProcess? _previous;
@@ -34,6 +35,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private HashSet<string>? _intercepts;
     private IDisposable? _subscription;
     private volatile State _state = State.Joining;
+    private volatile bool _interrupted;
     private string? _stopRequest;
     private bool _counted;
 
@@ -186,6 +188,22 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     /// </summary>
     void IBroadcastSubscriber.Deliver(Broadcast broadcast)
     {
+        if (broadcast.IsInterruption)
+        {
+            // Broadcasts may have been lost: end with phx_error so that the client rejoins
+            // and catches up in its join. Queued, so a join under way answers first; and
+            // from now on nothing more is forwarded, or the client would see messages after
+            // the gap and rejoin from past them.
+            _interrupted = true;
+            PostTerminate(TerminateReason.Interrupted, notifyClient: true);
+            return;
+        }
+
+        if (_interrupted)
+        {
+            return;
+        }
+
         if (_state == State.Joining)
         {
             lock (_joinGate)
@@ -418,7 +436,14 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         await RunTerminateAsync(reason).ConfigureAwait(false);
         if (notifyClient)
         {
-            Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_close", Payload.Empty);
+            if (reason.Kind == TerminateKind.Interrupted)
+            {
+                Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_error", MissedBroadcasts);
+            }
+            else
+            {
+                Connection.SendMessage(JoinRef, JoinRef, Topic, "phx_close", Payload.Empty);
+            }
         }
 
         await ExitAsync().ConfigureAwait(false);

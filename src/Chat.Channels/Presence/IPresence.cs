@@ -38,6 +38,12 @@ namespace Chat.Channels.Presence;
 /// }
 /// </code>
 ///
+/// <para><b>Big topics.</b> Only the <see cref="ChannelsOptions.PresenceListLimit"/> keys
+/// present longest are listed: <c>presence_state</c> and <c>presence_diff</c> speak of those
+/// alone, and phoenix.js's <c>Presence</c> shows exactly them (when one leaves, the next
+/// arrives as a join). Above the limit, members also get <c>presence_count</c>
+/// <c>{"count": N}</c>, the number of keys present, at most once a second.</para>
+///
 /// <para>The default implementation keeps the state in this process. Every method is
 /// asynchronous so that a shared store (several nodes behind Redis) can replace it without
 /// changing a channel.</para>
@@ -76,4 +82,12 @@ public interface IPresence
     /// (the empty object when there are none): the payload of <c>presence_state</c>.
     /// </summary>
     ValueTask<Payload> ListAsync(string topic, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many keys are present on <paramref name="topic"/>, listed or not. Above
+    /// <see cref="ChannelsOptions.PresenceListLimit"/> it is more than <see cref="ListAsync"/>
+    /// holds; push it as <c>presence_count</c> <c>{"count": N}</c> after <c>presence_state</c>,
+    /// and the tracker keeps members up to date with the same event.
+    /// </summary>
+    ValueTask<int> CountAsync(string topic, CancellationToken cancellationToken = default);
 }

@@ -16,7 +16,7 @@ namespace Chat.Channels.Presence;
 /// stamped with its <c>phx_ref</c> once, when it is tracked, then copied raw into every diff
 /// and every list. The stored bytes are immutable, so an application that changes its object
 /// after tracking changes nothing here, and no thread ever reads a collection the application
-/// owns. It is also what a shared store keeps, so a Redis tracker can hold the same bytes.</para>
+/// owns. It is also what a shared store keeps, so a Redis tracker holds the same bytes.</para>
 ///
 /// <para><b>One gate per topic.</b> Each topic has its own async gate, held across a change and
 /// across the publishing of its diff, so the diffs of one topic are published in the order its
@@ -25,20 +25,18 @@ namespace Chat.Channels.Presence;
 /// be remote. Different topics never wait for each other, and a topic whose last entry leaves
 /// is dropped once its last diff is out.</para>
 ///
-/// <para><b>Diffs are batched.</b> Changes are collected for
-/// <see cref="ChannelsOptions.PresenceBroadcastInterval"/> and published as one diff per topic,
-/// as Phoenix's tracker does. Without that, a crowd of N joining a room costs N diffs sent
-/// to up to N members each: N² frames, which is what filling a 10,000-member room measured.
-/// A join and a leave of the same entry within one window cancel out. <c>presence_state</c>
-/// is the current state, as in Phoenix, so a member listed in it may arrive again in the next
-/// diff; clients match metas by <c>phx_ref</c>, so that changes nothing. It is encoded once
-/// per change, not once per member who asks.</para>
+/// <para><b>Diffs are batched</b> (<see cref="ChannelsOptions.PresenceBroadcastInterval"/>) and
+/// <b>big topics are listed in part</b> (<see cref="ChannelsOptions.PresenceListLimit"/>); both
+/// are <see cref="PresenceView"/>'s, which the Redis tracker shares. <c>presence_state</c> is
+/// the current state, as in Phoenix, so a member listed in it may arrive again in the next
+/// diff; clients match metas by <c>phx_ref</c>, so that changes nothing.</para>
 /// </remarks>
 internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<ChannelsOptions> options, ILogger<InProcessPresence> logger) : IPresence
 {
     private readonly ConcurrentDictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
     private readonly JsonSerializerOptions _json = options.Value.JsonSerializerOptions;
     private readonly TimeSpan _broadcastInterval = options.Value.PresenceBroadcastInterval;
+    private readonly int _listLimit = options.Value.PresenceListLimit;
 
     /// <summary>Topics with at least one entry; for tests that check nothing leaks.</summary>
     internal int TopicCount => _topics.Count;
@@ -50,25 +48,26 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
         var channel = socket.Process;
         var phxRef = PresenceRefs.Next();
         // Encoding needs no gate: do it before waiting for one.
-        var entry = new Entry(channel, key, PresenceJson.StampMeta(Payload.From(meta, _json), phxRef));
+        var stamped = PresenceJson.StampMeta(Payload.From(meta, _json), phxRef);
 
         var topic = (await AcquireAsync(channel.Topic, create: true, cancellationToken).ConfigureAwait(false))!;
         try
         {
-            if (topic.Find(channel, key) is not null)
+            if (topic.Local.ContainsKey((channel, key)))
             {
                 throw new InvalidOperationException($"This channel already tracks \"{key}\" on \"{channel.Topic}\"; untrack it first.");
             }
 
-            entry.Monitor = channel.Monitor(() => UntrackEndedAsync(entry));
+            var entry = new LocalEntry(channel, new PresenceEntry(key, phxRef, topic.View.MaxSeq + 1, stamped));
+            entry.Monitor = channel.Monitor(() => UntrackEndedAsync(topic.Name, entry));
             if (entry.Monitor is null)
             {
                 // The channel ended before it could be tracked: it would only leave again at once.
                 return phxRef;
             }
 
-            topic.Add(entry);
-            topic.PendingJoins.Add(entry);
+            topic.Local[(channel, key)] = entry;
+            topic.View.Add(entry.Presence);
             ScheduleBroadcast(topic);
         }
         finally
@@ -92,9 +91,9 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
 
         try
         {
-            if (topic.Find(channel, key) is { } entry)
+            if (topic.Local.GetValueOrDefault((channel, key)) is { } entry)
             {
-                await RemoveAsync(topic, entry).ConfigureAwait(false);
+                Remove(topic, entry);
             }
         }
         finally
@@ -114,7 +113,26 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
 
         try
         {
-            return state.Snapshot ??= PresenceJson.State(state.ByKey, static entry => entry.Meta);
+            return state.View.State();
+        }
+        finally
+        {
+            Release(state);
+        }
+    }
+
+    public async ValueTask<int> CountAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        var state = await AcquireAsync(topic, create: false, cancellationToken).ConfigureAwait(false);
+        if (state is null)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return state.View.KeyCount;
         }
         finally
         {
@@ -123,9 +141,9 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
     }
 
     /// <summary>The channel's monitor: it ended, so its entry leaves, unless an untrack got there first.</summary>
-    private async ValueTask UntrackEndedAsync(Entry entry)
+    private async ValueTask UntrackEndedAsync(string name, LocalEntry entry)
     {
-        var topic = await AcquireAsync(entry.Channel.Topic, create: false, CancellationToken.None).ConfigureAwait(false);
+        var topic = await AcquireAsync(name, create: false, CancellationToken.None).ConfigureAwait(false);
         if (topic is null)
         {
             return;
@@ -133,9 +151,9 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
 
         try
         {
-            if (topic.Contains(entry))
+            if (topic.Local.TryGetValue((entry.Channel, entry.Presence.Key), out var current) && ReferenceEquals(current, entry))
             {
-                await RemoveAsync(topic, entry).ConfigureAwait(false);
+                Remove(topic, entry);
             }
         }
         finally
@@ -145,28 +163,21 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
     }
 
     /// <summary>Removes an entry and queues its leave. The caller holds the topic's gate.</summary>
-    private ValueTask RemoveAsync(TopicState topic, Entry entry)
+    private void Remove(TopicState topic, LocalEntry entry)
     {
-        topic.Remove(entry);
+        topic.Local.Remove((entry.Channel, entry.Presence.Key));
         entry.Monitor?.Dispose();
-        if (!topic.PendingJoins.Remove(entry))
-        {
-            // Members heard of the join, so they must hear of the leave; a join still pending
-            // and its leave cancel out instead.
-            topic.PendingLeaves.Add(entry);
-        }
-
+        topic.View.Remove(entry.Presence.Ref);
         ScheduleBroadcast(topic);
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>Arranges for the topic's pending changes to go out as one diff. The caller holds the gate.</summary>
     private void ScheduleBroadcast(TopicState topic)
     {
-        if (!topic.BroadcastScheduled && (topic.PendingJoins.Count > 0 || topic.PendingLeaves.Count > 0))
+        if (!topic.BroadcastScheduled && topic.View.HasChanges)
         {
             topic.BroadcastScheduled = true;
-            _ = BroadcastLaterAsync(topic);
+            _ = BroadcastLaterAsync(topic, PresenceTimings.FlushDelay(topic.View, _broadcastInterval));
         }
     }
 
@@ -175,22 +186,17 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
     /// cancellable: once the state has changed, members must hear of it, or their view stays
     /// wrong until they rejoin.
     /// </summary>
-    private async Task BroadcastLaterAsync(TopicState topic)
+    private async Task BroadcastLaterAsync(TopicState topic, TimeSpan delay)
     {
-        await Task.Delay(_broadcastInterval).ConfigureAwait(false);
+        await Task.Delay(delay).ConfigureAwait(false);
         await topic.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
             topic.BroadcastScheduled = false;
-            if (topic.PendingJoins.Count == 0 && topic.PendingLeaves.Count == 0)
+            foreach (var broadcast in topic.View.TakeBroadcasts(topic.Name).ToList())
             {
-                return;
+                await pubSub.BroadcastAsync(broadcast, CancellationToken.None).ConfigureAwait(false);
             }
-
-            var diff = PresenceJson.Diff(Group(topic.PendingJoins), Group(topic.PendingLeaves), static entry => entry.Meta);
-            topic.PendingJoins.Clear();
-            topic.PendingLeaves.Clear();
-            await pubSub.BroadcastAsync(new Broadcast(topic.Name, PresenceJson.DiffEvent, diff), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -204,22 +210,6 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
         }
     }
 
-    private static Dictionary<string, List<Entry>> Group(List<Entry> entries)
-    {
-        var byKey = new Dictionary<string, List<Entry>>(StringComparer.Ordinal);
-        foreach (var entry in entries)
-        {
-            if (!byKey.TryGetValue(entry.Key, out var list))
-            {
-                byKey[entry.Key] = list = [];
-            }
-
-            list.Add(entry);
-        }
-
-        return byKey;
-    }
-
     /// <summary>
     /// Waits for a topic's gate. Returns null when the topic has no entries and
     /// <paramref name="create"/> is false.
@@ -231,7 +221,7 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
             TopicState? state;
             if (create)
             {
-                state = _topics.GetOrAdd(topic, static name => new TopicState(name));
+                state = _topics.GetOrAdd(topic, static (name, limit) => new TopicState(name, limit), _listLimit);
             }
             else if (!_topics.TryGetValue(topic, out state))
             {
@@ -252,7 +242,7 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
     /// <summary>Releases a topic's gate, dropping the topic first if it has no entries left.</summary>
     private void Release(TopicState state)
     {
-        if (state.ByKey.Count == 0 && !state.BroadcastScheduled && !state.Dropped)
+        if (state.View.EntryCount == 0 && !state.BroadcastScheduled && !state.Dropped)
         {
             state.Dropped = true;
             _topics.TryRemove(KeyValuePair.Create(state.Name, state));
@@ -261,8 +251,11 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
         state.Gate.Release();
     }
 
-    /// <summary>One topic's entries, by key, in the order they were tracked. Read and written only under <see cref="Gate"/>.</summary>
-    private sealed class TopicState(string name)
+    [LoggerMessage(1, LogLevel.Error, "A presence_diff for \"{Topic}\" could not be published; members see the change when they next rejoin.")]
+    private static partial void LogDiffLost(ILogger logger, Exception exception, string topic);
+
+    /// <summary>One topic's entries. Read and written only under <see cref="Gate"/>.</summary>
+    private sealed class TopicState(string name, int listLimit)
     {
         public string Name { get; } = name;
 
@@ -271,74 +264,22 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
         /// <summary>Set, under the gate, when the topic emptied and left the dictionary; whoever waited for it looks again.</summary>
         public bool Dropped { get; set; }
 
-        public Dictionary<string, List<Entry>> ByKey { get; } = new(StringComparer.Ordinal);
+        public PresenceView View { get; } = new(listLimit);
 
-        /// <summary>Tracked since the last diff went out.</summary>
-        public List<Entry> PendingJoins { get; } = [];
-
-        /// <summary>Untracked since the last diff went out, whose joins members did hear of.</summary>
-        public List<Entry> PendingLeaves { get; } = [];
+        /// <summary>The entries of this node's channels, by channel and key.</summary>
+        public Dictionary<(ChannelProcess, string), LocalEntry> Local { get; } = [];
 
         public bool BroadcastScheduled { get; set; }
-
-        /// <summary>The encoded state; null until someone asks after a change.</summary>
-        public Payload? Snapshot { get; set; }
-
-        public Entry? Find(ChannelProcess channel, string key)
-        {
-            if (ByKey.TryGetValue(key, out var entries))
-            {
-                foreach (var entry in entries)
-                {
-                    if (ReferenceEquals(entry.Channel, channel))
-                    {
-                        return entry;
-                    }
-                }
-            }
-
-            return null;
-        }
-
-        public bool Contains(Entry entry) => ByKey.TryGetValue(entry.Key, out var entries) && entries.Contains(entry);
-
-        public void Add(Entry entry)
-        {
-            Snapshot = null;
-            if (!ByKey.TryGetValue(entry.Key, out var entries))
-            {
-                ByKey[entry.Key] = entries = [];
-            }
-
-            entries.Add(entry);
-        }
-
-        public void Remove(Entry entry)
-        {
-            Snapshot = null;
-            var entries = ByKey[entry.Key];
-            entries.Remove(entry);
-            if (entries.Count == 0)
-            {
-                ByKey.Remove(entry.Key);
-            }
-        }
     }
 
-    /// <summary>One tracked channel under one key. Compared by reference: each track is its own entry.</summary>
-    private sealed class Entry(ChannelProcess channel, string key, ReadOnlyMemory<byte> meta)
+    /// <summary>One tracked channel under one key.</summary>
+    private sealed class LocalEntry(ChannelProcess channel, PresenceEntry presence)
     {
         public ChannelProcess Channel { get; } = channel;
 
-        public string Key { get; } = key;
-
-        /// <summary>The meta as sent to clients: a JSON object, <c>phx_ref</c> included.</summary>
-        public ReadOnlyMemory<byte> Meta { get; } = meta;
+        public PresenceEntry Presence { get; } = presence;
 
         /// <summary>The monitor on <see cref="Channel"/>; disposed when the entry is untracked.</summary>
         public IDisposable? Monitor { get; set; }
     }
-
-    [LoggerMessage(1, LogLevel.Error, "A presence_diff for \"{Topic}\" could not be published; members see the change when they next rejoin.")]
-    private static partial void LogDiffLost(ILogger logger, Exception exception, string topic);
 }

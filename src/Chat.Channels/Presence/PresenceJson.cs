@@ -14,6 +14,16 @@ internal static class PresenceJson
     public const string DiffEvent = "presence_diff";
 
     /// <summary>
+    /// The event that tells members how many keys a topic holds, while it holds more than it
+    /// lists (<see cref="ChannelsOptions.PresenceListLimit"/>).
+    /// </summary>
+    public const string CountEvent = "presence_count";
+
+    /// <summary><c>{"count": N}</c>.</summary>
+    public static Payload Count(int keys) =>
+        Payload.FromJson(System.Text.Encoding.UTF8.GetBytes("{\"count\":" + keys.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}"));
+
+    /// <summary>
     /// Checks that <paramref name="meta"/> is a JSON object and returns it, compact, with
     /// <c>phx_ref</c> set to <paramref name="phxRef"/> (a <c>phx_ref</c> of the caller's is dropped,
     /// since clients match metas by the tracker's ref alone).
@@ -64,8 +74,8 @@ internal static class PresenceJson
     /// <c>{"joins": {key: {"metas": [...]}}, "leaves": {key: {"metas": [...]}}}</c>: every change
     /// of one batching window, encoded once for every member.
     /// </summary>
-    public static Payload Diff<TEntry>(IReadOnlyDictionary<string, List<TEntry>> joins, IReadOnlyDictionary<string, List<TEntry>> leaves, Func<TEntry, ReadOnlyMemory<byte>> meta) =>
-        Payload.FromJson(JsonFrameWriter.Write((joins, leaves, meta), static (Utf8JsonWriter w, in (IReadOnlyDictionary<string, List<TEntry>> Joins, IReadOnlyDictionary<string, List<TEntry>> Leaves, Func<TEntry, ReadOnlyMemory<byte>> Meta) s) =>
+    public static Payload Diff<TEntry>(IEnumerable<KeyValuePair<string, List<TEntry>>> joins, IEnumerable<KeyValuePair<string, List<TEntry>>> leaves, Func<TEntry, ReadOnlyMemory<byte>> meta) =>
+        Payload.FromJson(JsonFrameWriter.Write((joins, leaves, meta), static (Utf8JsonWriter w, in (IEnumerable<KeyValuePair<string, List<TEntry>>> Joins, IEnumerable<KeyValuePair<string, List<TEntry>>> Leaves, Func<TEntry, ReadOnlyMemory<byte>> Meta) s) =>
         {
             w.WriteStartObject();
             w.WritePropertyName("joins"u8);
@@ -76,11 +86,11 @@ internal static class PresenceJson
         }).Data);
 
     /// <summary><c>{key: {"metas": [meta, ...]}, ...}</c>: the payload of <c>presence_state</c>.</summary>
-    public static Payload State<TEntry>(IReadOnlyDictionary<string, List<TEntry>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta) =>
-        Payload.FromJson(JsonFrameWriter.Write((byKey, meta), static (Utf8JsonWriter w, in (IReadOnlyDictionary<string, List<TEntry>> ByKey, Func<TEntry, ReadOnlyMemory<byte>> Meta) s) =>
+    public static Payload State<TEntry>(IEnumerable<KeyValuePair<string, List<TEntry>>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta) =>
+        Payload.FromJson(JsonFrameWriter.Write((byKey, meta), static (Utf8JsonWriter w, in (IEnumerable<KeyValuePair<string, List<TEntry>>> ByKey, Func<TEntry, ReadOnlyMemory<byte>> Meta) s) =>
             WriteEntries(w, s.ByKey, s.Meta)).Data);
 
-    private static void WriteEntries<TEntry>(Utf8JsonWriter w, IReadOnlyDictionary<string, List<TEntry>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta)
+    private static void WriteEntries<TEntry>(Utf8JsonWriter w, IEnumerable<KeyValuePair<string, List<TEntry>>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta)
     {
         w.WriteStartObject();
         foreach (var (key, entries) in byKey)

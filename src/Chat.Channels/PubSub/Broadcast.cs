@@ -37,6 +37,29 @@ public sealed class Broadcast
     /// </summary>
     public IBroadcastSubscriber? Except { get; }
 
+    /// <summary>
+    /// Where this broadcast stands in its topic's order, for events that every member must
+    /// see in one order whichever node published them (a room's new messages); null for the
+    /// rest. A backplane delivers sequenced broadcasts of a topic in the order of this chain,
+    /// and where it cannot (one was lost, or its publisher died), it interrupts the topic's
+    /// channels instead, so their clients rejoin and catch up from storage.
+    /// </summary>
+    public BroadcastSequence? Sequence { get; init; }
+
+    /// <summary>
+    /// True for the marker that <see cref="LocalSubscriptions.Interrupt"/> delivers: members
+    /// of the topic may have missed broadcasts. A joined channel ends with <c>phx_error</c>, so
+    /// that its client rejoins and catches up.
+    /// </summary>
+    public bool IsInterruption { get; private init; }
+
+    /// <summary>The marker that tells a topic's subscribers they may have missed broadcasts.</summary>
+    internal static Broadcast Interruption(string topic) =>
+        new(topic, InterruptionEvent, Payload.Empty) { IsInterruption = true };
+
+    /// <summary>The event name of <see cref="Interruption"/>, which is what its client is sent.</summary>
+    internal const string InterruptionEvent = "phx_error";
+
     /// <summary>The frame for one wire format, built by the first socket that needs it.</summary>
     internal OutboundFrame FrameFor(MessageSerializer serializer)
     {

@@ -5,6 +5,9 @@ public sealed class InProcessPubSub : IPubSub
 {
     private readonly LocalSubscriptions _subscriptions = new();
 
+    /// <summary>The subscribers, for tests that interrupt a topic.</summary>
+    internal LocalSubscriptions Subscriptions => _subscriptions;
+
     /// <inheritdoc />
     public ValueTask<IDisposable> SubscribeAsync(string topic, IBroadcastSubscriber subscriber, CancellationToken cancellationToken = default)
     {

@@ -65,6 +65,23 @@ public sealed class LocalSubscriptions
     }
 
     /// <summary>
+    /// Tells every local subscriber of <paramref name="topic"/> that it may have missed
+    /// broadcasts (a backplane lost its connection, or a sequenced broadcast never came). Joined
+    /// channels end with <c>phx_error</c>, and phoenix.js rejoins them, so a channel that
+    /// catches up in its join (a room with <c>last_seen_id</c>) gets what was lost.
+    /// </summary>
+    public void Interrupt(string topic)
+    {
+        if (_topics.TryGetValue(topic, out var set))
+        {
+            set.Deliver(Broadcast.Interruption(topic));
+        }
+    }
+
+    /// <summary>The topics with at least one local subscriber.</summary>
+    public IEnumerable<string> Topics => _topics.Keys;
+
+    /// <summary>
     /// One topic's subscribers in a slot array. Adding fills a free slot or appends, copying
     /// only when the array doubles; removing empties a slot. Writers hold a lock; delivery
     /// walks whatever array is current without one. A subscriber added or removed while a

@@ -27,6 +27,10 @@ namespace Chat.Migrations.Sqlite.Migrations
                 CREATE VIRTUAL TABLE messages_search USING fts5(
                     document, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2');
                 """);
+            // The index's own list of words: a query's last word is looked up here and
+            // searched as the few whole words it begins, which FTS5 reads lazily, newest
+            // first; a prefix query would first merge every row of every such word.
+            migrationBuilder.Sql("CREATE VIRTUAL TABLE messages_search_words USING fts5vocab(messages_search, 'row');");
             migrationBuilder.Sql("""
                 INSERT INTO messages_search (rowid, document)
                 SELECT id, content || ' ' || char(57344) || room_id FROM messages WHERE deleted_at IS NULL;
@@ -36,6 +40,7 @@ namespace Chat.Migrations.Sqlite.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("DROP TABLE messages_search_words;");
             migrationBuilder.Sql("DROP TABLE messages_search;");
         }
     }

@@ -17,8 +17,10 @@ public static class RoomEndpoints
         return app;
     }
 
-    private static async Task<Ok<RoomsResponse>> ListAsync(RoomService rooms, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new RoomsResponse(await rooms.ListAsync(cancellationToken)));
+    /// <summary>A page of rooms by name (CONTRACT.md §2): <c>limit</c> 1–200, 100 by default; <c>after</c> the last slug of the page before.</summary>
+    private static async Task<Results<Ok<RoomsResponse>, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> ListAsync(
+        string? after, int? limit, RoomService rooms, CancellationToken cancellationToken) =>
+        (await rooms.ListAsync(new RoomListRequest(after, limit), cancellationToken)).ToHttp(page => TypedResults.Ok(new RoomsResponse(page)));
 
     // A signed token is not enough: it must name a user (CurrentUser), as it must to post a message.
     private static async Task<Results<Created<RoomResponse>, UnprocessableEntity<ErrorsResponse>>> CreateAsync(

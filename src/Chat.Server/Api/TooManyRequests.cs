@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using Chat.Channels;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
 using Chat.Server.Limits;

@@ -7,6 +7,7 @@ using Chat.Rooms;
 using Chat.Server.Contract;
 using Chat.Server.Limits;
 using Chat.Server.Sockets;
+using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Channels;
 
@@ -16,7 +17,7 @@ namespace Chat.Server.Channels;
 /// </summary>
 public sealed class RoomChannel(
     RoomService rooms, MessageService messages, ReactionService reactions, ReadMarkerService markers,
-    RateLimits limits, IPresence presence, TimeProvider clock) : Channel
+    RateLimits limits, IPresence presence, IOptions<ChannelsOptions> channels, TimeProvider clock) : Channel
 {
     private static readonly object AfterJoin = new();
 
@@ -74,6 +75,12 @@ public sealed class RoomChannel(
         if (ReferenceEquals(message, AfterJoin))
         {
             socket.Push(EventNames.PresenceState, await presence.ListAsync(socket.Topic));
+            if (await presence.CountAsync(socket.Topic) is var count && count > channels.Value.PresenceListLimit)
+            {
+                // A big room lists only the members present longest; the count tells how many there are.
+                socket.Push(EventNames.PresenceCount, new PresenceCount(count));
+            }
+
             await presence.TrackAsync(socket, UserKey(_user.Id), new PresenceMeta(_user.Username, Clock.Now(clock)));
         }
     }
@@ -165,11 +172,6 @@ public sealed class RoomChannel(
         if (ChannelReplies.Read<HistoryPageRequest>(payload) is not { } request)
         {
             return ChannelReplies.Malformed();
-        }
-
-        if (!(await limits.HistoryAsync(_user.Id)).Allowed)
-        {
-            return InResult.Error(ChannelReplies.RateLimited);
         }
 
         var page = await messages.ListAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: request.Limit));

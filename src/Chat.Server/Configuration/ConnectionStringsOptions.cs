@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Chat.Server.Configuration;
 
-/// <summary>The <c>ConnectionStrings</c> section: the database, and (reserved) Redis.</summary>
+/// <summary>The <c>ConnectionStrings</c> section: the database, and Redis for several nodes.</summary>
 public sealed class ConnectionStringsOptions : IValidatableObject
 {
     public const string Section = "ConnectionStrings";
@@ -11,19 +11,16 @@ public sealed class ConnectionStringsOptions : IValidatableObject
     [DataType(DataType.Password)]
     public string? Chat { get; set; }
 
-    /// <summary>Redis, for several nodes. Not served yet by this build: set, it stops the server.</summary>
+    /// <summary>Redis, for several nodes: set, broadcasts, presence and rate limits go through it (docs/deployment.md).</summary>
     [DataType(DataType.Password)]
     public string? Redis { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        // CONTRACT.md §0: a key the server cannot honour stops it. Remove this refusal in the
-        // change that serves several nodes through Redis.
-        if (!string.IsNullOrWhiteSpace(Redis))
+        if (!string.IsNullOrWhiteSpace(Redis) && RedisConfiguration.Parse(Redis) is { } error)
         {
-            yield return new ValidationResult(
-                "is set, but this build serves a single node: broadcasts and presence through Redis are not available yet. Unset it to run one node",
-                [nameof(Redis)]);
+            // The parser's message says what is wrong; the string itself may hold a password.
+            yield return new ValidationResult($"is not a Redis configuration: {error}", [nameof(Redis)]);
         }
     }
 }

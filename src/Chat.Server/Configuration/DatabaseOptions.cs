@@ -19,6 +19,21 @@ public sealed class DatabaseOptions
     /// <summary>Apply migrations at start; off when a deployment step runs <c>migrate</c> instead.</summary>
     public bool MigrateOnStart { get; set; } = true;
 
+    /// <summary>
+    /// PostgreSQL connections one node keeps at most. Unset: the connection string's own
+    /// <c>Maximum Pool Size</c> if it has one, else <see cref="DefaultMaxPoolSize"/>.
+    /// </summary>
+    [Range(2, 10_000, ErrorMessage = "must be between {1} and {2}")]
+    public int? MaxPoolSize { get; set; }
+
+    /// <summary>
+    /// Npgsql's own default is 100, which is all of a default PostgreSQL's <c>max_connections</c>:
+    /// two nodes would exhaust it. One node's writer needs one connection and its readers a few
+    /// per core, so 20 is plenty, and four nodes fit a default server with room to spare
+    /// (docs/deployment.md says how to size it).
+    /// </summary>
+    public const int DefaultMaxPoolSize = 20;
+
     internal bool NamesKnownProvider => Provider.ToLowerInvariant() is "sqlite" or "postgres" or "postgresql";
 
     public DatabaseProvider ProviderKind =>
@@ -28,7 +43,31 @@ public sealed class DatabaseOptions
     public static ChatDatabase Open(DatabaseOptions database, ConnectionStringsOptions connectionStrings, ChatServerOptions server) =>
         ChatDatabase.Create(
             database.ProviderKind,
-            string.IsNullOrWhiteSpace(connectionStrings.Chat) ? $"Data Source={server.PathInDataDir("chat.db")}" : connectionStrings.Chat);
+            string.IsNullOrWhiteSpace(connectionStrings.Chat) ? $"Data Source={server.PathInDataDir("chat.db")}"
+            : database.ProviderKind == DatabaseProvider.Postgres ? WithPoolSize(connectionStrings.Chat, database.MaxPoolSize)
+            : connectionStrings.Chat);
+
+    /// <summary>Sizes the PostgreSQL pool: the configured size, else the string's own, else <see cref="DefaultMaxPoolSize"/>.</summary>
+    public static string WithPoolSize(string connectionString, int? configured)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (configured is { } size)
+        {
+            builder.MaxPoolSize = size;
+        }
+        else if (!SetsPoolSize(connectionString))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
+        builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
+        return builder.ConnectionString;
+    }
+
+    private static bool SetsPoolSize(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
+            .Any(key => key.Equals("maxpoolsize", StringComparison.OrdinalIgnoreCase) || key.Equals("maximumpoolsize", StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>What <c>Chat:Database</c> needs from <c>ConnectionStrings:Chat</c>: PostgreSQL must be named, and any string must parse.</summary>
@@ -41,6 +80,14 @@ internal sealed class DatabaseOptionsValidator(IConfiguration configuration) : I
         if (!options.NamesKnownProvider)
         {
             return ValidateOptionsResult.Success; // reported by the section's own validation
+        }
+
+        if (options.ProviderKind == DatabaseProvider.Sqlite && !string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis")))
+        {
+            return ValidateOptionsResult.Fail(
+                "ConnectionStrings:Redis is set, but Chat:Database:Provider is sqlite. SQLite is one node's file: nodes sharing Redis would " +
+                "each keep a chat of their own. Set Chat:Database:Provider=postgres and ConnectionStrings:Chat to a PostgreSQL database that " +
+                "every node shares, or unset ConnectionStrings:Redis to run one node.");
         }
 
         if (string.IsNullOrWhiteSpace(connectionString))

@@ -1,4 +1,5 @@
 using Chat.Channels;
+using Chat.Channels.Redis;
 using Chat.Messages;
 using Chat.Server.Admin;
 using Chat.Server.Api;
@@ -129,7 +130,7 @@ public static class HostingExtensions
     {
         services.AddChatOptions<RateLimitOptions>(configuration, RateLimitOptions.Section);
         services.AddSingleton<RateLimits>();
-        services.AddChannels(options =>
+        var channels = services.AddChannels(options =>
         {
             options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);
             options.JsonSerializerOptions.Converters.Add(new UtcTimestampConverter());
@@ -149,6 +150,13 @@ public static class HostingExtensions
                 options.MaxSockets = (int)Math.Min(ConnectionLimit.Split(budget).Upgraded, int.MaxValue);
             }
         });
+        channels.AddRedisWhenConfigured(configuration);
+        if (RedisConfiguration.ConnectionString(configuration) is not null)
+        {
+            // While Redis is away the node serves its own sockets only: not ready (CONTRACT.md §0).
+            services.AddHealthChecks().AddRedisChannels("redis", [ReadyTag]);
+        }
+
         return services;
     }
 

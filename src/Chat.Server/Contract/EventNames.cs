@@ -15,6 +15,7 @@ public static class EventNames
 
     // From clients, on chat:lobby.
     public const string CreateRoom = "create_room";
+    public const string ListRooms = "list_rooms";
 
     // To clients.
     public const string RoomCreated = "room_created";
@@ -24,4 +25,7 @@ public static class EventNames
     public const string Mention = "mention";
     public const string Read = "read";
     public const string PresenceState = "presence_state";
+
+    /// <summary>How many users a room holds, while it holds more than its presence lists.</summary>
+    public const string PresenceCount = "presence_count";
 }

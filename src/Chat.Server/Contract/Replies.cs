@@ -13,7 +13,14 @@ namespace Chat.Server.Contract;
 
 public sealed record SessionResponse(UserView User, string Token);
 
-public sealed record RoomsResponse(IReadOnlyList<RoomView> Rooms);
+/// <summary>A page of the room list: <c>GET /api/rooms</c>, the lobby's join and <c>list_rooms</c>.</summary>
+public sealed record RoomsResponse(IReadOnlyList<RoomView> Rooms, bool HasMore)
+{
+    public RoomsResponse(RoomPage page)
+        : this(page.Rooms, page.HasMore)
+    {
+    }
+}
 
 public sealed record RoomResponse(RoomView Room);
 
@@ -59,6 +66,9 @@ public sealed record TypingEvent(long UserId, string Username);
 
 /// <summary>What presence shows of each member's connection.</summary>
 public sealed record PresenceMeta(string Username, DateTime OnlineAt);
+
+/// <summary><c>presence_count</c>: how many users a room holds, when it holds more than it lists.</summary>
+public sealed record PresenceCount(int Count);
 
 /// <summary>Field errors, like an Ecto changeset's: <c>{"errors": {"content": ["can't be blank"]}}</c>.</summary>
 public sealed record ErrorsResponse(IReadOnlyDictionary<string, List<string>> Errors)

@@ -1,4 +1,5 @@
 using Chat.Channels;
+using Chat.Channels.PubSub;
 using Chat.Messages;
 using Chat.ReadMarkers;
 using Chat.Rooms;
@@ -30,7 +31,18 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
                 sender.Reply("ok", new MessageResponse(stored.Message));
             }
 
-            if (stored.Created)
+            if (!stored.Created)
+            {
+                continue;
+            }
+
+            if (stored.PreviousId is { } previous)
+            {
+                // Nodes commit in turn but publish on their own: the sequence lets the pubsub
+                // deliver a room's messages in id order whichever node stored each.
+                await broadcaster.BroadcastAsync(Topics.Room(stored.RoomSlug), EventNames.NewMessage, stored.Message, new BroadcastSequence(previous, stored.Message.Id));
+            }
+            else
             {
                 await broadcaster.BroadcastAsync(Topics.Room(stored.RoomSlug), EventNames.NewMessage, stored.Message);
                 await MentionAsync(stored.Mentioned, stored.Message, stored.Room);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Chat.Channels;
 
 namespace Chat.Server.Limits;
 

@@ -23,14 +23,6 @@ public sealed class RateLimitOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "must be between zero and an hour")]
     public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>History pages (<c>history</c> on a socket) a user may read per second, sustained: each is a query.</summary>
-    [Range(0.01, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
-    public double HistoryPerSecond { get; set; } = 5;
-
-    /// <summary>History pages a user may read at once, scrolling back fast after a quiet while.</summary>
-    [Range(1, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
-    public int HistoryBurst { get; set; } = 20;
-
     /// <summary>Rooms a user may create per <see cref="RoomCreationWindow"/>, over HTTP and <c>create_room</c> together.</summary>
     [Range(1, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
     public int RoomCreations { get; set; } = 10;

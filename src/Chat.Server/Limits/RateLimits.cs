@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Chat.Accounts;
+using Chat.Channels;
+using Chat.Channels.Redis;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Limits;
@@ -11,30 +13,34 @@ namespace Chat.Server.Limits;
 /// (<see cref="RateLimitOptions"/> has the numbers).
 /// </summary>
 /// <remarks>
-/// <para>Token buckets (sending, history) are System.Threading.RateLimiting's, partitioned per
-/// user: one limiter per key, created on first use and dropped when idle by the partitioned
-/// limiter, which also refills every bucket from one timer. Counts in a window (room creation,
-/// failed sign-ins, sign-ups) are <see cref="FixedWindowCounters"/>, whose refusals know when
-/// the window closes.</para>
-/// <para>The endpoints do not use ASP.NET Core's rate-limiting middleware: its limiters belong to
-/// the middleware, so an HTTP post and a socket's <c>new_msg</c> could not share a bucket, and
-/// the limits of sign-in count failures, which only the endpoint knows of.</para>
+/// <para>With several nodes (<c>ConnectionStrings:Redis</c>) every limit is kept in Redis
+/// (<see cref="RedisRateLimiter"/>), so that it holds per user and per address whichever nodes
+/// the requests reach. On one node, and on any node while Redis cannot be asked, the node keeps
+/// them itself: token buckets (sending) are System.Threading.RateLimiting's, partitioned per
+/// user, created on first use and dropped when idle; counts in a window (room creation, failed
+/// sign-ins, sign-ups) are <see cref="FixedWindowCounters"/>, whose refusals know when the
+/// window closes. Both answer alike, so a limit means the same on one node and on many.</para>
+/// <para>HTTP endpoints spend these limits through an endpoint filter (<c>RateLimitedEndpoints</c>)
+/// rather than ASP.NET Core's rate-limiting middleware: the middleware owns its limiters, so an
+/// HTTP post and a socket's <c>new_msg</c> could not share a bucket, nor a bucket live in Redis;
+/// and sign-in counts failures, which only the endpoint knows of.</para>
 /// </remarks>
 public sealed class RateLimits : IDisposable
 {
+    private readonly RateLimitOptions _settings;
+    private readonly RedisRateLimiter? _shared;
     private readonly PartitionedRateLimiter<long> _messages;
-    private readonly PartitionedRateLimiter<long> _history;
     private readonly PartitionedRateLimiter<(long UserId, long RoomId)> _typing;
     private readonly FixedWindowCounters _roomCreations;
     private readonly FixedWindowCounters _signInFailuresByUsername;
     private readonly FixedWindowCounters _signInFailuresByAddress;
     private readonly FixedWindowCounters _signUps;
 
-    public RateLimits(IOptions<RateLimitOptions> options, TimeProvider clock)
+    public RateLimits(IOptions<RateLimitOptions> options, TimeProvider clock, RedisRateLimiter? shared = null)
     {
-        var settings = options.Value;
+        var settings = _settings = options.Value;
+        _shared = shared;
         _messages = TokenBuckets(settings.Burst, settings.MessagesPerSecond);
-        _history = TokenBuckets(settings.HistoryBurst, settings.HistoryPerSecond);
         _typing = PartitionedRateLimiter.Create<(long UserId, long RoomId), (long, long)>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = 1,
@@ -49,24 +55,36 @@ public sealed class RateLimits : IDisposable
     }
 
     /// <summary>Takes one message (a send, an edit, a delete, a reaction) from the user's bucket.</summary>
-    public ValueTask<RateDecision> SendAsync(long userId) => ValueTask.FromResult(RateDecision.From(_messages.AttemptAcquire(userId)));
+    public async ValueTask<RateDecision> SendAsync(long userId)
+    {
+        if (_shared is not null && await _shared.TakeAsync(UserKey("send", userId), _settings.Burst, _settings.MessagesPerSecond) is { } shared)
+        {
+            return shared;
+        }
 
-    /// <summary>Takes one history page from the user's bucket.</summary>
-    public ValueTask<RateDecision> HistoryAsync(long userId) => ValueTask.FromResult(RateDecision.From(_history.AttemptAcquire(userId)));
+        return RateDecision.From(_messages.AttemptAcquire(userId));
+    }
 
     /// <summary>True when a typing notice may go out now for this user in this room.</summary>
-    public ValueTask<bool> TypeAsync(long userId, long roomId)
+    public async ValueTask<bool> TypeAsync(long userId, long roomId)
     {
+        if (_shared is not null
+            && await _shared.TryOnceAsync(UserKey("typing", userId) + ":" + roomId.ToString(CultureInfo.InvariantCulture), _settings.TypingInterval) is { } allowed)
+        {
+            return allowed;
+        }
+
         using var lease = _typing.AttemptAcquire((userId, roomId));
-        return ValueTask.FromResult(lease.IsAcquired);
+        return lease.IsAcquired;
     }
 
     /// <summary>Counts a room the user is about to create; refused past the window's limit.</summary>
     public ValueTask<RateDecision> CreateRoomAsync(long userId) =>
-        ValueTask.FromResult(_roomCreations.Take(userId.ToString(CultureInfo.InvariantCulture)));
+        CountAsync(_roomCreations, "rooms", userId.ToString(CultureInfo.InvariantCulture), _settings.RoomCreations, _settings.RoomCreationWindow);
 
-    /// <summary>Counts a sign-up attempt from a client address (<see cref="Chat.Channels.ClientAddress.Key"/>).</summary>
-    public ValueTask<RateDecision> SignUpAsync(string addressKey) => ValueTask.FromResult(_signUps.Take(addressKey));
+    /// <summary>Counts a sign-up attempt from a client address (<see cref="ClientAddress.Key"/>).</summary>
+    public ValueTask<RateDecision> SignUpAsync(string addressKey) =>
+        CountAsync(_signUps, "signup", addressKey, _settings.SignUpsPerAddress, _settings.SignUpWindow);
 
     /// <summary>
     /// Counts a sign-in as failed before its password is checked, against the username and the
@@ -74,41 +92,54 @@ public sealed class RateLimits : IDisposable
     /// password. Counting first means that attempts made at once cannot all pass a check that
     /// none of them has counted yet; <see cref="SignInSucceededAsync"/> takes it back.
     /// </summary>
-    public ValueTask<RateDecision> SignInAttemptAsync(string? username, string addressKey)
+    public async ValueTask<RateDecision> SignInAttemptAsync(string? username, string addressKey)
     {
-        var byAddress = _signInFailuresByAddress.Take(addressKey);
+        var byAddress = await CountAsync(_signInFailuresByAddress, "signin-address", addressKey, _settings.SignInFailuresPerAddress, _settings.SignInFailureWindow);
         if (!byAddress.Allowed || UsernameKey(username) is not { } key)
         {
-            return ValueTask.FromResult(byAddress);
+            return byAddress;
         }
 
-        var byUsername = _signInFailuresByUsername.Take(key);
+        var byUsername = await CountAsync(_signInFailuresByUsername, "signin-user", key, _settings.SignInFailuresPerUsername, _settings.SignInFailureWindow);
         if (!byUsername.Allowed)
         {
-            _signInFailuresByAddress.Refund(addressKey);
+            // Refused for the username's sake: no password was tried, so no failure of the address's.
+            await UncountAsync(_signInFailuresByAddress, "signin-address", addressKey);
         }
 
-        return ValueTask.FromResult(byUsername);
+        return byUsername;
     }
 
     /// <summary>The password was right: the attempt was no failure.</summary>
-    public ValueTask SignInSucceededAsync(string? username, string addressKey)
+    public async ValueTask SignInSucceededAsync(string? username, string addressKey)
     {
-        _signInFailuresByAddress.Refund(addressKey);
+        await UncountAsync(_signInFailuresByAddress, "signin-address", addressKey);
         if (UsernameKey(username) is { } key)
         {
-            _signInFailuresByUsername.Refund(key);
+            await UncountAsync(_signInFailuresByUsername, "signin-user", key);
         }
-
-        return ValueTask.CompletedTask;
     }
 
     public void Dispose()
     {
         _messages.Dispose();
-        _history.Dispose();
         _typing.Dispose();
     }
+
+    private async ValueTask<RateDecision> CountAsync(FixedWindowCounters local, string kind, string key, int limit, TimeSpan window) =>
+        _shared is not null && await _shared.CountAsync(kind + ":" + key, limit, window) is { } shared
+            ? shared
+            : local.Take(key);
+
+    private async ValueTask UncountAsync(FixedWindowCounters local, string kind, string key)
+    {
+        if (_shared is null || !await _shared.UncountAsync(kind + ":" + key))
+        {
+            local.Refund(key);
+        }
+    }
+
+    private static string UserKey(string kind, long userId) => kind + ":" + userId.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The key failures count against: the name as an account would hold it, and only a name an

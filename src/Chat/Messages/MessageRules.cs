@@ -50,20 +50,5 @@ internal static class MessageRules
     }
 
     /// <summary>The page size a client asked for, or the default.</summary>
-    public static int HistoryLimit(FieldErrors errors, int? limit)
-    {
-        switch (limit)
-        {
-            case null:
-                return DefaultHistoryLimit;
-            case < 1:
-                errors.Add("limit", ErrorMessages.NumberAtLeast(1));
-                break;
-            case > MaxHistoryLimit:
-                errors.Add("limit", ErrorMessages.NumberAtMost(MaxHistoryLimit));
-                break;
-        }
-
-        return limit.Value;
-    }
+    public static int HistoryLimit(FieldErrors errors, int? limit) => PageLimit.Check(errors, limit, DefaultHistoryLimit, MaxHistoryLimit);
 }

@@ -18,7 +18,14 @@ public record MessageView(
 }
 
 /// <summary>A stored message, and whether this call stored it or found an earlier send with the same client_id.</summary>
-public sealed record PostedMessage(MessageView Message, bool Created);
+/// <param name="Message">The message as stored.</param>
+/// <param name="Created">False when an earlier send with the same client_id was found instead.</param>
+/// <param name="PreviousId">
+/// The id of the message right before it in its room (0 for the first), fixed in the same
+/// transaction, where the store knows it (PostgreSQL, whose commits several nodes share).
+/// It puts a room's broadcasts in one order across nodes (see <c>BroadcastSequence</c>).
+/// </param>
+public sealed record PostedMessage(MessageView Message, bool Created, long? PreviousId = null);
 
 /// <summary>A committed message as <see cref="IChatEvents.MessagesStoredAsync"/> announces it.</summary>
 /// <param name="Message">The message as stored.</param>
@@ -32,7 +39,8 @@ public sealed record PostedMessage(MessageView Message, bool Created);
 /// send (a socket's reply handle, say), or null. The context never looks inside it.
 /// </param>
 /// <param name="Mentioned">The ids of the users the message mentions (CONTRACT.md §5); empty for a repeat.</param>
-public sealed record StoredMessage(MessageView Message, RoomView Room, bool Created, object? Origin, IReadOnlyList<long> Mentioned)
+/// <param name="PreviousId">The id of the message right before it in its room, where the store knows it (<see cref="PostedMessage.PreviousId"/>).</param>
+public sealed record StoredMessage(MessageView Message, RoomView Room, bool Created, object? Origin, IReadOnlyList<long> Mentioned, long? PreviousId = null)
 {
     public string RoomSlug => Room.Slug;
 }

@@ -55,13 +55,24 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
     // ORDER BY ord makes the identity values follow the batch's order. The search column holds
     // the message's words as they are (SearchText): array_to_tsvector applies no parser and
     // no dictionary, so the index matches exactly what the same words find on SQLite.
+    // Each row also gets the id of the message before it in its room: the one before it in
+    // this statement, else the room's newest before the statement (which the outer query
+    // sees, not the CTE's rows). The advisory lock makes that exact: no other commit can
+    // come between, so a room's broadcasts can be put in one order across nodes.
     private const string InsertSql = """
-        INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at, search)
-        SELECT t.content, t.user_id, t.username, t.room_id, t.client_id, @now, @now, array_to_tsvector(string_to_array(t.document, ' '))
-        FROM unnest(@contents, @user_ids, @usernames, @room_ids, @client_ids, @documents)
-             WITH ORDINALITY AS t(content, user_id, username, room_id, client_id, document, ord)
-        ORDER BY t.ord
-        RETURNING id
+        WITH inserted AS (
+            INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at, search)
+            SELECT t.content, t.user_id, t.username, t.room_id, t.client_id, @now, @now, array_to_tsvector(string_to_array(t.document, ' '))
+            FROM unnest(@contents, @user_ids, @usernames, @room_ids, @client_ids, @documents)
+                 WITH ORDINALITY AS t(content, user_id, username, room_id, client_id, document, ord)
+            ORDER BY t.ord
+            RETURNING id, room_id)
+        SELECT i.id, coalesce(
+            lag(i.id) OVER (PARTITION BY i.room_id ORDER BY i.id),
+            (SELECT max(o.id) FROM messages o WHERE o.room_id = i.room_id),
+            0)
+        FROM inserted i
+        ORDER BY i.id
         """;
 
     private readonly NpgsqlDataSource _dataSource = database.PostgresDataSource
@@ -172,23 +183,22 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             },
         };
 
-        var ids = new long[run.Count];
+        // Rows come back in id order, which is the insert order: identity values follow it.
+        var ids = new (long Id, long PreviousId)[run.Count];
         var count = 0;
         await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                ids[count++] = reader.GetInt64(0);
+                ids[count++] = (reader.GetInt64(0), reader.GetInt64(1));
             }
         }
 
-        // Identity values follow the insert order; sorting guards against a plan that returns rows otherwise.
-        Array.Sort(ids);
         var mentions = new List<(long MessageId, long UserId, long RoomId)>();
         for (var i = 0; i < run.Count; i++)
         {
-            run[i].Stored = new PostedMessage(run[i].ToView(ids[i], now), Created: true);
-            mentions.AddRange(run[i].Mentions.Select(userId => (ids[i], userId, run[i].RoomId)));
+            run[i].Stored = new PostedMessage(run[i].ToView(ids[i].Id, now), Created: true, ids[i].PreviousId);
+            mentions.AddRange(run[i].Mentions.Select(userId => (ids[i].Id, userId, run[i].RoomId)));
         }
 
         await InsertMentionsAsync(connection, transaction, mentions, cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,9 @@ internal static class RoomRules
     public const int NameMaxBytes = RoomConfiguration.NameMaxBytes;
     public const int DescriptionMaxLength = 1000;
 
+    public const int DefaultListLimit = 100;
+    public const int MaxListLimit = 200;
+
     /// <summary>The trimmed name and description, or field errors.</summary>
     public static FieldErrors? Validate(string? name, string? description, out string cleanName, out string? cleanDescription)
     {
@@ -19,4 +22,7 @@ internal static class RoomRules
         cleanDescription = TextRules.Optional(errors, "description", description, DescriptionMaxLength);
         return errors.IsEmpty ? null : errors;
     }
+
+    /// <summary>The size of a page of the room list a client asked for, or the default.</summary>
+    public static int ListLimit(FieldErrors errors, int? limit) => PageLimit.Check(errors, limit, DefaultListLimit, MaxListLimit);
 }

@@ -24,6 +24,9 @@ public sealed class SearchService
     public const int MaxLimit = 100;
     public const int MaxQueryLength = 200;
 
+    /// <summary>The most whole words a last word may stand for on SQLite before it is searched as a prefix.</summary>
+    private const int MaxPrefixWords = 32;
+
     private const string Columns = "m.id, m.room_id, m.user_id, m.username, m.content, m.inserted_at, m.edited_at, m.reactions, m.rev, r.slug";
 
     // CROSS JOIN keeps FTS5 as the outer loop: it yields matches newest first, and the join
@@ -60,15 +63,7 @@ public sealed class SearchService
     {
         var errors = new FieldErrors();
         var query = TextRules.Required(errors, "q", request.Query, MaxQueryLength);
-        var limit = request.Limit ?? DefaultLimit;
-        if (limit < 1)
-        {
-            errors.Add("limit", ErrorMessages.NumberAtLeast(1));
-        }
-        else if (limit > MaxLimit)
-        {
-            errors.Add("limit", ErrorMessages.NumberAtMost(MaxLimit));
-        }
+        var limit = PageLimit.Check(errors, request.Limit, DefaultLimit, MaxLimit);
 
         if (!errors.IsEmpty)
         {
@@ -89,9 +84,20 @@ public sealed class SearchService
 
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = db.Database.GetDbConnection().CreateCommand();
+        var connection = db.Database.GetDbConnection();
+        string match;
+        if (_provider == DatabaseProvider.Postgres)
+        {
+            match = TsQuery(words);
+        }
+        else
+        {
+            match = Fts5Query(words, await SqliteWordsStartingAsync(connection, words[^1], cancellationToken).ConfigureAwait(false));
+        }
+
+        await using var command = connection.CreateCommand();
         command.CommandText = _provider == DatabaseProvider.Postgres ? PostgresSql : SqliteSql;
-        Add(command, "@query", _provider == DatabaseProvider.Postgres ? TsQuery(words) : Fts5Query(words));
+        Add(command, "@query", match);
         Add(command, "@before", request.BeforeId ?? long.MaxValue);
         Add(command, "@take", limit + 1);
 
@@ -118,16 +124,54 @@ public sealed class SearchService
         return ChatResult<SearchPage>.Ok(new SearchPage(found, hasMore));
     }
 
-    /// <summary>FTS5: every word as a quoted string (implicitly ANDed), the last one as a prefix.</summary>
-    private static string Fts5Query(List<string> words)
+    /// <summary>
+    /// FTS5: every word as a quoted string, ANDed; the last one as the whole words it begins
+    /// (<paramref name="lastWords"/>, ORed), or as a prefix when there are too many of them.
+    /// </summary>
+    private static string Fts5Query(List<string> words, IReadOnlyList<string>? lastWords)
     {
+        static string Quote(string word) => "\"" + word.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
         var query = new StringBuilder();
-        for (var i = 0; i < words.Count; i++)
+        for (var i = 0; i < words.Count - 1; i++)
         {
-            query.Append(i == 0 ? "" : " ").Append('"').Append(words[i].Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+            query.Append(Quote(words[i])).Append(" AND ");
         }
 
-        return query.Append('*').ToString();
+        if (lastWords is null)
+        {
+            return query.Append(Quote(words[^1])).Append('*').ToString();
+        }
+
+        // No word begins so: a word no message holds, which matches nothing.
+        return lastWords.Count == 0
+            ? query.Append(Quote(words[^1])).ToString()
+            : query.Append('(').Append(string.Join(" OR ", lastWords.Select(Quote))).Append(')').ToString();
+    }
+
+    /// <summary>
+    /// The indexed words that begin with <paramref name="prefix"/>, from FTS5's own vocabulary,
+    /// or null when there are more than <see cref="MaxPrefixWords"/>. FTS5 answers a prefix
+    /// query by first merging the rows of every word it begins, all of them, before it can
+    /// return the newest; whole words it reads lazily, newest first, and stops at the page.
+    /// Measured on a million messages: 0.14 ms for a common word, 188 ms for it as a prefix.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>?> SqliteWordsStartingAsync(DbConnection connection, string prefix, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        // fts5vocab narrows to a range of terms for >= and <= (not for <): the highest code
+        // point after the prefix bounds every word that begins with it.
+        command.CommandText = "SELECT term FROM messages_search_words WHERE term >= @from AND term <= @to LIMIT @take";
+        Add(command, "@from", prefix);
+        Add(command, "@to", prefix + char.ConvertFromUtf32(0x10FFFF));
+        Add(command, "@take", MaxPrefixWords + 1);
+        var terms = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            terms.Add(reader.GetString(0));
+        }
+
+        return terms.Count > MaxPrefixWords ? null : terms;
     }
 
     /// <summary>A tsquery of lexemes as they are: every word ANDed, the last one as a prefix.</summary>

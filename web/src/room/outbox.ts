@@ -112,6 +112,14 @@ export class Outbox {
 
   private fail(pending: PendingMessage, reply: any): void {
     if (!this.pending.includes(pending)) return;
+    if (reply?.reason === "unmatched topic") {
+      // The push reached the server just after the channel ended (a phx_error: the server
+      // makes channels rejoin when they may have missed messages). Send it again once the
+      // channel is back; its client_id keeps it from being stored twice.
+      this.push(pending);
+      this.changed();
+      return;
+    }
     pending.state = "failed";
     if (reply?.reason === "rate_limited") {
       pending.error = "You're sending messages too fast. Wait a moment, then retry.";

@@ -258,9 +258,12 @@ export class RoomSession {
   /**
    * Messages from the server into what is held. Live ones (`append`, `joined`) go aside while
    * detached; history and pages of the window go into it. `live` is false for pages that
-   * merely fill a gap, so they do not count as arrivals.
+   * merely fill a gap, so they do not count as arrivals. `ordered` is false for a send's
+   * reply: with several nodes it can come before the broadcast of a message another node
+   * stored just before it, so only join replies, broadcasts and pages (which are in id order)
+   * may move `last_seen_id` on.
    */
-  private add(incoming: Message[], change: Change, live = change === "append"): void {
+  private add(incoming: Message[], change: Change, live = change === "append", ordered = true): void {
     let touched = false;
     const aside = this.detached && (change === "append" || change === "joined");
     for (const message of incoming) {
@@ -273,7 +276,7 @@ export class RoomSession {
         if (live && message.user_id !== this.me.id) this.arrived.emit(message);
       }
       if (result !== "unchanged") touched = true;
-      if (this.fillingFrom === null && (this.lastSeenId === null || message.id > this.lastSeenId)) this.lastSeenId = message.id;
+      if (ordered && this.fillingFrom === null && (this.lastSeenId === null || message.id > this.lastSeenId)) this.lastSeenId = message.id;
     }
     if (touched || change === "joined") this.changed.emit(aside ? "update" : change);
   }
@@ -299,7 +302,7 @@ export class RoomSession {
 
   private onSendStored(message: Message, clientId: string): void {
     this.confirm(message, clientId);
-    this.add([message], "append", false);
+    this.add([message], "append", false, false);
     this.changed.emit("update");
   }
 

@@ -8,8 +8,10 @@ namespace Chat.Channels.Internal.Transport;
 
 /// <summary>
 /// The HTTP side of <c>/socket/websocket</c>: picks the serializer, checks the origin, finds the
-/// token, asks the socket handler, and only then upgrades. Every refusal is an HTTP 403
-/// with no socket, which phoenix.js treats as a failed connection and retries with backoff.
+/// token, asks the socket handler, and only then upgrades. A refused client gets no socket: HTTP
+/// 403, or 429 when its user or address already holds its share of sockets
+/// (<see cref="SocketQuotas"/>); phoenix.js treats either as a failed connection and retries
+/// with backoff.
 /// </summary>
 /// <remarks>
 /// After the upgrade the socket is served by <see cref="WebSocketSession"/> on the connection's
@@ -19,6 +21,8 @@ namespace Chat.Channels.Internal.Transport;
 /// </remarks>
 internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime runtime, SocketRegistry registry)
 {
+    private readonly SocketQuotas _quotas = new();
+
     private const string PhoenixSubprotocol = "phoenix";
     private const string AuthTokenPrefix = "base64url.bearer.phx.";
 
@@ -61,8 +65,17 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             return;
         }
 
+        var claim = _quotas.TryClaim(result.Id, ClientAddress.Key(context.Connection.RemoteIpAddress), runtime.Options, out var refusal);
+        if (claim is null)
+        {
+            ChannelsLog.SocketRefused(runtime.Logger, refusal!);
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return;
+        }
+
         if (registry.IsShuttingDown || !registry.TryReserve(runtime.Options.MaxSockets))
         {
+            claim.Dispose();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
@@ -79,7 +92,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
                 WebSocketHandshake.SetResponseHeaders(context.Response, key, subProtocol);
                 await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync().ConfigureAwait(false);
                 reserved = false;
-                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, kestrelConnection.Transport, kestrelConnection.Abort));
+                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, claim, kestrelConnection.Transport, kestrelConnection.Abort));
                 return;
             }
 
@@ -102,18 +115,19 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
 
             reserved = false;
             var pipe = new StreamDuplexPipe(stream);
-            await RunAsync(serializer, result, pipe, context.Abort).ConfigureAwait(false);
+            await RunAsync(serializer, result, claim, pipe, context.Abort).ConfigureAwait(false);
         }
         finally
         {
             if (reserved)
             {
                 registry.Release();
+                claim.Dispose();
             }
         }
     }
 
-    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDuplexPipe transport, Action abort)
+    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDisposable claim, IDuplexPipe transport, Action abort)
     {
         var session = new WebSocketSession(transport, abort, runtime);
         var connection = new SocketConnection(runtime, handler, serializer, result, session);
@@ -126,6 +140,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         finally
         {
             registry.Remove(session);
+            claim.Dispose();
         }
     }
 

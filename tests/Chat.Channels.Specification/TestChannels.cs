@@ -255,7 +255,7 @@ public sealed class PresenceChannel(IPresence presence, JoinedChannels joined) :
     };
 }
 
-internal static class JsonAssert
+public static class JsonAssert
 {
     public static string Str(this JsonElement element, string property) => element.GetProperty(property).GetString()!;
 }

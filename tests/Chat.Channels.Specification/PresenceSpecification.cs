@@ -5,26 +5,36 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Channels.Tests;
 
+
 /// <summary>
-/// Presence through <see cref="PresenceChannel"/>, the way a chat room uses it. Presences are
-/// written as <c>"ann:ref1,ref2 bob:ref3"</c> (keys in order, each key's phx_refs in list
-/// order) after checking that every entry has exactly the shape phoenix.js reads.
+/// The specification of <see cref="IPresence"/>, through <see cref="PresenceChannel"/>, the way
+/// a chat room uses it, on two nodes of one cluster: what any tracker must do, in-process or
+/// across nodes. Presences are written as <c>"ann:ref1,ref2 bob:ref3"</c> (keys in order, each
+/// key's phx_refs in list order) after checking that every entry has exactly the shape
+/// phoenix.js reads. Tests that do not say otherwise put everyone on the first node.
 /// </summary>
-public sealed class PresenceTests : IAsyncLifetime
+public abstract class PresenceSpecification : IAsyncLifetime
 {
     private const string Room = "presence:room";
 
+    private Cluster _cluster = null!;
     private ChannelTestHost _host = null!;
+    private ChannelTestHost _other = null!;
 
     private IPresence Presence => _host.Services.GetRequiredService<IPresence>();
 
+    /// <summary>A new cluster with no nodes yet.</summary>
+    protected abstract Cluster CreateCluster();
+
     public Task InitializeAsync()
     {
-        _host = ChannelTestHost.Create(services => services.AddSingleton<JoinedChannels>());
+        _cluster = CreateCluster();
+        _host = _cluster.AddNode();
+        _other = _cluster.AddNode();
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task Presence_state_after_join_lists_every_member_in_the_shape_phoenix_js_reads()
@@ -245,7 +255,6 @@ public sealed class PresenceTests : IAsyncLifetime
         Assert.Equal("{}", (await Presence.ListAsync(Busy)).ToString());
         await ReplayAsync(probe, Members, replayed);
         Assert.Empty(replayed);
-        Assert.Equal(0, ((InProcessPresence)Presence).TopicCount);
     }
 
     [Fact]
@@ -269,20 +278,139 @@ public sealed class PresenceTests : IAsyncLifetime
         Assert.Equal(30, (await Presence.ListAsync(Hall)).ToJsonElement().EnumerateObject().Count());
     }
 
-    private TestSocket Connect(string user) =>
-        _host.Connect<TestSocketHandler>(new Dictionary<string, object?> { ["user"] = user });
+    [Fact]
+    public async Task Members_on_two_nodes_see_each_other_and_the_same_list()
+    {
+        var ann = await JoinAsync("ann");
+
+        var bob = await JoinAsync("bob", node: _other);
+
+        Assert.Equal($"ann:{ann.Ref} bob:{bob.Ref}", Describe(bob.State));
+        AssertDiff(await NextDiffAsync(ann), joins: $"bob:{bob.Ref}", leaves: "");
+        Assert.Equal($"ann:{ann.Ref} bob:{bob.Ref}", await ListAsync(_host));
+        Assert.Equal($"ann:{ann.Ref} bob:{bob.Ref}", await ListAsync(_other));
+        Assert.Equal(2, await _other.Services.GetRequiredService<IPresence>().CountAsync(Room));
+
+        await bob.Socket.CloseAsync();
+
+        AssertDiff(await NextDiffAsync(ann), joins: "", leaves: $"bob:{bob.Ref}");
+        Assert.Equal($"ann:{ann.Ref}", await ListAsync(_other));
+    }
+
+    [Fact]
+    public async Task One_user_on_two_nodes_is_one_key_with_a_meta_from_each()
+    {
+        var laptop = await JoinAsync("ann", device: "laptop");
+
+        var phone = await JoinAsync("ann", device: "phone", node: _other);
+
+        Assert.Equal($"ann:{laptop.Ref},{phone.Ref}", Describe(phone.State));
+        AssertDiff(await NextDiffAsync(laptop), joins: $"ann:{phone.Ref}", leaves: "");
+    }
+
+    [Fact]
+    public async Task A_node_that_stops_takes_its_members_out_of_every_nodes_presence()
+    {
+        var ann = await JoinAsync("ann");
+        var third = _cluster.AddNode();
+        var bob = await JoinAsync("bob", node: third);
+        var cid = await JoinAsync("cid", node: third);
+        // Ann's own view, from her presence_state on: she has heard of both before the stop.
+        var replayed = new Dictionary<string, HashSet<string>> { ["ann"] = [ann.Ref] };
+        await ReplayUntilAsync(ann, replayed, $"ann:{ann.Ref} bob:{bob.Ref} cid:{cid.Ref}");
+
+        await _cluster.StopNodeAsync(third);
+
+        await ReplayUntilAsync(ann, replayed, $"ann:{ann.Ref}");
+        Assert.Equal($"ann:{ann.Ref}", await ListAsync(_host));
+        Assert.Equal($"ann:{ann.Ref}", await ListAsync(_other));
+    }
+
+    [Fact]
+    public async Task Above_the_list_limit_only_the_keys_present_longest_are_listed_and_members_get_the_count()
+    {
+        await using var limited = CreateCluster();
+        var small = limited.AddNode(options => options.PresenceListLimit = 3);
+        var smallOther = limited.AddNode(options => options.PresenceListLimit = 3);
+        const string Hall = "presence:limited";
+        var members = new List<Member>();
+        for (var i = 0; i < 5; i++)
+        {
+            // One at a time, alternating nodes, so that the tracking order is u0, u1, ... u4.
+            members.Add(await JoinAsync($"u{i}", topic: Hall, node: i % 2 == 0 ? small : smallOther, listed: i < 3));
+        }
+
+        var first = members[0];
+        var last = members[4];
+        Assert.Equal($"u0:{first.Ref} u1:{members[1].Ref} u2:{members[2].Ref}", Describe(last.State));
+        Assert.Equal(5, await small.Services.GetRequiredService<IPresence>().CountAsync(Hall));
+        Assert.Equal(5, (await last.Socket.ReceiveAsync(m => m.Topic == Hall && m.Event == "presence_count" && m.Payload.GetProperty("count").GetInt32() == 5)
+            ?? throw new TestAssertionException("no presence_count of 5")).Payload.GetProperty("count").GetInt32());
+
+        // u1 leaves: u3, the next present longest, is listed in its place, on both nodes.
+        await members[1].Socket.CloseAsync();
+
+        Dictionary<string, HashSet<string>> Listed() => new() { ["u0"] = [first.Ref], ["u1"] = [members[1].Ref], ["u2"] = [members[2].Ref] };
+        var expected = $"u0:{first.Ref} u2:{members[2].Ref} u3:{members[3].Ref}";
+        await ReplayUntilAsync(first, Listed(), expected);
+        await ReplayUntilAsync(last, Listed(), expected);
+        Assert.Equal(expected, Describe((await small.Services.GetRequiredService<IPresence>().ListAsync(Hall)).ToJsonElement()));
+        Assert.Equal(expected, Describe((await smallOther.Services.GetRequiredService<IPresence>().ListAsync(Hall)).ToJsonElement()));
+        Assert.NotNull(await first.Socket.ReceiveAsync(m => m.Topic == Hall && m.Event == "presence_count" && m.Payload.GetProperty("count").GetInt32() == 4));
+    }
+
+    /// <summary>Applies the member's diffs to <paramref name="state"/> until it reads <paramref name="expected"/>.</summary>
+    private static async Task ReplayUntilAsync(Member member, Dictionary<string, HashSet<string>> state, string expected)
+    {
+        while (Canonical(state) != expected)
+        {
+            var diff = await NextDiffAsync(member);
+            foreach (var join in diff.GetProperty("joins").EnumerateObject())
+            {
+                if (!state.TryGetValue(join.Name, out var refs))
+                {
+                    state[join.Name] = refs = [];
+                }
+
+                refs.UnionWith(join.Value.GetProperty("metas").EnumerateArray().Select(m => m.Str("phx_ref")));
+            }
+
+            foreach (var leave in diff.GetProperty("leaves").EnumerateObject())
+            {
+                if (state.TryGetValue(leave.Name, out var refs))
+                {
+                    refs.ExceptWith(leave.Value.GetProperty("metas").EnumerateArray().Select(m => m.Str("phx_ref")));
+                    if (refs.Count == 0)
+                    {
+                        state.Remove(leave.Name);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task<string> ListAsync(ChannelTestHost node) =>
+        Describe((await node.Services.GetRequiredService<IPresence>().ListAsync(Room)).ToJsonElement());
+
+    private TestSocket Connect(string user, ChannelTestHost? node = null) =>
+        (node ?? _host).Connect<TestSocketHandler>(new Dictionary<string, object?> { ["user"] = user });
 
     /// <summary>
     /// Joins <see cref="PresenceChannel"/> and waits for everything its join sends the client:
     /// the reply, the diff of its own join, its phx_ref, and presence_state.
     /// </summary>
-    private async Task<Member> JoinAsync(string user, string topic = Room, string device = "web", TestSocket? socket = null)
+    private async Task<Member> JoinAsync(string user, string topic = Room, string device = "web", TestSocket? socket = null, ChannelTestHost? node = null, bool listed = true)
     {
-        socket ??= Connect(user);
+        socket ??= Connect(user, node);
         var (reply, channel) = await socket.JoinAsync(topic, new { device });
         Assert.True(reply.IsOk);
         var phxRef = (await channel.AssertPushAsync("tracked")).Str("phx_ref");
         var state = await channel.AssertPushAsync("presence_state");
+        if (!listed)
+        {
+            return new Member(socket, channel, phxRef, state);
+        }
+
         var ownJoin = await socket.ReceiveAsync(m => m.Topic == topic && m.Event == "presence_diff" && m.Payload.GetRawText().Contains(phxRef, StringComparison.Ordinal))
             ?? throw new TestAssertionException($"{user} did not see its own join.");
         // Diffs are batched, so others who joined in the same moment may share this one.

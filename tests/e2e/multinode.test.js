@@ -1,0 +1,289 @@
+// Several nodes, one chat (CONTRACT.md §0): real server processes on one PostgreSQL and one
+// Redis, and the real phoenix client on each. Kills a node with SIGKILL and Redis in the
+// middle of sends, and checks what every client ends up with.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Cluster, killNode, missingServices } from "./support/cluster.js";
+import { connectSocket, disconnect, join, nextEvent, reply, waitFor, Presence } from "./support/phoenix.js";
+import { createRoom, disconnectEverywhere, history, signUp, uniqueName } from "./support/api.js";
+
+const skip = missingServices();
+
+/**
+ * A room as a careful client keeps it, like the web app: the timeline by id, and
+ * `last_seen_id` taken from join replies and broadcasts, sent again on every rejoin. Records
+ * any message that arrives with a lower id than one already seen and is not a repeat: that
+ * would be a message out of order, which a later rejoin could never fill in.
+ */
+class RoomClient {
+  constructor(node, token, slug) {
+    this.ids = new Set();
+    this.arrivals = [];
+    this.outOfOrder = [];
+    this.lastSeenId = null;
+    this.joins = 0;
+    this.joinLog = [];
+    this.socket = connectSocket(node.socketUrl, { params: { token } });
+    this.channel = this.socket.channel(`room:${slug}`, () => (this.lastSeenId === null ? {} : { last_seen_id: this.lastSeenId }));
+    this.channel.on("new_msg", (message) => this.receive([message]));
+    this.presence = new Presence(this.channel);
+  }
+
+  async join() {
+    const joined = new Promise((resolve) => {
+      this.channel.join().receive("ok", (response) => {
+        this.joins++;
+        this.joinLog.push(`${response.messages.length}:${response.messages[0]?.id}-${response.messages.at(-1)?.id}`);
+        this.receive(response.messages);
+        resolve(response);
+      });
+    });
+    return joined;
+  }
+
+  receive(messages) {
+    for (const message of messages) {
+      if (this.ids.has(message.id)) continue;
+      if (this.lastSeenId !== null && message.id < this.lastSeenId) this.outOfOrder.push(message.id);
+      this.ids.add(message.id);
+      this.arrivals.push(message.id);
+      if (this.lastSeenId === null || message.id > this.lastSeenId) this.lastSeenId = message.id;
+    }
+  }
+
+  /**
+   * Sends, and sends again with the same client_id when the push met a channel that had just
+   * been interrupted ("unmatched topic": it reached the server after the channel's phx_error),
+   * once the channel has rejoined, as the web app does. The client_id keeps it stored once.
+   */
+  async send(content, clientId = uniqueName("c-")) {
+    for (let attempt = 0; ; attempt++) {
+      const answer = await reply(this.channel.push("new_msg", { content, client_id: clientId }, 10000), 10000);
+      if (answer.status === "ok" || answer.response?.reason !== "unmatched topic" || attempt === 20) return answer;
+      await waitFor(() => this.channel.state === "joined", 10000, "the channel to rejoin");
+    }
+  }
+
+  listed() {
+    return this.presence.list((id) => id).sort();
+  }
+
+  close() {
+    return disconnect(this.socket);
+  }
+}
+
+async function allStoredIds(node, slug) {
+  const ids = [];
+  let after = 0;
+  for (;;) {
+    const { body } = await history(node, slug, `?after=${after}&limit=100`);
+    ids.push(...body.messages.map((m) => m.id));
+    if (!body.has_more) return ids;
+    after = ids[ids.length - 1];
+  }
+}
+
+/** Polls /readyz until it answers `status` or the time is up; resolves with the last status. */
+async function readiness(node, status, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  do {
+    last = (await fetch(`${node.httpUrl}/readyz`)).status;
+    if (last === status) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < deadline);
+  return last;
+}
+
+/** Resolves once the client has every stored message; fails on a gap that never fills. */
+async function assertCaughtUp(client, stored, what) {
+  await waitFor(() => stored.every((id) => client.ids.has(id)), 20000, `${what} to have every message`).catch((error) => {
+    const missing = stored.filter((id) => !client.ids.has(id));
+    throw new Error(`${error.message}: missing ${missing.join(",")} of ${stored.length}; last seen ${client.lastSeenId}, ${client.joins} joins, channel ${client.channel.state}; arrivals ${client.arrivals.join(",")}; joinedAt ${client.joinLog.join(" | ")}`);
+  });
+  assert.deepEqual(client.outOfOrder, [], `${what} saw messages out of order`);
+  assert.deepEqual([...client.arrivals].sort((a, b) => a - b), client.arrivals, `${what} received ids out of order`);
+  assert.equal(client.ids.size, client.arrivals.length);
+}
+
+describe("several nodes, one chat", { skip: skip ?? false }, () => {
+  let cluster;
+  let a;
+  let b;
+  const clients = [];
+  const client = (node, token, slug) => {
+    const room = new RoomClient(node, token, slug);
+    clients.push(room);
+    return room;
+  };
+
+  before(async () => {
+    // Rate limits are Redis's too; these tests send fast on purpose.
+    cluster = await new Cluster({ env: { Chat__RateLimit__MessagesPerSecond: "100000", Chat__RateLimit__Burst: "100000" } }).start(2);
+    [a, b] = cluster.nodes;
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await cluster?.dispose();
+  });
+
+  /** Alice on node A and Bob on node B, joined to a new room, in that order. */
+  const aliceAndBob = async () => {
+    const alice = await signUp(a);
+    const bob = await signUp(b);
+    const room = await createRoom(a, alice.token);
+    const onA = client(a, alice.token, room.slug);
+    await onA.join();
+    const onB = client(b, bob.token, room.slug);
+    await onB.join();
+    return { alice, bob, room, onA, onB };
+  };
+
+  test("a user on each node: messages, typing and presence cross", async () => {
+    const { alice, bob, onA, onB } = await aliceAndBob();
+
+    await waitFor(() => onA.listed().length === 2 && onB.listed().length === 2, 5000, "both to see both");
+    assert.deepEqual(onA.listed(), [String(alice.user.id), String(bob.user.id)].sort());
+    assert.deepEqual(onB.listed(), onA.listed());
+
+    const toBob = nextEvent(onB.channel, "new_msg");
+    const ownEcho = nextEvent(onA.channel, "new_msg");
+    const sent = await onA.send("hello from A");
+    assert.equal(sent.status, "ok");
+    assert.equal((await toBob).id, sent.response.message.id);
+
+    await ownEcho;
+    const toAlice = nextEvent(onA.channel, "new_msg");
+    await onB.send("hello from B");
+    assert.equal((await toAlice).username, bob.user.username);
+
+    const typing = nextEvent(onA.channel, "typing");
+    onB.channel.push("typing", {});
+    assert.equal((await typing).user_id, bob.user.id);
+
+    await onB.close();
+    await waitFor(() => onA.listed().length === 1, 5000, "bob to leave A's presence");
+  });
+
+  test("the same client_id sent to both nodes at once stores one message", async () => {
+    const alice = await signUp(a);
+    const room = await createRoom(a, alice.token);
+    const onA = client(a, alice.token, room.slug);
+    const onB = client(b, alice.token, room.slug);
+    await Promise.all([onA.join(), onB.join()]);
+
+    const clientId = uniqueName("c-");
+    const [first, second] = await Promise.all([onA.send("once", clientId), onB.send("once", clientId)]);
+
+    assert.equal(first.status, "ok");
+    assert.equal(second.status, "ok");
+    assert.equal(first.response.message.id, second.response.message.id);
+    assert.deepEqual(await allStoredIds(a, room.slug), [first.response.message.id]);
+  });
+
+  test("signing out everywhere closes the user's sockets on both nodes", async () => {
+    const alice = await signUp(a);
+    const other = await signUp(b);
+    const closes = [];
+    const watch = (node, token) => {
+      const socket = connectSocket(node.socketUrl, { params: { token }, reconnectAfterMs: () => 60000 });
+      const closed = new Promise((resolve) => socket.onClose((event) => resolve(event.code)));
+      closes.push(socket);
+      return { socket, closed };
+    };
+    const onA = watch(a, alice.token);
+    const onB = watch(b, alice.token);
+    const bystander = watch(b, other.token);
+    await waitFor(() => onA.socket.isConnected() && onB.socket.isConnected() && bystander.socket.isConnected(), 5000, "sockets to open");
+
+    assert.equal((await disconnectEverywhere(a, alice.token)).status, 204);
+
+    assert.equal(await onA.closed, 1001);
+    assert.equal(await onB.closed, 1001);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(bystander.socket.isConnected(), "another user's socket stays open");
+    await Promise.all(closes.map(disconnect));
+  });
+
+  test("a 1,000-message burst over both nodes arrives complete and in order on both", async () => {
+    const owner = await signUp(a);
+    const room = await createRoom(a, owner.token);
+    const readers = [client(a, owner.token, room.slug), client(b, owner.token, room.slug), client(a, owner.token, room.slug), client(b, owner.token, room.slug)];
+    // Two readers of one user per node would share a socket id; that is fine for reading.
+    await Promise.all(readers.map((r) => r.join()));
+    const senders = [];
+    for (let i = 0; i < 10; i++) {
+      const user = await signUp(i % 2 === 0 ? a : b);
+      const sender = client(i % 2 === 0 ? a : b, user.token, room.slug);
+      await sender.join();
+      senders.push(sender);
+    }
+
+    // 100 each, all pushed at once: commits from both nodes interleave in every batch.
+    const replies = await Promise.all(senders.flatMap((sender, s) =>
+      Array.from({ length: 100 }, (_, i) => sender.send(`burst ${s}.${i}`, `burst-${s}-${i}`))));
+    assert.ok(replies.every((r) => r.status === "ok"), "every send is acknowledged");
+
+    const stored = await allStoredIds(a, room.slug);
+    assert.equal(stored.length, 1000);
+    for (const [i, reader] of readers.entries()) await assertCaughtUp(reader, stored, `reader ${i}`);
+    // Nothing had to be caught up by rejoining: the broadcasts alone were complete and in order.
+    assert.ok(readers.every((r) => r.joins === 1), "no reader had to rejoin");
+  });
+
+  test("kill -9 a node: its users leave presence within 15 s, nothing stored is lost, and its clients catch up after a restart", async () => {
+    const { room, onA, onB } = await aliceAndBob();
+    await waitFor(() => onA.listed().length === 2, 5000, "alice to see bob");
+    const before = [];
+    for (let i = 0; i < 5; i++) before.push((await onB.send(`before ${i}`)).response.message.id);
+
+    await killNode(b);
+    const killedAt = Date.now();
+
+    await waitFor(() => onA.listed().length === 1, 15000, "bob to leave alice's presence");
+    assert.ok(Date.now() - killedAt <= 15000);
+    const stored = await allStoredIds(a, room.slug);
+    for (const id of before) assert.ok(stored.includes(id), `message ${id}, acknowledged before the kill, is stored`);
+    for (let i = 0; i < 5; i++) await onA.send(`while B is down ${i}`);
+
+    await b.start();
+
+    const all = await allStoredIds(a, room.slug);
+    await assertCaughtUp(onB, all, "bob, back on the restarted node");
+    await assertCaughtUp(onA, all, "alice");
+    await waitFor(() => onA.listed().length === 2, 15000, "bob to be back in alice's presence");
+  });
+
+  test("Redis stopped for a few seconds while both sides send: every client ends with every message once, in order", async () => {
+    const { room, onA, onB } = await aliceAndBob();
+
+    const sends = [];
+    let sending = true;
+    const loop = async (who, name) => {
+      for (let i = 0; sending; i++) {
+        sends.push(who.send(`${name} ${i}`, `${name}-${i}`));
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    };
+    const loops = [loop(onA, "alice"), loop(onB, "bob")];
+    await new Promise((r) => setTimeout(r, 1000));
+    await cluster.redis.stop();
+    const readyWhileDown = await readiness(a, 503, 5000);
+    await new Promise((r) => setTimeout(r, 2000));
+    await cluster.redis.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    sending = false;
+    await Promise.all(loops);
+
+    const replies = await Promise.all(sends);
+    assert.deepEqual(replies.filter((r) => r.status !== "ok"), [], "every send is acknowledged, Redis or not");
+    assert.equal(readyWhileDown, 503, "/readyz says 503 while Redis is away");
+    const stored = await allStoredIds(a, room.slug);
+    assert.equal(stored.length, replies.length);
+    await assertCaughtUp(onA, stored, "alice");
+    await assertCaughtUp(onB, stored, "bob");
+    assert.equal(await readiness(b, 200, 10000), 200, "node B is ready again");
+  });
+});
