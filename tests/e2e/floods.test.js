@@ -5,23 +5,20 @@
 // it would from a proxy in front of it.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createRoom, signUp, uniqueName } from "./support/api.js";
-import { join, reply } from "./support/phoenix.js";
+import { call, createRoom, signUp, uniqueName } from "./support/api.js";
+import { connectSocket, disconnect, join, reply, waitFor } from "./support/phoenix.js";
 import { serverSuite } from "./support/suite.js";
 import { Heartbeats } from "./support/heartbeats.js";
+import WebSocket from "ws";
 
-async function call(server, method, path, { token, body, from } = {}) {
-  const response = await fetch(`${server.httpUrl}${path}`, {
-    method,
-    headers: {
-      "content-type": "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(from ? { "x-forwarded-for": from } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
+/** The HTTP status a WebSocket upgrade is refused with (101 if it is not). */
+function upgradeStatus(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on("unexpected-response", (_request, response) => { resolve(response.statusCode); ws.terminate(); });
+    ws.on("open", () => { resolve(101); ws.close(); });
+    ws.on("error", (error) => reject(error));
   });
-  const text = await response.text();
-  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: text ? JSON.parse(text) : null };
 }
 
 const statuses = (responses) => responses.map((r) => r.status);
@@ -126,6 +123,29 @@ describe("floods are cut off with 429 and Retry-After, and heartbeats keep answe
     pushes.filter((r) => r.status === "error").forEach((r) => assert.deepEqual(r.response, { reason: "rate_limited" }));
     const stored = await call(server, "GET", `/api/rooms/${room.slug}/messages?limit=100`);
     assert.equal(stored.body.messages.length, sent);
+  });
+
+  test("sockets: at most 50 per user, the 51st refused until one closes", async () => {
+    const { server } = suite;
+    const { token } = await signUp(server);
+    const sockets = Array.from({ length: 50 }, () => suite.open(token));
+    await waitFor(() => sockets.every((s) => s.isConnected()), 10_000, "50 sockets open");
+
+    // The official client sees the refusal as a failed connection and keeps retrying.
+    const refused = connectSocket(server.socketUrl, { params: { token }, reconnectAfterMs: () => 200 });
+    suite.sockets.push(refused);
+    let errors = 0;
+    refused.onError(() => { errors++; });
+    await waitFor(() => errors >= 2, 10_000, "the 51st socket refused");
+    assert.equal(refused.isConnected(), false);
+    assert.equal(await upgradeStatus(`${server.socketUrl}/websocket?vsn=2.0.0&token=${token}`), 429);
+
+    // Another user is not held back; and a place freed is taken by the client still retrying.
+    const other = suite.open((await signUp(server)).token);
+    await waitFor(() => other.isConnected(), 5000, "another user's socket");
+    await disconnect(sockets[0]);
+    await waitFor(() => refused.isConnected(), 10_000, "the retrying socket let in");
+    assert.ok(sockets.slice(1).every((s) => s.isConnected()));
   });
 
   test("the bystander's heartbeats were answered throughout", async () => {

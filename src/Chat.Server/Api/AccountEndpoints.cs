@@ -15,7 +15,7 @@ public static class AccountEndpoints
     {
         var api = app.MapGroup("/api").WithTags("Accounts");
         api.MapPost("/users", RegisterAsync).WithName("Register")
-            .RateLimited((limits, http) => limits.SignUpAsync(ClientAddress.Key(http.Connection.RemoteIpAddress)));
+            .RequireRateLimiting(HttpRateLimiting.SignUps);
         api.MapPost("/session", SignInAsync).WithName("SignIn");
         api.MapDelete("/session", DisconnectEverywhereAsync).WithName("DisconnectEverywhere").RequireAuthorization();
         return app;

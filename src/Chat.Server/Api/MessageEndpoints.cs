@@ -3,6 +3,7 @@ using Chat.Reactions;
 using Chat.Rooms;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
+using Chat.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Server.Api;
@@ -19,11 +20,11 @@ public static class MessageEndpoints
     {
         var messages = app.MapGroup("/api/rooms/{slug}/messages").WithTags("Messages");
         messages.MapGet("/", HistoryAsync).WithName("ListMessages");
-        messages.MapPost("/", PostAsync).WithName("PostMessage").RequireAuthorization().SharesMessageBudget();
-        messages.MapPatch("/{id:long}", EditAsync).WithName("EditMessage").RequireAuthorization().SharesMessageBudget();
-        messages.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteMessage").RequireAuthorization().SharesMessageBudget();
-        messages.MapPut("/{id:long}/reactions/{emoji}", ReactAsync).WithName("React").RequireAuthorization().SharesMessageBudget();
-        messages.MapDelete("/{id:long}/reactions/{emoji}", UnreactAsync).WithName("Unreact").RequireAuthorization().SharesMessageBudget();
+        messages.MapPost("/", PostAsync).WithName("PostMessage").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
+        messages.MapPatch("/{id:long}", EditAsync).WithName("EditMessage").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
+        messages.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteMessage").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
+        messages.MapPut("/{id:long}/reactions/{emoji}", ReactAsync).WithName("React").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
+        messages.MapDelete("/{id:long}/reactions/{emoji}", UnreactAsync).WithName("Unreact").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using Chat.Rooms;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
+using Chat.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Server.Api;
@@ -12,7 +13,7 @@ public static class RoomEndpoints
     {
         var rooms = app.MapGroup("/api/rooms").WithTags("Rooms");
         rooms.MapGet("/", ListAsync).WithName("ListRooms");
-        rooms.MapPost("/", CreateAsync).WithName("CreateRoom").RequireAuthorization().CountsRoomCreations();
+        rooms.MapPost("/", CreateAsync).WithName("CreateRoom").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.RoomCreations);
         rooms.MapGet("/{slug}", GetAsync).WithName("GetRoom");
         return app;
     }

@@ -128,8 +128,7 @@ public static class HostingExtensions
 
     public static IServiceCollection AddChatChannels(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddChatOptions<RateLimitOptions>(configuration, RateLimitOptions.Section);
-        services.AddSingleton<RateLimits>();
+        services.AddChatRateLimits(configuration);
         var channels = services.AddChannels(options =>
         {
             options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);

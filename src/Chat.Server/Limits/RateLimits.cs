@@ -20,10 +20,9 @@ namespace Chat.Server.Limits;
 /// user, created on first use and dropped when idle; counts in a window (room creation, failed
 /// sign-ins, sign-ups) are <see cref="FixedWindowCounters"/>, whose refusals know when the
 /// window closes. Both answer alike, so a limit means the same on one node and on many.</para>
-/// <para>HTTP endpoints spend these limits through an endpoint filter (<c>RateLimitedEndpoints</c>)
-/// rather than ASP.NET Core's rate-limiting middleware: the middleware owns its limiters, so an
-/// HTTP post and a socket's <c>new_msg</c> could not share a bucket, nor a bucket live in Redis;
-/// and sign-in counts failures, which only the endpoint knows of.</para>
+/// <para>HTTP endpoints spend these limits through ASP.NET Core's rate-limiting middleware
+/// (<see cref="HttpRateLimiting"/>), whose limiters ask this class, so that a budget is one
+/// budget over sockets and HTTP alike.</para>
 /// </remarks>
 public sealed class RateLimits : IDisposable
 {
