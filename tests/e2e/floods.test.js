@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { call, createRoom, signUp, uniqueName } from "./support/api.js";
-import { connectSocket, disconnect, join, reply, waitFor } from "./support/phoenix.js";
+import { LongPoll, connectSocket, disconnect, join, reply, waitFor } from "./support/phoenix.js";
 import { serverSuite } from "./support/suite.js";
 import { Heartbeats } from "./support/heartbeats.js";
 import WebSocket from "ws";
@@ -139,6 +139,14 @@ describe("floods are cut off with 429 and Retry-After, and heartbeats keep answe
     await waitFor(() => errors >= 2, 10_000, "the 51st socket refused");
     assert.equal(refused.isConnected(), false);
     assert.equal(await upgradeStatus(`${server.socketUrl}/websocket?vsn=2.0.0&token=${token}`), 429);
+    // LongPoll sessions count as sockets too.
+    const overLongPoll = connectSocket(server.socketUrl, { params: { token }, transport: LongPoll, reconnectAfterMs: () => 200 });
+    suite.sockets.push(overLongPoll);
+    let longPollErrors = 0;
+    overLongPoll.onError(() => { longPollErrors++; });
+    await waitFor(() => longPollErrors >= 1, 10_000, "the LongPoll socket refused");
+    assert.equal(overLongPoll.isConnected(), false);
+    await disconnect(overLongPoll);
 
     // Another user is not held back; and a place freed is taken by the client still retrying.
     const other = suite.open((await signUp(server)).token);

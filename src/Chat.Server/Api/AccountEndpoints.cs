@@ -4,12 +4,13 @@ using Chat.Server.Auth;
 using Chat.Server.Contract;
 using Chat.Server.Limits;
 using Chat.Server.Sockets;
+using Chat.Server.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Server.Api;
 
 /// <summary>Sign-up and sign-in (CONTRACT.md §1). Both answer with the user and a token.</summary>
-public static class AccountEndpoints
+public static partial class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
@@ -41,7 +42,7 @@ public static class AccountEndpoints
     /// password is even looked at, so that a right guess then cannot be told from a wrong one.
     /// </summary>
     private static async Task<Results<Ok<SessionResponse>, JsonHttpResult<ErrorResponse>, TooManyRequests>> SignInAsync(
-        CredentialsRequest body, HttpContext http, AccountService accounts, TokenService tokens, RateLimits limits, CancellationToken cancellationToken)
+        CredentialsRequest body, HttpContext http, AccountService accounts, TokenService tokens, RateLimits limits, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var address = ClientAddress.Key(http.Connection.RemoteIpAddress);
         if (await limits.SignInAttemptAsync(body.Username, address) is { Allowed: false } refused)
@@ -50,8 +51,10 @@ public static class AccountEndpoints
         }
 
         var user = await accounts.VerifyPasswordAsync(body.Username, body.Password, cancellationToken);
+        ServerDiagnostics.SignIns.Add(1, ServerDiagnostics.Result(user is not null));
         if (user is null)
         {
+            LogSignInFailed(loggers.CreateLogger(typeof(AccountEndpoints)), body.Username, http.Connection.RemoteIpAddress);
             return TypedResults.Json(new ErrorResponse("invalid username or password"), statusCode: StatusCodes.Status401Unauthorized);
         }
 
@@ -68,4 +71,7 @@ public static class AccountEndpoints
         await broadcaster.DisconnectAsync(UserSocket.SocketId(current.User.Id), cancellationToken);
         return TypedResults.NoContent();
     }
+
+    [LoggerMessage(1, LogLevel.Debug, "Sign-in as {Username} from {RemoteIp} failed.")]
+    private static partial void LogSignInFailed(ILogger logger, string? username, System.Net.IPAddress? remoteIp);
 }

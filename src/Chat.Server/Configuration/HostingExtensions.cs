@@ -8,6 +8,7 @@ using Chat.Server.Channels;
 using Chat.Server.Events;
 using Chat.Server.Health;
 using Chat.Server.Limits;
+using Chat.Server.Telemetry;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -35,6 +36,7 @@ public static class HostingExtensions
         services.AddChatChannels(configuration);
         services.AddChatApi(configuration);
         services.AddChatAdmin();
+        services.AddChatTelemetry(configuration);
         return services;
     }
 

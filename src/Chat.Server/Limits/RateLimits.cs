@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Chat.Accounts;
 using Chat.Channels;
 using Chat.Channels.Redis;
+using Chat.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Limits;
@@ -23,8 +24,10 @@ namespace Chat.Server.Limits;
 /// <para>HTTP endpoints spend these limits through ASP.NET Core's rate-limiting middleware
 /// (<see cref="HttpRateLimiting"/>), whose limiters ask this class, so that a budget is one
 /// budget over sockets and HTTP alike.</para>
+/// <para>Every refusal is counted (<c>chat.rate_limited</c>, by kind), and a user over the
+/// message or room limit is logged once a minute while it lasts, however fast it sends.</para>
 /// </remarks>
-public sealed class RateLimits : IDisposable
+public sealed partial class RateLimits : IDisposable
 {
     private readonly RateLimitOptions _settings;
     private readonly RedisRateLimiter? _shared;
@@ -34,11 +37,21 @@ public sealed class RateLimits : IDisposable
     private readonly FixedWindowCounters _signInFailuresByUsername;
     private readonly FixedWindowCounters _signInFailuresByAddress;
     private readonly FixedWindowCounters _signUps;
+    private readonly PartitionedRateLimiter<(string Kind, long UserId)> _refusalLog;
+    private readonly ILogger _logger;
 
-    public RateLimits(IOptions<RateLimitOptions> options, TimeProvider clock, RedisRateLimiter? shared = null)
+    public RateLimits(IOptions<RateLimitOptions> options, TimeProvider clock, ILogger<RateLimits> logger, RedisRateLimiter? shared = null)
     {
         var settings = _settings = options.Value;
         _shared = shared;
+        _logger = logger;
+        _refusalLog = PartitionedRateLimiter.Create<(string Kind, long UserId), (string, long)>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = 1,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
         _messages = TokenBuckets(settings.Burst, settings.MessagesPerSecond);
         _typing = PartitionedRateLimiter.Create<(long UserId, long RoomId), (long, long)>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
@@ -56,34 +69,43 @@ public sealed class RateLimits : IDisposable
     /// <summary>Takes one message (a send, an edit, a delete, a reaction) from the user's bucket.</summary>
     public async ValueTask<RateDecision> SendAsync(long userId)
     {
-        if (_shared is not null && await _shared.TakeAsync(UserKey("send", userId), _settings.Burst, _settings.MessagesPerSecond) is { } shared)
-        {
-            return shared;
-        }
-
-        return RateDecision.From(_messages.AttemptAcquire(userId));
+        var decision = _shared is not null && await _shared.TakeAsync(UserKey("send", userId), _settings.Burst, _settings.MessagesPerSecond) is { } shared
+            ? shared
+            : RateDecision.From(_messages.AttemptAcquire(userId));
+        return Counted(decision, "message", userId);
     }
 
     /// <summary>True when a typing notice may go out now for this user in this room.</summary>
     public async ValueTask<bool> TypeAsync(long userId, long roomId)
     {
+        bool allowed;
         if (_shared is not null
-            && await _shared.TryOnceAsync(UserKey("typing", userId) + ":" + roomId.ToString(CultureInfo.InvariantCulture), _settings.TypingInterval) is { } allowed)
+            && await _shared.TryOnceAsync(UserKey("typing", userId) + ":" + roomId.ToString(CultureInfo.InvariantCulture), _settings.TypingInterval) is { } shared)
         {
-            return allowed;
+            allowed = shared;
         }
 
-        using var lease = _typing.AttemptAcquire((userId, roomId));
-        return lease.IsAcquired;
+        else
+        {
+            using var lease = _typing.AttemptAcquire((userId, roomId));
+            allowed = lease.IsAcquired;
+        }
+
+        if (!allowed)
+        {
+            ServerDiagnostics.RateLimited.Add(1, ServerDiagnostics.Kind("typing"));
+        }
+
+        return allowed;
     }
 
     /// <summary>Counts a room the user is about to create; refused past the window's limit.</summary>
-    public ValueTask<RateDecision> CreateRoomAsync(long userId) =>
-        CountAsync(_roomCreations, "rooms", userId.ToString(CultureInfo.InvariantCulture), _settings.RoomCreations, _settings.RoomCreationWindow);
+    public async ValueTask<RateDecision> CreateRoomAsync(long userId) =>
+        Counted(await CountAsync(_roomCreations, "rooms", userId.ToString(CultureInfo.InvariantCulture), _settings.RoomCreations, _settings.RoomCreationWindow), "room", userId);
 
     /// <summary>Counts a sign-up attempt from a client address (<see cref="ClientAddress.Key"/>).</summary>
-    public ValueTask<RateDecision> SignUpAsync(string addressKey) =>
-        CountAsync(_signUps, "signup", addressKey, _settings.SignUpsPerAddress, _settings.SignUpWindow);
+    public async ValueTask<RateDecision> SignUpAsync(string addressKey) =>
+        Counted(await CountAsync(_signUps, "signup", addressKey, _settings.SignUpsPerAddress, _settings.SignUpWindow), "sign_up");
 
     /// <summary>
     /// Counts a sign-in as failed before its password is checked, against the username and the
@@ -96,7 +118,7 @@ public sealed class RateLimits : IDisposable
         var byAddress = await CountAsync(_signInFailuresByAddress, "signin-address", addressKey, _settings.SignInFailuresPerAddress, _settings.SignInFailureWindow);
         if (!byAddress.Allowed || UsernameKey(username) is not { } key)
         {
-            return byAddress;
+            return Counted(byAddress, "sign_in");
         }
 
         var byUsername = await CountAsync(_signInFailuresByUsername, "signin-user", key, _settings.SignInFailuresPerUsername, _settings.SignInFailureWindow);
@@ -106,7 +128,7 @@ public sealed class RateLimits : IDisposable
             await UncountAsync(_signInFailuresByAddress, "signin-address", addressKey);
         }
 
-        return byUsername;
+        return Counted(byUsername, "sign_in");
     }
 
     /// <summary>The password was right: the attempt was no failure.</summary>
@@ -123,7 +145,36 @@ public sealed class RateLimits : IDisposable
     {
         _messages.Dispose();
         _typing.Dispose();
+        _refusalLog.Dispose();
     }
+
+    /// <summary>
+    /// Counts a refusal by its kind; for a user's refusal, logs it too, once a minute per user
+    /// and kind while it lasts. The decision, unchanged.
+    /// </summary>
+    private RateDecision Counted(RateDecision decision, string kind, long? userId = null)
+    {
+        if (decision.Allowed)
+        {
+            return decision;
+        }
+
+        ServerDiagnostics.RateLimited.Add(1, ServerDiagnostics.Kind(kind));
+        if (userId is { } id)
+        {
+            using var logLease = _refusalLog.AttemptAcquire((kind, id));
+            if (logLease.IsAcquired)
+            {
+                LogOverLimit(_logger, id, kind);
+            }
+        }
+
+        return decision;
+    }
+
+    [LoggerMessage(1, LogLevel.Information,
+        "User {UserId} is over its Chat:RateLimit for {Kind}; its requests are refused (logged once a minute while it lasts).")]
+    private static partial void LogOverLimit(ILogger logger, long userId, string kind);
 
     private async ValueTask<RateDecision> CountAsync(FixedWindowCounters local, string kind, string key, int limit, TimeSpan window) =>
         _shared is not null && await _shared.CountAsync(kind + ":" + key, limit, window) is { } shared

@@ -71,7 +71,7 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
         for (var i = 0; i < stored.Length; i++)
         {
             var posted = run[i].Stored!;
-            stored[i] = new StoredMessage(posted.Message, run[i].Room, posted.Created, run[i].Origin, posted.Created ? run[i].Mentions : [], posted.PreviousId);
+            stored[i] = new StoredMessage(posted.Message, run[i].Room, posted.Created, run[i].Origin, posted.Created ? run[i].Mentions : [], posted.PreviousId) { Trace = run[i].Trace };
         }
 
         foreach (var handler in _events)

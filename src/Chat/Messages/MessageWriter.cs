@@ -104,6 +104,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     private async Task WriteBatchAsync(IReadOnlyList<PendingWrite> batch)
     {
         var now = Clock.Now(_clock);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await _store.WriteAsync(batch, now, CancellationToken.None).ConfigureAwait(false);
@@ -111,6 +112,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         catch (Exception ex) when (batch.Count > 1)
         {
             Interlocked.Increment(ref _batchesRetried);
+            ChatDiagnostics.RetriedBatches.Add(1);
             LogBatchRetried(_logger, ex, batch.Count);
             foreach (var write in batch)
             {
@@ -135,7 +137,44 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _batchesCommitted);
+        Record(batch, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         await _publisher.EnqueueAsync([.. batch]).ConfigureAwait(false);
+    }
+
+    /// <summary>The batch's metrics, and a persist span for each new message that was sent under one.</summary>
+    private static void Record(IReadOnlyList<PendingWrite> batch, TimeSpan commit)
+    {
+        ChatDiagnostics.CommitDuration.Record(commit.TotalSeconds);
+        ChatDiagnostics.BatchSize.Record(batch.Count);
+        var stored = 0;
+        var traced = ChatDiagnostics.Source.HasListeners();
+        var end = DateTime.UtcNow;
+        foreach (var write in batch)
+        {
+            if (write is not PendingMessage { Stored: { } posted } message)
+            {
+                continue;
+            }
+
+            stored += posted.Created ? 1 : 0;
+            if (!traced || message.Trace == default)
+            {
+                continue;
+            }
+
+            // From the queue to the commit: the wait for the batch is part of what the sender waited for.
+            using var span = ChatDiagnostics.Source.StartActivity(
+                "chat.message.persist", System.Diagnostics.ActivityKind.Internal, message.Trace, startTime: message.QueuedAt);
+            if (span is not null)
+            {
+                span.SetTag("chat.message.id", posted.Message.Id);
+                span.SetTag("chat.room.id", message.RoomId);
+                span.SetTag("chat.writer.batch.size", batch.Count);
+                span.SetEndTime(end);
+            }
+        }
+
+        ChatDiagnostics.Stored.Add(stored);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chat.Rooms;
 using Chat.Validation;
 
@@ -18,6 +19,12 @@ internal sealed class PendingMessage(RoomView room, ChatUser author, string cont
 
     /// <summary>The caller's token for its own send, handed back with the stored message (<see cref="StoredMessage.Origin"/>).</summary>
     public object? Origin { get; } = origin;
+
+    /// <summary>The span that sent it (a channel's <c>chat.channel.in</c>, an HTTP request): its persist span's parent.</summary>
+    public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
+
+    /// <summary>When it entered the writer's queue, for its persist span.</summary>
+    public DateTime QueuedAt { get; } = DateTime.UtcNow;
 
     /// <summary>The users the message mentions, resolved before it was queued; stored in its transaction.</summary>
     public long[] Mentions { get; } = mentions ?? [];

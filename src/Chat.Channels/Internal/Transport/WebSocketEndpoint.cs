@@ -19,10 +19,8 @@ namespace Chat.Channels.Internal.Transport;
 /// installed on the listener (the request and its objects are then freed), and otherwise on
 /// the upgraded stream (another server, TLS inside the handoff, WebSockets over HTTP/2).
 /// </remarks>
-internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime runtime, SocketRegistry registry)
+internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime runtime, SocketRegistry registry, SocketQuotas quotas)
 {
-    private readonly SocketQuotas _quotas = new();
-
     private const string PhoenixSubprotocol = "phoenix";
     private const string AuthTokenPrefix = "base64url.bearer.phx.";
 
@@ -37,22 +35,25 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             return;
         }
 
+        // Connecting, up to the upgrade: the socket's life afterwards is not part of this span.
+        var span = ChannelsMetrics.Source.StartActivity("chat.socket.connect");
+        span?.SetTag("chat.transport", ChannelsMetrics.WebSocket);
         var serializer = MessageSerializer.ForVersion(context.Request.Query["vsn"]);
         if (serializer is null)
         {
-            Refuse(context, "unsupported vsn");
+            Refuse(context, "unsupported vsn", span);
             return;
         }
 
         if (!OriginPolicy.IsAllowed(context.Request, runtime.Options.AllowedOrigins))
         {
-            Refuse(context, "origin not allowed");
+            Refuse(context, "origin not allowed", span);
             return;
         }
 
         if (!TryReadSubprotocols(context.Request, out var authToken, out var offersPhoenix))
         {
-            Refuse(context, "unreadable auth token");
+            Refuse(context, "unreadable auth token", span);
             return;
         }
 
@@ -61,14 +62,17 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         var result = await handler.ConnectAsync(request, context.RequestAborted).ConfigureAwait(false);
         if (!result.IsAccepted)
         {
-            Refuse(context, "connect refused");
+            Refuse(context, "connect refused", span);
             return;
         }
 
-        var claim = _quotas.TryClaim(result.Id, ClientAddress.Key(context.Connection.RemoteIpAddress), runtime.Options, out var refusal);
+        var claim = quotas.TryClaim(result.Id, ClientAddress.Key(context.Connection.RemoteIpAddress), runtime.Options, out var refusal);
         if (claim is null)
         {
-            ChannelsLog.SocketRefused(runtime.Logger, refusal!);
+            ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(refusal!));
+            ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, refusal!);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, refusal);
+            span?.Dispose();
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return;
         }
@@ -76,9 +80,17 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         if (registry.IsShuttingDown || !registry.TryReserve(runtime.Options.MaxSockets))
         {
             claim.Dispose();
+            var reason = registry.IsShuttingDown ? "shutting down" : "too many sockets";
+            ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(reason));
+            ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, reason);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, reason);
+            span?.Dispose();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
+
+        span?.SetTag("chat.socket_id", result.Id);
+        var remoteIp = context.Connection.RemoteIpAddress;
 
         var reserved = true;
         try
@@ -92,7 +104,8 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
                 WebSocketHandshake.SetResponseHeaders(context.Response, key, subProtocol);
                 await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync().ConfigureAwait(false);
                 reserved = false;
-                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, claim, kestrelConnection.Transport, kestrelConnection.Abort));
+                span?.Dispose();
+                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, claim, kestrelConnection.Transport, kestrelConnection.Abort, remoteIp));
                 return;
             }
 
@@ -114,11 +127,13 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             }
 
             reserved = false;
+            span?.Dispose();
             var pipe = new StreamDuplexPipe(stream);
-            await RunAsync(serializer, result, claim, pipe, context.Abort).ConfigureAwait(false);
+            await RunAsync(serializer, result, claim, pipe, context.Abort, remoteIp).ConfigureAwait(false);
         }
         finally
         {
+            span?.Dispose();
             if (reserved)
             {
                 registry.Release();
@@ -127,11 +142,13 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         }
     }
 
-    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDisposable claim, IDuplexPipe transport, Action abort)
+    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDisposable claim, IDuplexPipe transport, Action abort, System.Net.IPAddress? remoteIp)
     {
         var session = new WebSocketSession(transport, abort, runtime);
         var connection = new SocketConnection(runtime, handler, serializer, result, session);
-        ChannelsLog.SocketConnected(runtime.Logger, connection.Id, connection.Serializer.GetType().Name);
+        ChannelsLog.SocketConnected(runtime.Logger, connection.Id, ChannelsMetrics.WebSocket, remoteIp, connection.Serializer.GetType().Name);
+        ChannelsMetrics.Connects.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
+        ChannelsMetrics.ActiveSockets.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         registry.Add(session);
         try
         {
@@ -141,6 +158,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         {
             registry.Remove(session);
             claim.Dispose();
+            ChannelsMetrics.ActiveSockets.Add(-1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         }
     }
 
@@ -157,9 +175,12 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         }
     }
 
-    private void Refuse(HttpContext context, string reason)
+    private void Refuse(HttpContext context, string reason, System.Diagnostics.Activity? span)
     {
-        ChannelsLog.SocketRefused(runtime.Logger, reason);
+        ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(reason));
+        ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, reason);
+        span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, reason);
+        span?.Dispose();
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
     }
 
