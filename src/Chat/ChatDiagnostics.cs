@@ -30,6 +30,9 @@ public static class ChatDiagnostics
     internal static readonly Counter<long> Stored =
         Meter.CreateCounter<long>("chat.messages.stored", "{message}", "Messages committed (a repeated client_id is not stored again).");
 
-    internal static readonly Counter<long> RetriedBatches =
-        Meter.CreateCounter<long>("chat.writer.retried_batches", "{batch}", "Batches that failed and were retried one message per transaction.");
+    internal static readonly Counter<long> SplitBatches =
+        Meter.CreateCounter<long>("chat.writer.split_batches", "{batch}", "Batches the database refused for their content, split in halves to find the refused write.");
+
+    internal static readonly Counter<long> Unavailable =
+        Meter.CreateCounter<long>("chat.writer.unavailable", "{write}", "Writes answered unavailable: their deadline passed, or the database was not answering the writer.");
 }

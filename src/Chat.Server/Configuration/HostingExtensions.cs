@@ -179,7 +179,8 @@ public static class HostingExtensions
         services.AddOpenApi();
         services.AddHealthChecks()
             .AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag])
-            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+            // A database that does not answer makes the check time out rather than hang /readyz.
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(2));
         return services;
     }
 

@@ -9,8 +9,12 @@ namespace Chat.Mentions;
 /// </summary>
 internal sealed class MentionResolver(IDbContextFactory<ChatDbContext> contexts)
 {
-    /// <summary>The ids of the existing users <paramref name="content"/> mentions, other than <paramref name="authorId"/>.</summary>
-    public async Task<long[]> ResolveAsync(string content, long authorId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The ids of the existing users <paramref name="content"/> mentions, other than
+    /// <paramref name="authorId"/>; null when the database did not answer within
+    /// <paramref name="timeout"/> (the send's own deadline: the lookup is part of the send).
+    /// </summary>
+    public async Task<long[]?> ResolveAsync(string content, long authorId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var names = MentionRules.Names(content);
         if (names.Count == 0)
@@ -18,11 +22,20 @@ internal sealed class MentionResolver(IDbContextFactory<ChatDbContext> contexts)
             return [];
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await db.Users.AsNoTracking()
-            .Where(u => names.Contains(u.NormalizedUsername) && u.Id != authorId)
-            .Select(u => u.Id)
-            .OrderBy(id => id)
-            .ToArrayAsync(cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(deadline.Token).ConfigureAwait(false);
+            return await db.Users.AsNoTracking()
+                .Where(u => names.Contains(u.NormalizedUsername) && u.Id != authorId)
+                .Select(u => u.Id)
+                .OrderBy(id => id)
+                .ToArrayAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or System.Data.Common.DbException or TimeoutException)
+        {
+            return null;
+        }
     }
 }

@@ -41,10 +41,24 @@ internal sealed class PendingMessage(RoomView room, ChatUser author, string cont
     /// <summary>Completes once the message has been announced (or has failed).</summary>
     public TaskCompletionSource<ChatResult<PostedMessage>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public override Task Answered => Completion.Task;
+
     public MessageView ToView(long id, DateTime insertedAt) => MessageView.Created(id, RoomId, Author, Content, insertedAt);
 
-    public override void Fail(string failure) => Completion.TrySetResult(ChatResult<PostedMessage>.Failed(failure));
+    /// <summary>For the publisher, once the message is announced: its caller hears ok, unless it was answered already.</summary>
+    public void Answer()
+    {
+        if (TryClaimCommitted())
+        {
+            Completion.TrySetResult(ChatResult<PostedMessage>.Ok(Stored!));
+        }
+    }
 
-    public override void FailRoomGone() =>
+    protected override void SetFailed(string failure) => Completion.TrySetResult(ChatResult<PostedMessage>.Failed(failure));
+
+    protected override void SetRoomGone() =>
         Completion.TrySetResult(ChatResult<PostedMessage>.Invalid(FieldErrors.Of("room", ErrorMessages.DoesNotExist)));
+
+    protected override void SetInvalid() =>
+        Completion.TrySetResult(ChatResult<PostedMessage>.Invalid(FieldErrors.Of("content", ErrorMessages.Invalid)));
 }

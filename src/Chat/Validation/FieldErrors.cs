@@ -38,6 +38,7 @@ public static class ErrorMessages
     public const string Taken = "has already been taken";
     public const string InvalidFormat = "has invalid format";
     public const string DoesNotExist = "does not exist";
+    public const string Invalid = "is invalid";
 
     /// <summary>Control characters (other than newline and tab) or text that is not valid Unicode.</summary>
     public const string InvalidCharacters = "has invalid characters";
