@@ -27,12 +27,14 @@ public static class ChannelsEndpointRouteBuilderExtensions
         var endpoint = new WebSocketEndpoint(
             handler,
             services.GetRequiredService<ChannelsRuntime>(),
-            services.GetRequiredService<SocketRegistry>());
+            services.GetRequiredService<SocketRegistry>(),
+            services.GetRequiredService<SocketQuotas>());
         var longPoll = new LongPollEndpoint(
             handler,
             services.GetRequiredService<ChannelsRuntime>(),
             services.GetRequiredService<SocketRegistry>(),
-            services.GetRequiredService<LongPollSessions>());
+            services.GetRequiredService<LongPollSessions>(),
+            services.GetRequiredService<SocketQuotas>());
         var socket = endpoints.MapGroup(path.TrimEnd('/'));
         socket.Map("/websocket", (RequestDelegate)endpoint.HandleAsync).WithDisplayName($"Phoenix socket {typeof(TSocket).Name} (WebSocket)");
         socket.MapMethods("/longpoll", ["GET", "POST", "OPTIONS"], (RequestDelegate)longPoll.HandleAsync)

@@ -28,6 +28,23 @@ public sealed class ChannelsOptions
     [Range(1, int.MaxValue, ErrorMessage = "must be at least {1}")]
     public int MaxSockets { get; set; } = int.MaxValue;
 
+    /// <summary>
+    /// Sockets one socket id (<see cref="ConnectResult.Id"/>: one user's, as a rule) may hold
+    /// open at once on this server; the next is answered HTTP 429. Phoenix has no such bound;
+    /// without one a single signed-in client could open sockets until the server has none left.
+    /// Fifty is more tabs and devices than a person uses.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "must be at least {1}")]
+    public int MaxSocketsPerId { get; set; } = 50;
+
+    /// <summary>
+    /// Sockets one client address (<see cref="ClientAddress.Key"/>: an IPv4 address or an IPv6
+    /// /64) may hold open at once on this server; the next is answered HTTP 429. Unbounded by
+    /// default, since many people can share one address (an office, a carrier's NAT).
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "must be at least {1}")]
+    public int MaxSocketsPerAddress { get; set; } = int.MaxValue;
+
     /// <summary>A socket that sends nothing (not even a heartbeat) for this long is closed.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day (clients send a heartbeat every 30 s)")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);

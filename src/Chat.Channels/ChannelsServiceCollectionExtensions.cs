@@ -26,6 +26,7 @@ public static class ChannelsServiceCollectionExtensions
         services.TryAddSingleton<IPresence, InProcessPresence>();
         services.TryAddSingleton<ChannelsRuntime>();
         services.TryAddSingleton<SocketRegistry>();
+        services.TryAddSingleton<SocketQuotas>();
         services.TryAddSingleton<Broadcaster>();
         services.TryAddSingleton(provider => new ChannelsStatus(provider.GetRequiredService<SocketRegistry>(), provider.GetRequiredService<ChannelsRuntime>()));
         services.AddHostedService<SocketSupervisor>();

@@ -27,6 +27,8 @@ static async Task<int> ServeAsync(string[] configuration)
     app.UseWebApp();
     app.UseAuthentication();
     app.UseAuthorization();
+    // After authorization: the limits count per signed-in user.
+    app.UseRateLimiter();
 
     app.MapSocket<UserSocket>("/socket");
     app.MapAccountEndpoints();

@@ -77,6 +77,56 @@ public sealed class SocketLimitsTests
     }
 
     [Fact]
+    public async Task One_socket_id_holds_at_most_its_share_of_sockets_and_a_closed_one_frees_its_place()
+    {
+        await using var server = await KestrelSocketServer.StartAsync(o => o.MaxSocketsPerId = 3);
+        const string ann = "vsn=2.0.0&token=good&id=user_socket:7";
+        var open = new List<ClientWebSocket>();
+        for (var i = 0; i < 3; i++)
+        {
+            open.Add(await server.ConnectAsync(ann));
+        }
+
+        Assert.Equal(429, await server.RefusalStatusAsync(ann));
+        using var bob = await server.ConnectAsync("vsn=2.0.0&token=good&id=user_socket:8");
+        using var anonymous = await server.ConnectAsync();
+
+        await open[0].CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        using var again = await ConnectWhenFreeAsync(server, ann);
+        Assert.Equal(WebSocketState.Open, again.State);
+        Assert.All(open.Skip(1), socket => Assert.Equal(WebSocketState.Open, socket.State));
+        open.ForEach(socket => socket.Dispose());
+    }
+
+    [Fact]
+    public async Task One_address_holds_at_most_its_share_of_sockets_when_that_is_bounded()
+    {
+        await using var server = await KestrelSocketServer.StartAsync(o => o.MaxSocketsPerAddress = 2);
+        using var first = await server.ConnectAsync("vsn=2.0.0&token=good&id=a");
+        using var second = await server.ConnectAsync("vsn=2.0.0&token=good&id=b");
+
+        Assert.Equal(429, await server.RefusalStatusAsync("vsn=2.0.0&token=good&id=c"));
+        Assert.Equal(WebSocketState.Open, first.State);
+    }
+
+    /// <summary>Connects once the server has seen a socket close and freed its place.</summary>
+    private static async Task<ClientWebSocket> ConnectWhenFreeAsync(KestrelSocketServer server, string query)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                return await server.ConnectAsync(query);
+            }
+            catch (WebSocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    [Fact]
     public async Task The_hundred_and_first_channel_is_refused()
     {
         await using var server = await KestrelSocketServer.StartAsync();

@@ -297,6 +297,37 @@ public abstract class HttpApiSpecification(ChatServerFactory factory)
     }
 
     [Fact]
+    public async Task Text_over_its_byte_cap_or_with_control_characters_answers_422_never_500()
+    {
+        var (client, _) = await factory.SignedUpClientAsync();
+        var slug = (await CreateRoomAsync(client, "Bytes " + NewName())).GetProperty("slug").GetString();
+        var bomb = "a" + new string('\u0301', 10_000);
+        var sixtyFlags = string.Concat(Enumerable.Repeat("\U0001F1EB\U0001F1F7", 60));
+
+        var content = await client.PostAsJsonAsync($"/api/rooms/{slug}/messages", new { content = bomb });
+        var name = await client.PostAsJsonAsync("/api/rooms", new { name = sixtyFlags });
+        var description = await client.PostAsJsonAsync("/api/rooms", new { name = "Fine " + NewName(), description = "a\u0000b" });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, content.StatusCode);
+        Assert.Equal("should be at most 16000 byte(s)", (await JsonOf(content)).GetProperty("errors").GetProperty("content")[0].GetString());
+        // 60 flags are 60 characters, 120 code points: refused by varchar(80) as an HTTP 500 before.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, name.StatusCode);
+        Assert.Equal("should be at most 320 byte(s)", (await JsonOf(name)).GetProperty("errors").GetProperty("name")[0].GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, description.StatusCode);
+        Assert.Equal("has invalid characters", (await JsonOf(description)).GetProperty("errors").GetProperty("description")[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_host_minted_name_that_no_message_could_carry_is_refused_with_401()
+    {
+        using var tooLong = factory.ClientWithToken(factory.TokenFor(987_655, new string('n', 300)));
+        using var control = factory.ClientWithToken(factory.TokenFor(987_656, "nul\u0000name"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await tooLong.PostAsJsonAsync("/api/rooms/lobby/messages", new { content = "hi" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await control.PostAsJsonAsync("/api/rooms/lobby/messages", new { content = "hi" })).StatusCode);
+    }
+
+    [Fact]
     public async Task History_is_oldest_first_with_has_more_and_pages_by_before_and_after()
     {
         var (client, _) = await factory.SignedUpClientAsync();

@@ -3,6 +3,7 @@ using Chat.Accounts;
 using Chat.Messages;
 using Chat.Persistence;
 using Chat.Rooms;
+using Chat.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,6 +35,26 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var result = await Rooms.CreateAsync(name ?? Unique("Room"), null);
         Assert.True(result.IsOk, result.Errors?.ToString());
         return result.Value!;
+    }
+
+    /// <summary>Every room, read a page at a time as a client would.</summary>
+    private async Task<List<RoomView>> AllRoomsAsync(int? limit = null)
+    {
+        var all = new List<RoomView>();
+        string? after = null;
+        while (true)
+        {
+            var page = await Rooms.ListAsync(new RoomListRequest(after, limit));
+            Assert.True(page.IsOk, page.Errors?.ToString());
+            all.AddRange(page.Value!.Rooms);
+            if (!page.Value.HasMore)
+            {
+                return all;
+            }
+
+            Assert.Equal(limit ?? 100, page.Value.Rooms.Count);
+            after = page.Value.Rooms[^1].Slug;
+        }
     }
 
     private async Task<MessageView> SendAsync(RoomView room, string content, ChatUser? author = null, string? clientId = null)
@@ -79,7 +100,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
 
         Assert.Equal(
             ["CreateChatRooms", "CreateChatMessages", "MakeRoomSlugsUniqueAndRequired", "AddMessageRoomForeignKey", "AddMessageHistoryIndex", "CreateUsers", "AddMessageClientId", "ReorderMessageClientIdIndex",
-             "AddMessageEditsReactionsAndRevisions", "AddMentionsAndReadMarkers", "AddMessageSearch", "AddTokenRevocations"],
+             "AddMessageEditsReactionsAndRevisions", "AddMentionsAndReadMarkers", "AddMessageSearch", "WidenRoomNamesToTheirByteCap", "AddTokenRevocations"],
             names);
     }
 
@@ -105,7 +126,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var lobby = await Rooms.FindAsync("lobby");
         Assert.NotNull(lobby);
         Assert.Equal("Lobby", lobby.Name);
-        Assert.Single(await Rooms.ListAsync(), r => r.Slug == "lobby");
+        Assert.Single(await AllRoomsAsync(), r => r.Slug == "lobby");
     }
 
     [Fact]
@@ -171,11 +192,55 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         var zed = await NewRoomAsync("zz " + Guid.NewGuid());
         var alpha = await NewRoomAsync("AA " + Guid.NewGuid());
 
-        var names = (await Rooms.ListAsync()).Select(r => r.Name).ToList();
+        var names = (await AllRoomsAsync()).Select(r => r.Name).ToList();
 
         Assert.True(names.IndexOf(alpha.Name) < names.IndexOf(zed.Name));
         Assert.Contains(fixture.Events.Rooms, r => r.Id == alpha.Id);
     }
+
+    [Fact]
+    public async Task The_room_list_pages_by_name_without_regard_to_case_then_by_id()
+    {
+        var stem = Unique("Paging");
+        // Created out of order; two pairs whose names differ only in case, which their ids order.
+        foreach (var suffix in new[] { " b", " A", " c", " a", " B" })
+        {
+            await NewRoomAsync((suffix.Trim() is "A" ? stem.ToUpperInvariant() : suffix.Trim() is "a" ? stem.ToLowerInvariant() : stem) + suffix);
+        }
+
+        var all = await AllRoomsAsync(limit: 2);
+
+        var ours = all.Where(r => r.Name.StartsWith(stem, StringComparison.OrdinalIgnoreCase)).Select(r => r.Name);
+        Assert.Equal([stem.ToUpperInvariant() + " A", stem.ToLowerInvariant() + " a", stem + " b", stem + " B", stem + " c"], ours);
+        Assert.Equal(all.Count, all.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(all.Select(r => r.Id), (await AllRoomsAsync(limit: 200)).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task A_room_created_while_a_client_pages_shifts_nothing_it_has_read()
+    {
+        var stem = Unique("Shift");
+        await NewRoomAsync(stem + " 1");
+        await NewRoomAsync(stem + " 3");
+        var firstPage = (await Rooms.ListAsync(new RoomListRequest(Limit: 200))).Value!;
+        var anchor = firstPage.Rooms.Single(r => r.Name == stem + " 1");
+
+        await NewRoomAsync(stem + " 0");
+        await NewRoomAsync(stem + " 2");
+        var next = (await Rooms.ListAsync(new RoomListRequest(anchor.Slug, 2))).Value!;
+
+        Assert.Equal([stem + " 2", stem + " 3"], next.Rooms.Select(r => r.Name));
+    }
+
+    [Theory]
+    [InlineData(0, "must be greater than or equal to 1")]
+    [InlineData(201, "must be less than or equal to 200")]
+    public async Task Room_list_pages_hold_1_to_200_rooms(int limit, string error) =>
+        Assert.Equal([error], ErrorsOf(await Rooms.ListAsync(new RoomListRequest(Limit: limit)), "limit"));
+
+    [Fact]
+    public async Task A_page_after_an_unknown_room_is_a_field_error() =>
+        Assert.Equal([ErrorMessages.DoesNotExist], ErrorsOf(await Rooms.ListAsync(new RoomListRequest("no-such-room")), "after"));
 
     // --- Messages ---------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { Cluster, killNode, missingServices } from "./support/cluster.js";
 import { connectSocket, disconnect, join, nextEvent, reply, waitFor, Presence } from "./support/phoenix.js";
-import { createRoom, disconnectEverywhere, editMessage, history, postMessage, react, signUp, uniqueName } from "./support/api.js";
+import { call, createRoom, disconnectEverywhere, editMessage, history, postMessage, react, signUp, uniqueName } from "./support/api.js";
 
 const skip = missingServices();
 
@@ -228,6 +228,32 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     const created = nextEvent(lobby, "room_created");
     const newRoom = await createRoom(a, alice.token);
     assert.equal((await created).room.slug, newRoom.slug);
+  });
+
+  test("a user's room creations and a username's failed sign-ins are counted once across the nodes", async () => {
+    const alice = await signUp(a);
+    const created = [];
+    for (let i = 0; i < 12; i++) {
+      created.push(await call(i % 2 ? b : a, "POST", "/api/rooms", { token: alice.token, body: { name: uniqueName("Counted ") } }));
+    }
+    assert.deepEqual(created.map((r) => r.status), [...Array(10).fill(201), 429, 429]);
+    assert.ok(Number(created[11].retryAfter) >= 1 && Number(created[11].retryAfter) <= 60, `Retry-After: ${created[11].retryAfter}`);
+    const socket = connectSocket(b.socketUrl, { params: { token: alice.token } });
+    try {
+      const lobby = socket.channel("chat:lobby");
+      assert.equal((await join(lobby)).status, "ok");
+      assert.deepEqual(await reply(lobby.push("create_room", { name: uniqueName("Counted ") })), { status: "error", response: { reason: "rate_limited" } });
+    } finally {
+      await disconnect(socket);
+    }
+
+    const guesses = [];
+    for (let i = 0; i < 11; i++) {
+      guesses.push(await call(i % 2 ? b : a, "POST", "/api/session", { body: { username: alice.user.username, password: `wrong-guess-${i}` }, from: `198.51.100.${i + 1}` }));
+    }
+    assert.deepEqual(guesses.map((r) => r.status), [...Array(10).fill(401), 429]);
+    const right = await call(a, "POST", "/api/session", { body: { username: alice.user.username, password: "password123" } });
+    assert.equal(right.status, 429);
   });
 
   test("the same client_id sent to both nodes at once stores one message", async () => {

@@ -1,5 +1,5 @@
 // The HTTP half of the contract (§1, §2).
-import type { FieldErrors, Message, Room, SearchHit, User } from "./types";
+import type { FieldErrors, Message, Room, RoomPage, SearchHit, User } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -57,7 +57,9 @@ export const signUp = (username: string, password: string) =>
 export const signIn = (username: string, password: string) =>
   call<AuthReply>("POST", "/api/session", { username, password });
 
-export const listRooms = () => call<{ rooms: Room[] }>("GET", "/api/rooms");
+/** A page of rooms by name: the first, or the one after the room with the slug `after`. */
+export const listRooms = (after?: string) =>
+  call<RoomPage>("GET", after === undefined ? "/api/rooms" : `/api/rooms?after=${encodeURIComponent(after)}`);
 
 export const createRoom = (token: string, name: string, description: string) =>
   call<{ room: Room }>("POST", "/api/rooms", { name, description }, token);

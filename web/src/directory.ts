@@ -1,11 +1,12 @@
-// The room list: `chat:lobby` gives it on join and tells every member about new rooms
-// (`room_created`); creating a room goes through it too (`create_room`). Should the server not
-// offer the lobby channel, the list comes from GET /api/rooms and rooms are made by POST.
+// The room list: `chat:lobby` gives its first page on join, `list_rooms` the pages after it,
+// and it tells every member about new rooms (`room_created`); creating a room goes through it
+// too (`create_room`). Should the server not offer the lobby channel, the list comes from
+// GET /api/rooms, a page at a time, and rooms are made by POST.
 import type { Channel, Socket } from "phoenix";
 import * as api from "./api";
 import { ApiError, describeFieldErrors } from "./api";
 import { Emitter } from "./emitter";
-import type { Room } from "./types";
+import type { Room, RoomPage } from "./types";
 
 export class RoomDirectory {
   readonly changed = new Emitter<void>();
@@ -23,9 +24,10 @@ export class RoomDirectory {
     this.channel.on("room_created", ({ room }: { room: Room }) => this.upsert([room]));
     this.channel
       .join()
-      .receive("ok", ({ rooms }: { rooms: Room[] }) => {
+      .receive("ok", (page: RoomPage) => {
         this.error = null;
-        this.upsert(rooms, true);
+        this.upsert(page.rooms, !page.has_more);
+        if (page.has_more) void this.fetchRest(page);
       })
       .receive("error", () => {
         // No lobby channel on this server: read the list over HTTP instead.
@@ -70,11 +72,39 @@ export class RoomDirectory {
     this.channel.leave();
   }
 
+  /** The pages after the join's, over the lobby; a rejoin starts over with its own first page. */
+  private async fetchRest(page: RoomPage): Promise<void> {
+    try {
+      while (page.has_more) {
+        page = await this.nextPage(page.rooms[page.rooms.length - 1].slug);
+        this.upsert(page.rooms, !page.has_more);
+      }
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : "The rooms could not be loaded.";
+      this.changed.emit();
+    }
+  }
+
+  private nextPage(after: string): Promise<RoomPage> {
+    return new Promise((resolve, reject) => {
+      this.channel
+        .push("list_rooms", { after })
+        .receive("ok", resolve)
+        .receive("error", () => reject(new Error("The rooms could not be loaded.")))
+        .receive("timeout", () => reject(new Error("The server did not answer. Reload to see every room.")));
+    });
+  }
+
   private async fetchOverHttp(): Promise<void> {
     try {
-      const { rooms } = await api.listRooms();
-      this.error = null;
-      this.upsert(rooms, true);
+      let page: RoomPage = { rooms: [], has_more: true };
+      let after: string | undefined;
+      while (page.has_more) {
+        page = await api.listRooms(after);
+        after = page.rooms[page.rooms.length - 1]?.slug;
+        this.error = null;
+        this.upsert(page.rooms, !page.has_more);
+      }
     } catch (error) {
       this.error = error instanceof Error ? error.message : "The rooms could not be loaded.";
       this.changed.emit();

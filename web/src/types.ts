@@ -14,6 +14,12 @@ export interface Room {
   updated_at: string;
 }
 
+/** A page of the room list (`GET /api/rooms`, the lobby's join, `list_rooms`): `has_more` says that more rooms follow. */
+export interface RoomPage {
+  rooms: Room[];
+  has_more: boolean;
+}
+
 /** Emoji → the ids of the users who reacted with it, in the order they did (CONTRACT.md §4). */
 export type Reactions = Record<string, number[]>;
 

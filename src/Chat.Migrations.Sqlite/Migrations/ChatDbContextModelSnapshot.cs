@@ -218,7 +218,7 @@ namespace Chat.Migrations.Sqlite.Migrations
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasMaxLength(80)
+                        .HasMaxLength(320)
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 

@@ -2,6 +2,7 @@ using Chat.Accounts;
 using Chat.Channels;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
+using Chat.Server.Limits;
 using Chat.Server.Sockets;
 using Chat.Server.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,7 +15,8 @@ public static partial class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Accounts");
-        api.MapPost("/users", RegisterAsync).WithName("Register");
+        api.MapPost("/users", RegisterAsync).WithName("Register")
+            .RequireRateLimiting(HttpRateLimiting.SignUps);
         api.MapPost("/session", SignInAsync).WithName("SignIn");
         api.MapDelete("/session", DisconnectEverywhereAsync).WithName("DisconnectEverywhere").RequireAuthorization();
         return app;
@@ -33,17 +35,30 @@ public static partial class AccountEndpoints
         return TypedResults.Created((string?)null, new SessionResponse(user, tokens.Issue(new ChatUser(user.Id, user.Username))));
     }
 
-    private static async Task<Results<Ok<SessionResponse>, JsonHttpResult<ErrorResponse>>> SignInAsync(
-        CredentialsRequest body, AccountService accounts, TokenService tokens, ILoggerFactory loggers, HttpContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks a password. Failures count against the username and the client's address
+    /// (<see cref="RateLimitOptions.SignInFailuresPerUsername"/>, <see cref="RateLimitOptions.SignInFailuresPerAddress"/>);
+    /// past either limit every attempt is answered 429 until the window has passed, before the
+    /// password is even looked at, so that a right guess then cannot be told from a wrong one.
+    /// </summary>
+    private static async Task<Results<Ok<SessionResponse>, JsonHttpResult<ErrorResponse>, TooManyRequests>> SignInAsync(
+        CredentialsRequest body, HttpContext http, AccountService accounts, TokenService tokens, RateLimits limits, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        var address = ClientAddress.Key(http.Connection.RemoteIpAddress);
+        if (await limits.SignInAttemptAsync(body.Username, address) is { Allowed: false } refused)
+        {
+            return new TooManyRequests(refused.RetryAfter);
+        }
+
         var user = await accounts.VerifyPasswordAsync(body.Username, body.Password, cancellationToken);
         ServerDiagnostics.SignIns.Add(1, ServerDiagnostics.Result(user is not null));
         if (user is null)
         {
-            LogSignInFailed(loggers.CreateLogger(typeof(AccountEndpoints)), body.Username, context.Connection.RemoteIpAddress);
+            LogSignInFailed(loggers.CreateLogger(typeof(AccountEndpoints)), body.Username, http.Connection.RemoteIpAddress);
             return TypedResults.Json(new ErrorResponse("invalid username or password"), statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        await limits.SignInSucceededAsync(body.Username, address);
         return TypedResults.Ok(new SessionResponse(user, tokens.Issue(new ChatUser(user.Id, user.Username))));
     }
 

@@ -15,6 +15,7 @@ namespace Chat.Server.Api;
 [JsonSerializable(typeof(MessageRequest))]
 [JsonSerializable(typeof(RoomJoinRequest))]
 [JsonSerializable(typeof(HistoryPageRequest))]
+[JsonSerializable(typeof(RoomListPageRequest))]
 [JsonSerializable(typeof(EditMessageRequest))]
 [JsonSerializable(typeof(MessageIdRequest))]
 [JsonSerializable(typeof(ReactionRequest))]

@@ -3,6 +3,7 @@ using Chat.Reactions;
 using Chat.Rooms;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
+using Chat.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Server.Api;
@@ -10,7 +11,8 @@ namespace Chat.Server.Api;
 /// <summary>
 /// A room's messages over HTTP (CONTRACT.md §2), for integrations: the same rules and the
 /// same broadcasts as over a socket. Reads are public; writes need a token. An unknown room
-/// is 404 whatever else the request says.
+/// is 404 whatever else the request says. Every write spends the user's message budget, the
+/// one a socket's sends and changes spend too (429 with <c>Retry-After</c> past it).
 /// </summary>
 public static class MessageEndpoints
 {
@@ -18,11 +20,11 @@ public static class MessageEndpoints
     {
         var messages = app.MapGroup("/api/rooms/{slug}/messages").WithTags("Messages");
         messages.MapGet("/", HistoryAsync).WithName("ListMessages");
-        messages.MapPost("/", PostAsync).WithName("PostMessage").RequireAuthorization();
-        messages.MapPatch("/{id:long}", EditAsync).WithName("EditMessage").RequireAuthorization();
-        messages.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteMessage").RequireAuthorization();
-        messages.MapPut("/{id:long}/reactions/{emoji}", ReactAsync).WithName("React").RequireAuthorization();
-        messages.MapDelete("/{id:long}/reactions/{emoji}", UnreactAsync).WithName("Unreact").RequireAuthorization();
+        messages.MapPost("/", PostAsync).WithName("PostMessage").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
+        messages.MapPatch("/{id:long}", EditAsync).WithName("EditMessage").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
+        messages.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteMessage").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
+        messages.MapPut("/{id:long}/reactions/{emoji}", ReactAsync).WithName("React").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
+        messages.MapDelete("/{id:long}/reactions/{emoji}", UnreactAsync).WithName("Unreact").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.Messages);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using Chat.Rooms;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
+using Chat.Server.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Server.Api;
@@ -12,13 +13,15 @@ public static class RoomEndpoints
     {
         var rooms = app.MapGroup("/api/rooms").WithTags("Rooms");
         rooms.MapGet("/", ListAsync).WithName("ListRooms");
-        rooms.MapPost("/", CreateAsync).WithName("CreateRoom").RequireAuthorization();
+        rooms.MapPost("/", CreateAsync).WithName("CreateRoom").RequireAuthorization().RequireRateLimiting(HttpRateLimiting.RoomCreations);
         rooms.MapGet("/{slug}", GetAsync).WithName("GetRoom");
         return app;
     }
 
-    private static async Task<Ok<RoomsResponse>> ListAsync(RoomService rooms, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new RoomsResponse(await rooms.ListAsync(cancellationToken)));
+    /// <summary>A page of rooms by name (CONTRACT.md §2): <c>limit</c> 1–200, 100 by default; <c>after</c> the last slug of the page before.</summary>
+    private static async Task<Results<Ok<RoomsResponse>, UnprocessableEntity<ErrorsResponse>, ProblemHttpResult, JsonHttpResult<ErrorResponse>>> ListAsync(
+        string? after, int? limit, RoomService rooms, CancellationToken cancellationToken) =>
+        (await rooms.ListAsync(new RoomListRequest(after, limit), cancellationToken)).ToHttp(page => TypedResults.Ok(new RoomsResponse(page)));
 
     // A signed token is not enough: it must name a user (CurrentUser), as it must to post a message.
     private static async Task<Results<Created<RoomResponse>, UnprocessableEntity<ErrorsResponse>>> CreateAsync(

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Chat.Accounts;
 using Chat.Server.Configuration;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -92,7 +93,7 @@ public sealed class TokenService
         var expires = result.SecurityToken.ValidTo;
         if (FromClaims(result.ClaimsIdentity) is not { } user)
         {
-            return new TokenCheck(null, expires, "it names no user: sub must be a positive integer and name must be set");
+            return new TokenCheck(null, expires, "it names no user: sub must be a positive integer and name at most 64 characters without control characters");
         }
 
         return await IsRevokedAsync(user, result.SecurityToken).ConfigureAwait(false)
@@ -116,13 +117,18 @@ public sealed class TokenService
         _ => failure.Message,
     };
 
-    /// <summary>Reads the user from a validated identity; null unless <c>sub</c> is a positive integer and <c>name</c> is set.</summary>
+    /// <summary>
+    /// Reads the user from a validated identity; null unless <c>sub</c> is a positive integer and
+    /// <c>name</c> is a name messages can carry (<see cref="AccountRules.AuthorName"/>: at most 64
+    /// characters, no control characters). A host that mints a longer name gets its token refused
+    /// at the door, not a failed insert on the user's first message.
+    /// </summary>
     public static ChatUser? FromClaims(ClaimsIdentity? identity)
     {
         var sub = identity?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
         var name = identity?.FindFirst("name")?.Value;
-        return long.TryParse(sub, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 && !string.IsNullOrWhiteSpace(name)
-            ? new ChatUser(id, name)
+        return long.TryParse(sub, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 && AccountRules.IsAuthorName(name)
+            ? new ChatUser(id, name!)
             : null;
     }
 }

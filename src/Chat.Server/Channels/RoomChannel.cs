@@ -5,6 +5,7 @@ using Chat.Reactions;
 using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Contract;
+using Chat.Server.Limits;
 using Chat.Server.Sockets;
 using Microsoft.Extensions.Options;
 
@@ -112,7 +113,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!await limits.TrySendAsync(_user.Id))
+        if (!(await limits.SendAsync(_user.Id)).Allowed)
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
@@ -143,7 +144,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!await limits.TrySendAsync(_user.Id))
+        if (!(await limits.SendAsync(_user.Id)).Allowed)
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
@@ -190,7 +191,7 @@ public sealed class RoomChannel(
     private async ValueTask<InResult> TypingAsync(ChannelSocket socket)
     {
         // Not stored, and throttled: a notice every keystroke would be noise on the wire.
-        if (await limits.TryTypeAsync(_user.Id, _room.Id))
+        if (await limits.TypeAsync(_user.Id, _room.Id))
         {
             await socket.BroadcastFromAsync(EventNames.Typing, new TypingEvent(_user.Id, _user.Username));
         }

@@ -23,9 +23,15 @@ internal static class RoomCommands
         var command = new Command("list", "Every room: slug, id and name.");
         return command.Runs(async (parse, context, cancellationToken) =>
         {
-            foreach (var room in await context.Get<RoomService>().ListAsync(cancellationToken))
+            var rooms = context.Get<RoomService>();
+            var page = new RoomPage([], HasMore: true);
+            while (page.HasMore)
             {
-                await context.Out.WriteLineAsync($"{room.Slug}\t{room.Id}\t{room.Name}");
+                page = (await rooms.ListAsync(new RoomListRequest(page.Rooms.LastOrDefault()?.Slug, RoomRules.MaxListLimit), cancellationToken)).OrFail("");
+                foreach (var room in page.Rooms)
+                {
+                    await context.Out.WriteLineAsync($"{room.Slug}\t{room.Id}\t{room.Name}");
+                }
             }
 
             return AdminHost.Succeeded;

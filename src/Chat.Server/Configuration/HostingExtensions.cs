@@ -7,6 +7,7 @@ using Chat.Server.Auth;
 using Chat.Server.Channels;
 using Chat.Server.Events;
 using Chat.Server.Health;
+using Chat.Server.Limits;
 using Chat.Server.Telemetry;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -76,6 +77,7 @@ public static class HostingExtensions
         // is refused: plain connections are closed at once, sockets past the cap answered 503.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;
             if (limits.Value.Budget() is { } budget)
             {
                 var (plain, upgraded) = ConnectionLimit.Split(budget);
@@ -129,8 +131,7 @@ public static class HostingExtensions
 
     public static IServiceCollection AddChatChannels(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddChatOptions<RateLimitOptions>(configuration, RateLimitOptions.Section);
-        services.AddSingleton<RateLimits>();
+        services.AddChatRateLimits(configuration);
         services.AddChatOptions<HistoryRateLimitOptions>(configuration, HistoryRateLimitOptions.Section);
         services.AddSingleton<HistoryThrottle>();
         var channels = services.AddChannels(options =>

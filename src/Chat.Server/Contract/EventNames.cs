@@ -15,6 +15,7 @@ public static class EventNames
 
     // From clients, on chat:lobby.
     public const string CreateRoom = "create_room";
+    public const string ListRooms = "list_rooms";
 
     // To clients.
     public const string RoomCreated = "room_created";

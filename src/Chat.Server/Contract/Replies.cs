@@ -13,7 +13,14 @@ namespace Chat.Server.Contract;
 
 public sealed record SessionResponse(UserView User, string Token);
 
-public sealed record RoomsResponse(IReadOnlyList<RoomView> Rooms);
+/// <summary>A page of the room list: <c>GET /api/rooms</c>, the lobby's join and <c>list_rooms</c>.</summary>
+public sealed record RoomsResponse(IReadOnlyList<RoomView> Rooms, bool HasMore)
+{
+    public RoomsResponse(RoomPage page)
+        : this(page.Rooms, page.HasMore)
+    {
+    }
+}
 
 public sealed record RoomResponse(RoomView Room);
 

@@ -27,3 +27,6 @@ public sealed record ReactionRequest(long? Id, string? Emoji);
 
 /// <summary><c>history</c> on <c>room:{slug}</c>.</summary>
 public sealed record HistoryPageRequest(long? BeforeId, int? Limit);
+
+/// <summary><c>list_rooms</c> on the lobby: the page of rooms after the one with this slug.</summary>
+public sealed record RoomListPageRequest(string? After, int? Limit);

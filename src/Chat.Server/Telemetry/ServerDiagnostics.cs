@@ -18,7 +18,7 @@ public static class ServerDiagnostics
         Meter.CreateCounter<long>("chat.sign_ins", "{sign_in}", "Password sign-ins, by result (ok, failed).");
 
     internal static readonly Counter<long> RateLimited =
-        Meter.CreateCounter<long>("chat.rate_limited", "{request}", "Requests refused by a rate limit, by kind (message, typing).");
+        Meter.CreateCounter<long>("chat.rate_limited", "{request}", "Requests refused by a rate limit, by kind (message, typing, room, sign_in, sign_up).");
 
     internal static KeyValuePair<string, object?> Result(bool ok) => new("result", ok ? "ok" : "failed");
 

@@ -15,7 +15,7 @@ internal static partial class AccountRules
     public static string? Username(FieldErrors errors, string? username)
     {
         var clean = TextRules.Required(errors, "username", username, UsernameMaxLength, UsernameMinLength);
-        if (clean is not null && !IsUsername(clean))
+        if (clean is not null && !errors.ByField.ContainsKey("username") && !IsUsername(clean))
         {
             errors.Add("username", ErrorMessages.InvalidFormat);
         }
@@ -32,8 +32,31 @@ internal static partial class AccountRules
         }
         else
         {
-            TextRules.CheckLength(errors, "password", password, PasswordMaxLength, PasswordMinLength);
+            TextRules.Check(errors, "password", password, PasswordMaxLength, PasswordMinLength);
         }
+    }
+
+    /// <summary>Most characters of an author's name (see <see cref="AuthorName"/>).</summary>
+    public const int AuthorNameMaxLength = 64;
+
+    /// <summary>The author's name is stored with each message, in a column of this many code points.</summary>
+    public const int AuthorNameMaxBytes = Messages.MessageConfiguration.UsernameMaxLength;
+
+    /// <summary>
+    /// The name that messages store as their author's: what a token's <c>name</c> claim holds.
+    /// Host applications mint tokens for their own users, whose names need not be usernames of
+    /// ours ("Zoë Ångström"), so any text of at most <see cref="AuthorNameMaxLength"/>
+    /// characters that fits the column it is stored in. The trimmed name, or null with its errors added.
+    /// </summary>
+    public static string? AuthorName(FieldErrors errors, string field, string? name) =>
+        TextRules.Required(errors, field, name, AuthorNameMaxLength, maxBytes: AuthorNameMaxBytes);
+
+    /// <summary>Whether a token's <c>name</c> may stand as an author's name (<see cref="AuthorName"/>).</summary>
+    public static bool IsAuthorName(string? name)
+    {
+        var errors = new FieldErrors();
+        AuthorName(errors, "name", name);
+        return errors.IsEmpty;
     }
 
     /// <summary>

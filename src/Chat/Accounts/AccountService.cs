@@ -14,6 +14,7 @@ public sealed class AccountService
     private readonly IDbContextFactory<ChatDbContext> _contexts;
     private readonly TimeProvider _clock;
     private readonly PasswordHasher<User> _hasher = new();
+    private readonly PasswordHashing _hashing = new();
     private readonly Lazy<string> _dummyHash;
 
     internal AccountService(IDbContextFactory<ChatDbContext> contexts, TimeProvider clock)
@@ -42,7 +43,7 @@ public sealed class AccountService
 
         var now = Clock.Now(_clock);
         var user = new User { Username = cleanUsername!, NormalizedUsername = normalized, PasswordHash = "", InsertedAt = now, UpdatedAt = now };
-        user.PasswordHash = _hasher.HashPassword(user, password!);
+        user.PasswordHash = await _hashing.RunAsync(() => _hasher.HashPassword(user, password!), cancellationToken).ConfigureAwait(false);
         db.Users.Add(user);
         try
         {
@@ -70,11 +71,11 @@ public sealed class AccountService
         if (user is null)
         {
             // Hash anyway, so the answer's timing does not reveal which usernames exist.
-            _hasher.VerifyHashedPassword(null!, _dummyHash.Value, password!);
+            await _hashing.RunAsync(() => _hasher.VerifyHashedPassword(null!, _dummyHash.Value, password!), cancellationToken).ConfigureAwait(false);
             return null;
         }
 
-        var verdict = _hasher.VerifyHashedPassword(user, user.PasswordHash, password!);
+        var verdict = await _hashing.RunAsync(() => _hasher.VerifyHashedPassword(user, user.PasswordHash, password!), cancellationToken).ConfigureAwait(false);
         if (verdict == PasswordVerificationResult.Failed)
         {
             return null;
@@ -82,7 +83,7 @@ public sealed class AccountService
 
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            user.PasswordHash = _hasher.HashPassword(user, password!);
+            user.PasswordHash = await _hashing.RunAsync(() => _hasher.HashPassword(user, password!), cancellationToken).ConfigureAwait(false);
             user.UpdatedAt = Clock.Now(_clock);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -117,7 +118,7 @@ public sealed class AccountService
             return ChatResult<UserView>.Refused(ChatRefusal.NotFound);
         }
 
-        user.PasswordHash = _hasher.HashPassword(user, password!);
+        user.PasswordHash = await _hashing.RunAsync(() => _hasher.HashPassword(user, password!), cancellationToken).ConfigureAwait(false);
         user.UpdatedAt = Clock.Now(_clock);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return ChatResult<UserView>.Ok(new UserView(user.Id, user.Username));

@@ -24,9 +24,14 @@ internal static class MessageRules
             return null;
         }
 
+        // Counted in UTF-16 units, never more than the code points the column counts.
         if (clientId.Length > ClientIdMaxLength)
         {
             errors.Add("client_id", ErrorMessages.TooLong(ClientIdMaxLength));
+        }
+        else if (!TextRules.HasOnlyAllowedCharacters(clientId))
+        {
+            errors.Add("client_id", ErrorMessages.InvalidCharacters);
         }
 
         return clientId;
@@ -45,20 +50,5 @@ internal static class MessageRules
     }
 
     /// <summary>The page size a client asked for, or the default.</summary>
-    public static int HistoryLimit(FieldErrors errors, int? limit)
-    {
-        switch (limit)
-        {
-            case null:
-                return DefaultHistoryLimit;
-            case < 1:
-                errors.Add("limit", ErrorMessages.NumberAtLeast(1));
-                break;
-            case > MaxHistoryLimit:
-                errors.Add("limit", ErrorMessages.NumberAtMost(MaxHistoryLimit));
-                break;
-        }
-
-        return limit.Value;
-    }
+    public static int HistoryLimit(FieldErrors errors, int? limit) => PageLimit.Check(errors, limit, DefaultHistoryLimit, MaxHistoryLimit);
 }

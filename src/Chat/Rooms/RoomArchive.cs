@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Chat.Accounts;
 using Chat.Messages;
 using Chat.Persistence;
 using Chat.Validation;
@@ -67,7 +68,7 @@ public sealed class RoomArchive
     {
         var errors = new FieldErrors();
         MessageRules.Content(errors, message.Content, _maxMessageLength);
-        TextRules.Required(errors, "username", message.Username, MessageConfiguration.UsernameMaxLength);
+        AccountRules.AuthorName(errors, "username", message.Username);
         if (message.UserId < 1)
         {
             errors.Add("user_id", ErrorMessages.NumberAtLeast(1));

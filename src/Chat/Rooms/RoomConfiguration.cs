@@ -5,7 +5,12 @@ namespace Chat.Rooms;
 
 internal sealed class RoomConfiguration : IEntityTypeConfiguration<Room>
 {
-    public const int NameMaxLength = 80;
+    /// <summary>
+    /// A name is at most 80 characters (graphemes) and 320 bytes (RoomRules). PostgreSQL's
+    /// varchar counts code points, and 80 graphemes can be far more (a flag is two), so the
+    /// column holds what the byte cap allows: 320 bytes are never more than 320 code points.
+    /// </summary>
+    public const int NameMaxBytes = 320;
     public const int SlugMaxLength = 100;
 
     public void Configure(EntityTypeBuilder<Room> room)
@@ -13,7 +18,7 @@ internal sealed class RoomConfiguration : IEntityTypeConfiguration<Room>
         room.ToTable("rooms");
         room.HasKey(r => r.Id).HasName("pk_rooms");
         room.Property(r => r.Id).HasColumnName("id");
-        room.Property(r => r.Name).HasColumnName("name").HasMaxLength(NameMaxLength).IsRequired();
+        room.Property(r => r.Name).HasColumnName("name").HasMaxLength(NameMaxBytes).IsRequired();
         room.Property(r => r.Description).HasColumnName("description").HasColumnType("text");
         room.Property(r => r.Slug).HasColumnName("slug").HasMaxLength(SlugMaxLength).IsRequired();
         room.Property(r => r.InsertedAt).HasColumnName("inserted_at");

@@ -1,4 +1,5 @@
 using Chat.Persistence;
+using Chat.Validation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chat.Rooms;
@@ -31,14 +32,50 @@ public sealed class RoomService
         _clock = clock;
     }
 
-    /// <summary>Every room, by name without regard to case, then by id.</summary>
-    public async Task<IReadOnlyList<RoomView>> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A page of the room list, by name without regard to case, then by id (CONTRACT.md §2): the
+    /// first, or the one after the room whose slug is <see cref="RoomListRequest.After"/>. An
+    /// unknown <c>after</c> is a field error, so that a client paging through a list whose
+    /// room has gone starts again rather than skips rooms.
+    /// </summary>
+    /// <remarks>
+    /// A keyset page, so that a page costs the same however far into the list it is, and a room
+    /// created while a client pages shifts nothing it has already read. The order is the
+    /// database's on <c>lower(name)</c>: the anchor's key is read back from the database too,
+    /// so that the page's bound and its order agree whatever the collation.
+    /// </remarks>
+    public async Task<ChatResult<RoomPage>> ListAsync(RoomListRequest request, CancellationToken cancellationToken = default)
     {
+        var errors = new FieldErrors();
+        var limit = RoomRules.ListLimit(errors, request.Limit);
+        if (!errors.IsEmpty)
+        {
+            return ChatResult<RoomPage>.Invalid(errors);
+        }
+
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var rooms = await db.Rooms.AsNoTracking().Select(RoomView.FromEntity).ToListAsync(cancellationToken).ConfigureAwait(false);
-        // Sorted here, not in SQL: the order must not depend on the database's collation.
-        rooms.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase) is var c and not 0 ? c : a.Id.CompareTo(b.Id));
-        return rooms;
+        var rooms = db.Rooms.AsNoTracking();
+        if (request.After is { } after)
+        {
+            var anchor = await db.Rooms.Where(r => r.Slug == after).Select(r => new { Key = r.Name.ToLower(), r.Id })
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (anchor is null)
+            {
+                return ChatResult<RoomPage>.Invalid(FieldErrors.Of("after", ErrorMessages.DoesNotExist));
+            }
+
+            rooms = rooms.Where(r => string.Compare(r.Name.ToLower(), anchor.Key) > 0 || (r.Name.ToLower() == anchor.Key && r.Id > anchor.Id));
+        }
+
+        var page = await rooms.OrderBy(r => r.Name.ToLower()).ThenBy(r => r.Id).Take(limit + 1).Select(RoomView.FromEntity)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var hasMore = page.Count > limit;
+        if (hasMore)
+        {
+            page.RemoveAt(limit);
+        }
+
+        return ChatResult<RoomPage>.Ok(new RoomPage(page, hasMore));
     }
 
     /// <summary>The room with this slug, or null.</summary>

@@ -63,15 +63,7 @@ public sealed class SearchService
     {
         var errors = new FieldErrors();
         var query = TextRules.Required(errors, "q", request.Query, MaxQueryLength);
-        var limit = request.Limit ?? DefaultLimit;
-        if (limit < 1)
-        {
-            errors.Add("limit", ErrorMessages.NumberAtLeast(1));
-        }
-        else if (limit > MaxLimit)
-        {
-            errors.Add("limit", ErrorMessages.NumberAtMost(MaxLimit));
-        }
+        var limit = PageLimit.Check(errors, request.Limit, DefaultLimit, MaxLimit);
 
         if (!errors.IsEmpty)
         {

@@ -40,7 +40,13 @@ public static class ErrorMessages
     public const string DoesNotExist = "does not exist";
     public const string Invalid = "is invalid";
 
+    /// <summary>Control characters (other than newline and tab) or text that is not valid Unicode.</summary>
+    public const string InvalidCharacters = "has invalid characters";
+
     public static string TooLong(int count) => string.Create(CultureInfo.InvariantCulture, $"should be at most {count} character(s)");
+
+    /// <summary>Ecto's wording for <c>validate_length(count: :bytes)</c>.</summary>
+    public static string TooManyBytes(int count) => string.Create(CultureInfo.InvariantCulture, $"should be at most {count} byte(s)");
 
     public static string TooShort(int count) => string.Create(CultureInfo.InvariantCulture, $"should be at least {count} character(s)");
 

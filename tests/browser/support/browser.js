@@ -49,7 +49,12 @@ export function uniqueName(prefix) {
 async function api(server, method, path, body, token) {
   const headers = { "content-type": "application/json", accept: "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${server.httpUrl}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  let response = await fetch(`${server.httpUrl}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  // Over a rate limit (HTTP posts spend the user's message budget), come back when told, as a bot should.
+  for (let retries = 0; response.status === 429 && Number(response.headers.get("retry-after")) <= 5 && retries < 5; retries++) {
+    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get("retry-after")) * 1000));
+    response = await fetch(`${server.httpUrl}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  }
   const data = await response.json().catch(() => null);
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(data)}`);
   return data;

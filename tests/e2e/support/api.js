@@ -5,17 +5,22 @@ export function uniqueName(prefix = "u") {
   return `${prefix}${randomUUID().replaceAll("-", "").slice(0, 10)}`;
 }
 
-async function call(server, method, path, { token, body } = {}) {
+/**
+ * One HTTP call; resolves with { status, retryAfter, body }. `from` is the client address the
+ * server should see, sent as X-Forwarded-For (the server believes it from loopback).
+ */
+export async function call(server, method, path, { token, body, from } = {}) {
   const response = await fetch(`${server.httpUrl}${path}`, {
     method,
     headers: {
       "content-type": "application/json",
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(from ? { "x-forwarded-for": from } : {}),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: text ? JSON.parse(text) : null };
 }
 
 /** Signs a new user up; resolves with { user, token }. */

@@ -8,8 +8,10 @@ namespace Chat.Channels.Internal.Transport;
 
 /// <summary>
 /// The HTTP side of <c>/socket/websocket</c>: picks the serializer, checks the origin, finds the
-/// token, asks the socket handler, and only then upgrades. Every refusal is an HTTP 403
-/// with no socket, which phoenix.js treats as a failed connection and retries with backoff.
+/// token, asks the socket handler, and only then upgrades. A refused client gets no socket: HTTP
+/// 403, or 429 when its user or address already holds its share of sockets
+/// (<see cref="SocketQuotas"/>); phoenix.js treats either as a failed connection and retries
+/// with backoff.
 /// </summary>
 /// <remarks>
 /// After the upgrade the socket is served by <see cref="WebSocketSession"/> on the connection's
@@ -17,7 +19,7 @@ namespace Chat.Channels.Internal.Transport;
 /// installed on the listener (the request and its objects are then freed), and otherwise on
 /// the upgraded stream (another server, TLS inside the handoff, WebSockets over HTTP/2).
 /// </remarks>
-internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime runtime, SocketRegistry registry)
+internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime runtime, SocketRegistry registry, SocketQuotas quotas)
 {
     private const string PhoenixSubprotocol = "phoenix";
     private const string AuthTokenPrefix = "base64url.bearer.phx.";
@@ -64,8 +66,20 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             return;
         }
 
+        var claim = quotas.TryClaim(result.Id, ClientAddress.Key(context.Connection.RemoteIpAddress), runtime.Options, out var refusal);
+        if (claim is null)
+        {
+            ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(refusal!));
+            ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, refusal!);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, refusal);
+            span?.Dispose();
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return;
+        }
+
         if (registry.IsShuttingDown || !registry.TryReserve(runtime.Options.MaxSockets))
         {
+            claim.Dispose();
             var reason = registry.IsShuttingDown ? "shutting down" : "too many sockets";
             ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(reason));
             ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, reason);
@@ -91,7 +105,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
                 await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync().ConfigureAwait(false);
                 reserved = false;
                 span?.Dispose();
-                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, kestrelConnection.Transport, kestrelConnection.Abort, remoteIp));
+                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, claim, kestrelConnection.Transport, kestrelConnection.Abort, remoteIp));
                 return;
             }
 
@@ -115,7 +129,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             reserved = false;
             span?.Dispose();
             var pipe = new StreamDuplexPipe(stream);
-            await RunAsync(serializer, result, pipe, context.Abort, remoteIp).ConfigureAwait(false);
+            await RunAsync(serializer, result, claim, pipe, context.Abort, remoteIp).ConfigureAwait(false);
         }
         finally
         {
@@ -123,11 +137,12 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             if (reserved)
             {
                 registry.Release();
+                claim.Dispose();
             }
         }
     }
 
-    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDuplexPipe transport, Action abort, System.Net.IPAddress? remoteIp)
+    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDisposable claim, IDuplexPipe transport, Action abort, System.Net.IPAddress? remoteIp)
     {
         var session = new WebSocketSession(transport, abort, runtime);
         var connection = new SocketConnection(runtime, handler, serializer, result, session);
@@ -142,6 +157,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         finally
         {
             registry.Remove(session);
+            claim.Dispose();
             ChannelsMetrics.ActiveSockets.Add(-1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         }
     }

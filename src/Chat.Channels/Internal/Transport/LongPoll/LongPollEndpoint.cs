@@ -19,7 +19,7 @@ namespace Chat.Channels.Internal.Transport.LongPoll;
 /// <c>token</c> query parameter: phoenix.js appends it after the socket's own params, which may
 /// hold a <c>token</c> of their own (the user's), read as the first.
 /// </remarks>
-internal sealed class LongPollEndpoint(SocketHandler handler, ChannelsRuntime runtime, SocketRegistry registry, LongPollSessions sessions)
+internal sealed class LongPollEndpoint(SocketHandler handler, ChannelsRuntime runtime, SocketRegistry registry, LongPollSessions sessions, SocketQuotas quotas)
 {
     private const string SessionHeader = "X-Phoenix-Longpoll-Token";
     private const string AuthTokenHeader = "X-Phoenix-AuthToken";
@@ -96,8 +96,19 @@ internal sealed class LongPollEndpoint(SocketHandler handler, ChannelsRuntime ru
                 return;
             }
 
+            var claim = quotas.TryClaim(result.Id, ClientAddress.Key(context.Connection.RemoteIpAddress), runtime.Options, out var refusal);
+            if (claim is null)
+            {
+                ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(refusal!));
+                ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, refusal!);
+                // As below: a status phoenix.js's LongPoll retries after (it throws on a 429).
+                await WriteStatusAsync(context, StatusCodes.Status500InternalServerError).ConfigureAwait(false);
+                return;
+            }
+
             if (sessions.IsStopping || !registry.TryReserve(runtime.Options.MaxSockets))
             {
+                claim.Dispose();
                 var reason = sessions.IsStopping ? "shutting down" : "too many sockets";
                 ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(reason));
                 ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, reason);
@@ -110,7 +121,7 @@ internal sealed class LongPollEndpoint(SocketHandler handler, ChannelsRuntime ru
             session.Connection = new SocketConnection(runtime, handler, serializer, result, session);
             span?.SetTag("chat.socket_id", result.Id);
             ChannelsLog.SocketConnected(runtime.Logger, result.Id, ChannelsMetrics.LongPoll, context.Connection.RemoteIpAddress, serializer.GetType().Name);
-            _ = sessions.RunAsync(session);
+            _ = sessions.RunAsync(session, claim);
             // 410 with a token is how Phoenix says "connected": the client opens and polls.
             await WriteStatusAsync(context, StatusCodes.Status410Gone, session.Id, []).ConfigureAwait(false);
         }

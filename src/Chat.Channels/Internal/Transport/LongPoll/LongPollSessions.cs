@@ -28,8 +28,8 @@ internal sealed class LongPollSessions(ChannelsRuntime runtime, SocketRegistry r
     public LongPollSession Create() =>
         new(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_'), runtime);
 
-    /// <summary>Runs a session from its connect to its close, then ends its channels and frees its place.</summary>
-    public async Task RunAsync(LongPollSession session)
+    /// <summary>Runs a session from its connect to its close, then ends its channels and frees its places (<paramref name="claim"/>'s too).</summary>
+    public async Task RunAsync(LongPollSession session, IDisposable claim)
     {
         _sessions[session.Id] = session;
         if (_stopping)
@@ -50,6 +50,7 @@ internal sealed class LongPollSessions(ChannelsRuntime runtime, SocketRegistry r
             _sessions.TryRemove(session.Id, out _);
             await session.Connection.TerminateAsync(registry.IsShuttingDown ? TerminateReason.Shutdown : TerminateReason.Closed).ConfigureAwait(false);
             registry.Release();
+            claim.Dispose();
             ChannelsMetrics.ActiveSockets.Add(-1, ChannelsMetrics.Transport(ChannelsMetrics.LongPoll));
             ChannelsLog.SocketClosed(runtime.Logger, session.Connection.Id);
         }
