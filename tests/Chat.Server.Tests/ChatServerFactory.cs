@@ -29,6 +29,10 @@ public abstract class ChatServerFactory : WebApplicationFactory<Program>, IAsync
     {
         builder.UseSetting("Chat:DataDir", _dataDir);
         builder.UseSetting("Chat:Auth:SigningKey", SigningKey);
+        // The writer's deadlines are tested end to end with their defaults (tests/e2e/faults.test.js);
+        // here a loaded, shared machine must not turn a slow commit into "unavailable".
+        builder.UseSetting("Chat:Writer:SendTimeout", "00:01:00");
+        builder.UseSetting("Chat:Writer:CommitTimeout", "00:01:00");
         foreach (var (key, value) in DatabaseSettings(_dataDir))
         {
             builder.UseSetting(key, value);

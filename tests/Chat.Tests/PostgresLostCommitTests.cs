@@ -55,6 +55,7 @@ public sealed class PostgresLostCommitTests(PostgresDatabaseFixture fixture) : I
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(events);
         services.AddChat(ChatDatabase.Postgres(connection.ConnectionString));
+        services.Configure<MessageWriterOptions>(TestDeadlines.Apply);
         return services.BuildServiceProvider();
     }
 }

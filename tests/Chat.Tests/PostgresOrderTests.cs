@@ -68,6 +68,7 @@ public sealed class PostgresOrderTests(PostgresDatabaseFixture fixture) : IClass
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(events);
         services.AddChat(ChatDatabase.Postgres(new NpgsqlConnectionStringBuilder(fixture.Database.ConnectionString).ConnectionString));
+        services.Configure<MessageWriterOptions>(TestDeadlines.Apply);
         return services.BuildServiceProvider();
     }
 }

@@ -3,7 +3,7 @@
 // is what users rely on: an acknowledged message is stored, once; every push is answered
 // before phoenix.js gives up on it; every stored message reaches every member once, with no
 // gap, even across a crash.
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TestServer } from "./support/server.js";
 import { PrivatePostgres, missingPostgres } from "./support/private-postgres.js";
@@ -11,6 +11,9 @@ import { providers } from "./support/databases.js";
 import { connectSocket, disconnect, waitFor } from "./support/phoenix.js";
 import { createRoom, history, signUp } from "./support/api.js";
 import { mintToken } from "./support/tokens.js";
+
+/** The writer's deadlines as they ship (the harness lengthens them for every other test). */
+const DEFAULT_DEADLINES = { Chat__Writer__SendTimeout: "00:00:05", Chat__Writer__CommitTimeout: "00:00:03" };
 
 /** phoenix.js's default push timeout: a push not answered by then is lost to its sender. */
 const PHOENIX_PUSH_TIMEOUT_MS = 10000;
@@ -167,25 +170,43 @@ const closeAll = (clients) => Promise.all(clients.map((client) => disconnect(cli
 
 const skipPaused = missingPostgres();
 
-describe("PostgreSQL frozen for 10 s under 200 senders", { skip: skipPaused ?? false }, () => {
-  const cleanup = [];
-  after(async () => { for (const step of cleanup.reverse()) await step(); });
+/** Checks that every push was answered within phoenix.js's timeout, and with nothing but ok or unavailable. */
+function assertEveryPushAnswered(replies) {
+  const timedOut = replies.filter((reply) => reply.status === "timeout");
+  assert.equal(timedOut.length, 0, `${timedOut.length} pushes got no answer within phoenix.js's ${PHOENIX_PUSH_TIMEOUT_MS} ms`);
+  const otherErrors = replies.filter((reply) => reply.status === "error" && reply.response.reason !== "unavailable");
+  assert.deepEqual(otherErrors.map((reply) => reply.response), [], "no error but unavailable");
+  return replies.filter((reply) => reply.status === "error");
+}
 
-  test("every push is answered before phoenix.js's timeout, nothing is acknowledged falsely, sending recovers without a restart, nothing is stored or delivered twice", async (t) => {
-    const postgres = await new PrivatePostgres().start();
-    cleanup.push(() => postgres.dispose());
-    const server = await new TestServer({
-      env: { Chat__Database__Provider: "postgres", ConnectionStrings__Chat: postgres.connectionString },
+describe("a PostgreSQL of the test's own, failing under load", { skip: skipPaused ?? false }, () => {
+  let postgres;
+  let server;
+  let owners;
+  before(async () => {
+    postgres = await new PrivatePostgres().start();
+    server = await new TestServer({
+      env: { Chat__Database__Provider: "postgres", ConnectionStrings__Chat: postgres.connectionString, ...DEFAULT_DEADLINES },
     }).start();
-    cleanup.push(() => server.dispose());
+    owners = [await signUp(server), await signUp(server)];
+  });
+  after(async () => {
+    await server?.dispose();
+    await postgres?.dispose();
+  });
 
-    const owners = [await signUp(server), await signUp(server)];
+  async function rooms(count) {
     const slugs = [];
-    for (let i = 0; i < 10; i++) slugs.push((await createRoom(server, owners[i % 2].token)).slug);
+    for (let i = 0; i < count; i++) slugs.push((await createRoom(server, owners[i % owners.length].token)).slug);
+    return slugs;
+  }
+
+  test("frozen for 10 s under 200 senders: every push is answered before phoenix.js's timeout, nothing is acknowledged falsely, sending recovers without a restart, nothing is stored or delivered twice", async (t) => {
+    const slugs = await rooms(10);
     const listener = new Listener(server, minted(server, 900000), slugs);
     await listener.join();
     const senders = await openSenders(server, slugs, 200, 900001);
-    cleanup.push(() => closeAll([listener, ...senders]));
+    t.after(() => closeAll([listener, ...senders]));
 
     let stopAt = Infinity;
     const runs = Promise.all(senders.map((sender) => sender.run(() => stopAt, 500)));
@@ -199,11 +220,7 @@ describe("PostgreSQL frozen for 10 s under 200 senders", { skip: skipPaused ?? f
     await within(60000, runs, "senders were still not stored a minute after PostgreSQL resumed");
 
     const replies = senders.flatMap((sender) => sender.replies);
-    const timedOut = replies.filter((reply) => reply.status === "timeout");
-    assert.equal(timedOut.length, 0, `${timedOut.length} pushes got no answer within phoenix.js's ${PHOENIX_PUSH_TIMEOUT_MS} ms`);
-    const unavailable = replies.filter((reply) => reply.status === "error" && reply.response.reason === "unavailable");
-    const otherErrors = replies.filter((reply) => reply.status === "error" && reply.response.reason !== "unavailable");
-    assert.deepEqual(otherErrors.map((reply) => reply.response), [], "no error but unavailable");
+    const unavailable = assertEveryPushAnswered(replies);
     assert.ok(unavailable.length > 0, "the pause was felt: some sends were answered unavailable");
     const storedAfterResume = replies.filter((reply) => reply.status === "ok" && reply.sentAt > resumedAt);
     assert.ok(storedAfterResume.length > 0, "sends are stored again after the database resumes, without a restart");
@@ -211,6 +228,30 @@ describe("PostgreSQL frozen for 10 s under 200 senders", { skip: skipPaused ?? f
     const totals = await assertNothingLostOrRepeated(server, slugs, senders, listener);
     const firstStoredAfterResume = Math.min(...replies.filter((r) => r.status === "ok" && r.sentAt + r.ms > resumedAt && r.sentAt >= pausedAt).map((r) => r.sentAt + r.ms));
     t.diagnostic(`paused ${resumedAt - pausedAt} ms; ${replies.length} pushes, ${unavailable.length} unavailable, 0 timeouts; slowest answer ${Math.max(...replies.map((r) => r.ms))} ms; first send stored ${firstStoredAfterResume - resumedAt} ms after resume; ${totals.acked} acknowledged, ${totals.stored} stored, 0 lost, 0 twice`);
+  });
+
+  test("a backend killed with kill -9 under 20 senders: PostgreSQL recovers from its crash, the server carries on without a restart, and members who never left get every stored message once", async (t) => {
+    const slugs = await rooms(2);
+    const listener = new Listener(server, minted(server, 700000), slugs);
+    await listener.join();
+    const senders = await openSenders(server, slugs, 20, 700001);
+    t.after(() => closeAll([listener, ...senders]));
+
+    let stopAt = Infinity;
+    // About 6 sends a second each, under the per-user rate limit (10/s).
+    const runs = Promise.all(senders.map((sender) => sender.run(() => stopAt, 150)));
+    await sleep(1500);
+    const crashedAt = Date.now();
+    const killed = postgres.crashBackend();
+    stopAt = crashedAt + 4000;
+    await within(60000, runs, "senders were still not stored a minute after PostgreSQL crashed");
+
+    assert.ok(!postgres.processes().includes(killed), "the backend was killed");
+    const replies = senders.flatMap((sender) => sender.replies);
+    const unavailable = assertEveryPushAnswered(replies);
+    assert.ok(replies.some((reply) => reply.status === "ok" && reply.sentAt > crashedAt + 1000), "sends are stored again after the crash, without a restart");
+    const totals = await assertNothingLostOrRepeated(server, slugs, senders, listener);
+    t.diagnostic(`${replies.length} pushes, ${unavailable.length} unavailable, 0 timeouts; ${totals.acked} acknowledged, ${totals.stored} stored, 0 lost, 0 twice; the listener never rejoined`);
   });
 });
 
@@ -222,7 +263,7 @@ for (const provider of providers) {
     test("every acknowledged message is stored once, and members rejoin with last_seen_id to no gap", async (t) => {
       const database = await provider.create();
       cleanup.push(() => database.drop());
-      const server = await new TestServer({ env: database.env }).start();
+      const server = await new TestServer({ env: { ...database.env, ...DEFAULT_DEADLINES } }).start();
       cleanup.push(() => server.dispose());
 
       const owner = await signUp(server);

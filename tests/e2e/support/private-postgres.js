@@ -61,6 +61,24 @@ export class PrivatePostgres {
     for (const pid of this.processes().reverse()) process.kill(pid, "SIGCONT");
   }
 
+  /**
+   * Kills one client backend with SIGKILL, as the OOM killer or a segfault would: PostgreSQL
+   * ends every other connection, runs crash recovery and takes connections again by itself.
+   * Returns the killed backend's pid.
+   */
+  crashBackend() {
+    const backend = this.processes().slice(1).find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("postgres: postgres postgres ");
+      } catch {
+        return false;
+      }
+    });
+    if (!backend) throw new Error("no client backend to kill");
+    process.kill(backend, "SIGKILL");
+    return backend;
+  }
+
   async dispose() {
     if (this.postmaster) {
       try { this.resume(); } catch { /* already gone */ }

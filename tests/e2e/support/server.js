@@ -45,6 +45,10 @@ export class TestServer {
         Chat__DataDir: this.dataDir,
         Chat__Auth__SigningKey: this.signingKey,
         Logging__LogLevel__Default: "Warning",
+        // The writer's deadlines are tested with their defaults in faults.test.js, which sets
+        // them; elsewhere a loaded, shared machine must not turn a slow commit into "unavailable".
+        Chat__Writer__SendTimeout: "00:01:00",
+        Chat__Writer__CommitTimeout: "00:01:00",
         ...this.extraEnv,
       },
       stdio: ["ignore", "pipe", "pipe"],
