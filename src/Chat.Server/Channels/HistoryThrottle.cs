@@ -53,9 +53,9 @@ public sealed class HistoryThrottle : IDisposable
     public async ValueTask<bool> TryReadAsync(long userId)
     {
         if (_shared is not null
-            && await _shared.TryTakeAsync("history:" + userId.ToString(CultureInfo.InvariantCulture), _settings.Burst, _settings.PerSecond) is { } taken)
+            && await _shared.TakeAsync("history:" + userId.ToString(CultureInfo.InvariantCulture), _settings.Burst, _settings.PerSecond) is { } taken)
         {
-            return taken;
+            return taken.Allowed;
         }
 
         using var lease = _local.AttemptAcquire(userId);
