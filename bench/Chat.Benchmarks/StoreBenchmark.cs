@@ -54,7 +54,8 @@ internal static class StoreBenchmark
                     var batch = NextBatch();
                     var now = Clock.TruncateToMilliseconds(DateTime.UtcNow);
                     var t0 = Stopwatch.GetTimestamp();
-                    await store.WriteAsync(batch, now, CancellationToken.None);
+                    using var deadline = new AnswerDeadline(TimeSpan.FromMinutes(1), TimeProvider.System);
+                    await store.WriteAsync(batch, now, deadline);
                     latencies.Add(Stopwatch.GetTimestamp() - t0);
                     rows += batch.Count;
                     batches++;

@@ -12,8 +12,11 @@ public sealed class Broadcaster(IPubSub pubSub, IOptions<ChannelsOptions> option
     private static readonly Payload Disconnect = Payload.Empty;
 
     /// <summary>Sends an event to every client on a topic, on every node.</summary>
-    public ValueTask BroadcastAsync(string topic, string @event, object? payload, CancellationToken cancellationToken = default) =>
-        pubSub.BroadcastAsync(new Broadcast(topic, @event, Payload.From(payload, options.Value.JsonSerializerOptions)), cancellationToken);
+    public ValueTask BroadcastAsync(string topic, string @event, object? payload, CancellationToken cancellationToken = default)
+    {
+        Internal.ChannelsMetrics.Published.Add(1);
+        return pubSub.BroadcastAsync(new Broadcast(topic, @event, Payload.From(payload, options.Value.JsonSerializerOptions)), cancellationToken);
+    }
 
     /// <summary>
     /// Sends an event that has a place in the topic's order (a room's new message), so that
@@ -33,6 +36,9 @@ public sealed class Broadcaster(IPubSub pubSub, IOptions<ChannelsOptions> option
     /// Closes every socket whose id is <paramref name="socketId"/>, on every node, with close
     /// code 1001: signs a user out everywhere.
     /// </summary>
-    public ValueTask DisconnectAsync(string socketId, CancellationToken cancellationToken = default) =>
-        pubSub.BroadcastAsync(new Broadcast(socketId, "disconnect", Disconnect), cancellationToken);
+    public ValueTask DisconnectAsync(string socketId, CancellationToken cancellationToken = default)
+    {
+        Internal.ChannelsMetrics.Published.Add(1);
+        return pubSub.BroadcastAsync(new Broadcast(socketId, "disconnect", Disconnect), cancellationToken);
+    }
 }

@@ -1,5 +1,6 @@
 using Chat.Channels.Internal;
 using Chat.Channels.Internal.Transport;
+using Chat.Channels.Internal.Transport.LongPoll;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -7,14 +8,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Channels;
 
-/// <summary>Serves a socket handler over WebSocket.</summary>
+/// <summary>Serves a socket handler over WebSocket and LongPoll.</summary>
 public static class ChannelsEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Serves <typeparamref name="TSocket"/> at <c>{path}/websocket</c>, the address phoenix.js
     /// derives from <c>new Socket(path)</c>. The WebSocket handshake and framing are the channel
     /// layer's own (no <c>UseWebSockets()</c> needed); see <see cref="ChannelsListenOptionsExtensions.UseChannelsConnections"/>
-    /// for letting sockets shed their HTTP request once upgraded.
+    /// for letting sockets shed their HTTP request once upgraded. The same socket is served at
+    /// <c>{path}/longpoll</c> for clients that cannot open a WebSocket (phoenix.js's <c>LongPoll</c>
+    /// transport and its <c>longPollFallbackMs</c>): the same channels, events and replies.
     /// </summary>
     public static IEndpointConventionBuilder MapSocket<TSocket>(this IEndpointRouteBuilder endpoints, string path)
         where TSocket : SocketHandler
@@ -25,7 +28,15 @@ public static class ChannelsEndpointRouteBuilderExtensions
             handler,
             services.GetRequiredService<ChannelsRuntime>(),
             services.GetRequiredService<SocketRegistry>());
-        return endpoints.Map(path.TrimEnd('/') + "/websocket", (RequestDelegate)endpoint.HandleAsync)
-            .WithDisplayName($"Phoenix socket {typeof(TSocket).Name}");
+        var longPoll = new LongPollEndpoint(
+            handler,
+            services.GetRequiredService<ChannelsRuntime>(),
+            services.GetRequiredService<SocketRegistry>(),
+            services.GetRequiredService<LongPollSessions>());
+        var socket = endpoints.MapGroup(path.TrimEnd('/'));
+        socket.Map("/websocket", (RequestDelegate)endpoint.HandleAsync).WithDisplayName($"Phoenix socket {typeof(TSocket).Name} (WebSocket)");
+        socket.MapMethods("/longpoll", ["GET", "POST", "OPTIONS"], (RequestDelegate)longPoll.HandleAsync)
+            .WithDisplayName($"Phoenix socket {typeof(TSocket).Name} (LongPoll)");
+        return socket;
     }
 }

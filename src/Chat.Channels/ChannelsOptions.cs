@@ -66,6 +66,15 @@ public sealed class ChannelsOptions
     public TimeSpan PresenceBroadcastInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
+    /// How long a LongPoll request waits for something to send before it is answered empty (204)
+    /// and the client polls again. Below the client's own timeout (phoenix.js
+    /// <c>longpollerTimeout</c>, 20 s): a longer wait looks like a dead server to it. A session
+    /// whose client has not polled for one and a half of these is closed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = "must be between a second and a minute")]
+    public TimeSpan LongPollWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Keys of a topic that <c>presence_state</c> and <c>presence_diff</c> speak of: the ones
     /// present longest. Beyond this many, the rest are present but not listed, and members get
     /// <c>presence_count</c> <c>{"count": N}</c> instead (at most once a second), so a room of

@@ -29,6 +29,8 @@ public static class ChannelsServiceCollectionExtensions
         services.TryAddSingleton<Broadcaster>();
         services.TryAddSingleton(provider => new ChannelsStatus(provider.GetRequiredService<SocketRegistry>(), provider.GetRequiredService<ChannelsRuntime>()));
         services.AddHostedService<SocketSupervisor>();
+        services.TryAddSingleton<Internal.Transport.LongPoll.LongPollSessions>();
+        services.AddHostedService<Internal.Transport.LongPoll.LongPollReaper>();
         return new ChannelsBuilder(services);
     }
 }

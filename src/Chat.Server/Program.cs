@@ -3,6 +3,7 @@ using Chat.Server.Api;
 using Chat.Server.Cli;
 using Chat.Server.Configuration;
 using Chat.Server.Sockets;
+using Chat.Server.Telemetry;
 using Chat.Server.Web;
 
 // Without a command, this serves the chat; `Chat.Server --help` lists the admin commands,
@@ -34,6 +35,7 @@ static async Task<int> ServeAsync(string[] configuration)
     app.MapReadMarkerEndpoints();
     app.MapSearchEndpoints();
     app.MapHealthEndpoints();
+    app.MapMetricsEndpoint();
     app.MapOpenApi();
 
     await app.RunAsync();

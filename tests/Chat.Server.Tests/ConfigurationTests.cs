@@ -117,4 +117,18 @@ public sealed class ConfigurationTests
         Assert.Equal("10.0.0.0/8", Assert.Single(forwarded.KnownIPNetworks).ToString());
         Assert.Empty(forwarded.KnownProxies);
     }
+
+    [Fact]
+    public void The_writer_deadlines_are_configurable_and_a_commit_timeout_past_the_send_timeout_is_refused()
+    {
+        using var services = Build(("Chat:Writer:SendTimeout", "00:00:04"), ("Chat:Writer:CommitTimeout", "00:00:01.500"));
+        services.ValidateChatConfiguration();
+        var writer = services.GetRequiredService<IOptions<Chat.Messages.MessageWriterOptions>>().Value;
+        Assert.Equal((TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1.5)), (writer.SendTimeout, writer.CommitTimeout));
+
+        Assert.StartsWith("Chat:Writer:CommitTimeout must not be longer than Chat:Writer:SendTimeout",
+            Assert.Single(Failures(("Chat:Writer:SendTimeout", "00:00:02"), ("Chat:Writer:CommitTimeout", "00:00:03"))), StringComparison.Ordinal);
+        Assert.StartsWith("Chat:Writer:SendTimeout must be between 100 ms and a minute",
+            Assert.Single(Failures(("Chat:Writer:SendTimeout", "00:05:00"))), StringComparison.Ordinal);
+    }
 }

@@ -16,6 +16,8 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private static readonly Payload MissedBroadcasts = Payload.FromJson("""{"reason":"interrupted"}"""u8.ToArray());
 
     private readonly Type _channelType;
+    // The route pattern (room:*) that matched: the only name of a channel that metrics use.
+    private readonly string _route;
     private readonly ChannelProcess? _previous;
     private readonly Mailbox<Command> _mailbox;
     private readonly ChannelSocket _socket;
@@ -39,8 +41,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private string? _stopRequest;
     private bool _counted;
 
-    public ChannelProcess(SocketConnection connection, Type channelType, string topic, string? joinRef, ChannelProcess? previous)
+    public ChannelProcess(SocketConnection connection, Type channelType, string route, string topic, string? joinRef, ChannelProcess? previous)
     {
+        _route = route;
         Connection = connection;
         Topic = topic;
         JoinRef = joinRef;
@@ -179,6 +182,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         }
 
         var broadcast = new Broadcast(Topic, @event, Runtime.Encode(payload), exceptSelf ? this : null);
+        ChannelsMetrics.Published.Add(1);
         return Runtime.PubSub.BroadcastAsync(broadcast, cancellationToken);
     }
 
@@ -275,6 +279,10 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             await _previous.Terminated.ConfigureAwait(false);
         }
 
+        using var span = ChannelsMetrics.Source.StartActivity("chat.channel.join");
+        span?.SetTag("chat.topic", Topic);
+        span?.SetTag("chat.route", _route);
+        span?.SetTag("chat.socket_id", Connection.Id);
         JoinResult result;
         try
         {
@@ -290,12 +298,17 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         catch (Exception ex)
         {
             ChannelsLog.JoinCrashed(Runtime.Logger, ex, _channelType.Name, Topic);
+            ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route(_route), ChannelsMetrics.Result("crashed"));
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "join crashed");
             await EndJoinAsync(message, "error", JoinCrashed).ConfigureAwait(false);
             return;
         }
 
         if (!result.IsJoined)
         {
+            ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route(_route), ChannelsMetrics.Result("error"));
+            ChannelsLog.JoinRefused(Runtime.Logger, Connection.Id, Topic);
+            span?.SetTag("chat.join.result", "error");
             await EndJoinAsync(message, "error", Runtime.Encode(result.Response)).ConfigureAwait(false);
             return;
         }
@@ -314,6 +327,10 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
         _counted = true;
         Runtime.ChannelJoined();
+        ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route(_route), ChannelsMetrics.Result("ok"));
+        ChannelsMetrics.ActiveChannels.Add(1, ChannelsMetrics.Route(_route));
+        ChannelsLog.Joined(Runtime.Logger, Connection.Id, Topic);
+        span?.Dispose();
 
         await AfterCallbackAsync().ConfigureAwait(false);
     }
@@ -343,6 +360,16 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         }
 
         CurrentRef = new SocketRef(Connection, Topic, JoinRef, message.Ref);
+        // The root of a message's trace: what the channel does with it (persist, reply,
+        // broadcast, in the chat) happens under this span.
+        using var span = ChannelsMetrics.Source.StartActivity("chat.channel.in");
+        if (span is not null)
+        {
+            span.SetTag("chat.topic", Topic);
+            span.SetTag("chat.event", message.Event);
+            span.SetTag("chat.socket_id", Connection.Id);
+        }
+
         InResult result;
         try
         {
@@ -434,6 +461,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         SignalEnded(inline: true);
         _subscription?.Dispose();
         await RunTerminateAsync(reason).ConfigureAwait(false);
+        ChannelsLog.Left(Runtime.Logger, Connection.Id, Topic, reason.Kind);
         if (notifyClient)
         {
             if (reason.Kind == TerminateKind.Interrupted)
@@ -468,6 +496,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         {
             _counted = false;
             Runtime.ChannelExited();
+            ChannelsMetrics.ActiveChannels.Add(-1, ChannelsMetrics.Route(_route));
         }
 
         List<ExitMonitor>? monitors;

@@ -26,7 +26,10 @@ internal sealed class ChannelRouter
         _routes.Add((pattern, channelType));
     }
 
-    public Type? Match(string topic)
+    public Type? Match(string topic) => MatchRoute(topic)?.ChannelType;
+
+    /// <summary>The first route that matches, with its pattern: what metrics name a channel by.</summary>
+    public (string Pattern, Type ChannelType)? MatchRoute(string topic)
     {
         foreach (var (pattern, channelType) in _routes)
         {
@@ -35,7 +38,7 @@ internal sealed class ChannelRouter
                 : string.Equals(topic, pattern, StringComparison.Ordinal);
             if (matches)
             {
-                return channelType;
+                return (pattern, channelType);
             }
         }
 

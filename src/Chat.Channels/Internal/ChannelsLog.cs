@@ -6,14 +6,26 @@ namespace Chat.Channels.Internal;
 /// <summary>Every log line of the channel layer, source-generated so a disabled level costs nothing.</summary>
 internal static partial class ChannelsLog
 {
-    [LoggerMessage(1, LogLevel.Debug, "Socket {SocketId} connected with serializer {Serializer}.")]
-    public static partial void SocketConnected(ILogger logger, string? socketId, string serializer);
+    // One line per connect, join, leave, close and refusal, at Information, with the ids that
+    // tie them together; nothing per message above Debug, so a busy server's log stays readable.
 
-    [LoggerMessage(2, LogLevel.Debug, "Socket {SocketId} closed.")]
+    [LoggerMessage(1, LogLevel.Information, "Socket {SocketId} connected over {Transport} from {RemoteIp} with serializer {Serializer}.")]
+    public static partial void SocketConnected(ILogger logger, string? socketId, string transport, System.Net.IPAddress? remoteIp, string serializer);
+
+    [LoggerMessage(2, LogLevel.Information, "Socket {SocketId} closed.")]
     public static partial void SocketClosed(ILogger logger, string? socketId);
 
-    [LoggerMessage(3, LogLevel.Information, "Refused a socket: {Reason}.")]
-    public static partial void SocketRefused(ILogger logger, string reason);
+    [LoggerMessage(3, LogLevel.Information, "Refused a socket from {RemoteIp}: {Reason}.")]
+    public static partial void SocketRefused(ILogger logger, System.Net.IPAddress? remoteIp, string reason);
+
+    [LoggerMessage(18, LogLevel.Information, "Socket {SocketId} joined \"{Topic}\".")]
+    public static partial void Joined(ILogger logger, string? socketId, string topic);
+
+    [LoggerMessage(19, LogLevel.Information, "Socket {SocketId} was refused \"{Topic}\" by its channel.")]
+    public static partial void JoinRefused(ILogger logger, string? socketId, string topic);
+
+    [LoggerMessage(20, LogLevel.Information, "Socket {SocketId} left \"{Topic}\": {Reason}.")]
+    public static partial void Left(ILogger logger, string? socketId, string topic, TerminateKind reason);
 
     [LoggerMessage(4, LogLevel.Information, "Closing socket {SocketId} with {Status}: {Reason}.")]
     public static partial void ClosingSocket(ILogger logger, string? socketId, WebSocketCloseStatus status, string reason);

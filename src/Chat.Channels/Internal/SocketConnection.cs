@@ -74,6 +74,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     /// </summary>
     public ValueTask HandleAsync(InboundMessage message)
     {
+        ChannelsMetrics.MessagesReceived.Add(1);
         if (message.Topic == PhoenixTopic && message.Event == "heartbeat")
         {
             SendReply(null, message.Ref, PhoenixTopic, "ok", Payload.Empty);
@@ -90,7 +91,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
 
     private ValueTask HandleJoin(in InboundMessage message)
     {
-        var channelType = _handler.Router.Match(message.Topic);
+        var route = _handler.Router.MatchRoute(message.Topic);
         ChannelProcess? previous;
         ChannelProcess process;
         lock (_gate)
@@ -106,8 +107,9 @@ internal sealed class SocketConnection : IBroadcastSubscriber
                 previous.PostTerminate(TerminateReason.DuplicateJoin, notifyClient: true);
             }
 
-            if (channelType is null)
+            if (route is not { } matched)
             {
+                ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route("none"), ChannelsMetrics.Result("unmatched"));
                 ChannelsLog.UnmatchedTopic(_runtime.Logger, message.Topic);
                 SendReply(null, message.Ref, message.Topic, "error", UnmatchedTopic);
                 return ValueTask.CompletedTask;
@@ -115,12 +117,13 @@ internal sealed class SocketConnection : IBroadcastSubscriber
 
             if (_channels.Count >= _runtime.Options.MaxChannelsPerSocket)
             {
+                ChannelsMetrics.Joins.Add(1, ChannelsMetrics.Route(matched.Pattern), ChannelsMetrics.Result("too_many_channels"));
                 ChannelsLog.TooManyChannels(_runtime.Logger, Id, _runtime.Options.MaxChannelsPerSocket);
                 SendReply(message.JoinRef, message.Ref, message.Topic, "error", TooManyChannels);
                 return ValueTask.CompletedTask;
             }
 
-            process = new ChannelProcess(this, channelType, message.Topic, message.JoinRef ?? message.Ref, previous);
+            process = new ChannelProcess(this, matched.ChannelType, matched.Pattern, message.Topic, message.JoinRef ?? message.Ref, previous);
             _channels[message.Topic] = process;
         }
 
@@ -197,6 +200,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     /// <summary>Disconnects the client because it cannot keep up with what it is sent.</summary>
     public void DisconnectSlowConsumer(int pending)
     {
+        ChannelsMetrics.SlowConsumers.Add(1);
         ChannelsLog.SlowConsumer(_runtime.Logger, Id, pending);
         _transport.Close(WebSocketCloseStatus.PolicyViolation, "slow consumer");
     }
@@ -216,6 +220,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         }
 
         _transport.Send(frame);
+        ChannelsMetrics.MessagesSent.Add(1);
     }
 
     /// <summary>The socket id topic's broadcasts: only <c>disconnect</c> means anything there.</summary>

@@ -58,9 +58,13 @@ public sealed class LocalSubscriptions
     /// <summary>Hands the broadcast to every local subscriber of its topic but the excluded one.</summary>
     public void Deliver(Broadcast broadcast)
     {
-        if (_topics.TryGetValue(broadcast.Topic, out var set))
+        Internal.ChannelsMetrics.Received.Add(1);
+        var reached = _topics.TryGetValue(broadcast.Topic, out var set) ? set.Deliver(broadcast) : 0;
+        // Once per broadcast, never per subscriber.
+        Internal.ChannelsMetrics.Fanout.Record(reached);
+        if (reached > 0)
         {
-            set.Deliver(broadcast);
+            Internal.ChannelsMetrics.MessagesSent.Add(reached);
         }
     }
 
@@ -244,8 +248,9 @@ public sealed class LocalSubscriptions
             Volatile.Write(ref _slots, packed);
         }
 
-        public void Deliver(Broadcast broadcast)
+        public int Deliver(Broadcast broadcast)
         {
+            var reached = 0;
             var slots = Volatile.Read(ref _slots);
             for (var i = 0; i < slots.Length; i++)
             {
@@ -253,8 +258,11 @@ public sealed class LocalSubscriptions
                 if (subscriber is not null && !ReferenceEquals(subscriber, broadcast.Except))
                 {
                     subscriber.Deliver(broadcast);
+                    reached++;
                 }
             }
+
+            return reached;
         }
     }
 }

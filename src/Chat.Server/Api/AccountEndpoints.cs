@@ -3,12 +3,13 @@ using Chat.Channels;
 using Chat.Server.Auth;
 using Chat.Server.Contract;
 using Chat.Server.Sockets;
+using Chat.Server.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Server.Api;
 
 /// <summary>Sign-up and sign-in (CONTRACT.md §1). Both answer with the user and a token.</summary>
-public static class AccountEndpoints
+public static partial class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
@@ -33,11 +34,13 @@ public static class AccountEndpoints
     }
 
     private static async Task<Results<Ok<SessionResponse>, JsonHttpResult<ErrorResponse>>> SignInAsync(
-        CredentialsRequest body, AccountService accounts, TokenService tokens, CancellationToken cancellationToken)
+        CredentialsRequest body, AccountService accounts, TokenService tokens, ILoggerFactory loggers, HttpContext context, CancellationToken cancellationToken)
     {
         var user = await accounts.VerifyPasswordAsync(body.Username, body.Password, cancellationToken);
+        ServerDiagnostics.SignIns.Add(1, ServerDiagnostics.Result(user is not null));
         if (user is null)
         {
+            LogSignInFailed(loggers.CreateLogger(typeof(AccountEndpoints)), body.Username, context.Connection.RemoteIpAddress);
             return TypedResults.Json(new ErrorResponse("invalid username or password"), statusCode: StatusCodes.Status401Unauthorized);
         }
 
@@ -53,4 +56,7 @@ public static class AccountEndpoints
         await broadcaster.DisconnectAsync(UserSocket.SocketId(current.User.Id), cancellationToken);
         return TypedResults.NoContent();
     }
+
+    [LoggerMessage(1, LogLevel.Debug, "Sign-in as {Username} from {RemoteIp} failed.")]
+    private static partial void LogSignInFailed(ILogger logger, string? username, System.Net.IPAddress? remoteIp);
 }

@@ -30,17 +30,28 @@ public sealed class RateLimitOptions
 /// created on first use and dropped when idle by the partitioned limiter, which also
 /// replenishes every bucket from one timer.
 /// </summary>
-public sealed class RateLimits : IDisposable
+public sealed partial class RateLimits : IDisposable
 {
     private readonly PartitionedRateLimiter<long> _messages;
+    // One log line per user and minute while it stays over the limit, however fast it sends.
+    private readonly PartitionedRateLimiter<long> _refusalLog;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly PartitionedRateLimiter<(long UserId, long RoomId)> _typing;
     private readonly RateLimitOptions _settings;
     private readonly RedisRateLimiter? _shared;
 
-    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options, IServiceProvider services)
+    public RateLimits(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options, IServiceProvider services, Microsoft.Extensions.Logging.ILogger<RateLimits> logger)
     {
         var settings = _settings = options.Value;
         _shared = services.GetService<RedisRateLimiter>();
+        _logger = logger;
+        _refusalLog = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetFixedWindowLimiter(userId, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = 1,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
         // Refill in small steps (a tenth of a second's worth) so the rate is smooth, not a
         // burst at the top of every second.
         var tokensPerPeriod = Math.Max(1, (int)Math.Round(settings.MessagesPerSecond / 10));
@@ -68,24 +79,47 @@ public sealed class RateLimits : IDisposable
         if (_shared is not null
             && await _shared.TryTakeAsync(Key("send", userId), _settings.Burst, _settings.MessagesPerSecond) is { } taken)
         {
-            return taken;
+            return taken || Refused(userId);
         }
 
         using var lease = _messages.AttemptAcquire(userId);
-        return lease.IsAcquired;
+        return lease.IsAcquired || Refused(userId);
     }
 
     /// <summary>True when a typing notice may go out now for this user in this room.</summary>
     public async ValueTask<bool> TryTypeAsync(long userId, long roomId)
     {
+        bool allowed;
         if (_shared is not null
-            && await _shared.TryOnceAsync(Key("typing", userId) + ":" + roomId.ToString(CultureInfo.InvariantCulture), _settings.TypingInterval) is { } allowed)
+            && await _shared.TryOnceAsync(Key("typing", userId) + ":" + roomId.ToString(CultureInfo.InvariantCulture), _settings.TypingInterval) is { } shared)
         {
-            return allowed;
+            allowed = shared;
+        }
+        else
+        {
+            using var lease = _typing.AttemptAcquire((userId, roomId));
+            allowed = lease.IsAcquired;
         }
 
-        using var lease = _typing.AttemptAcquire((userId, roomId));
-        return lease.IsAcquired;
+        if (!allowed)
+        {
+            Telemetry.ServerDiagnostics.RateLimited.Add(1, Telemetry.ServerDiagnostics.Kind("typing"));
+        }
+
+        return allowed;
+    }
+
+    /// <summary>Counts a refused message, and logs it once a minute per user while it lasts; always false.</summary>
+    private bool Refused(long userId)
+    {
+        Telemetry.ServerDiagnostics.RateLimited.Add(1, Telemetry.ServerDiagnostics.Kind("message"));
+        using var logLease = _refusalLog.AttemptAcquire(userId);
+        if (logLease.IsAcquired)
+        {
+            LogOverLimit(_logger, userId);
+        }
+
+        return false;
     }
 
     private static string Key(string kind, long userId) => kind + ":" + userId.ToString(CultureInfo.InvariantCulture);
@@ -93,6 +127,11 @@ public sealed class RateLimits : IDisposable
     public void Dispose()
     {
         _messages.Dispose();
+        _refusalLog.Dispose();
         _typing.Dispose();
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(1, Microsoft.Extensions.Logging.LogLevel.Information,
+        "User {UserId} is sending faster than Chat:RateLimit allows; its messages are refused (logged once a minute while it lasts).")]
+    private static partial void LogOverLimit(Microsoft.Extensions.Logging.ILogger logger, long userId);
 }

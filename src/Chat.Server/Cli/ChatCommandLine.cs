@@ -50,8 +50,11 @@ public static class ChatCommandLine
 
         try
         {
-            // Exceptions are not caught here: the test host stops the entry point with one.
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            // Exceptions are not caught here: the test host stops the entry point with one. And
+            // signals are the host's: it stops gracefully on SIGTERM, which can take longer
+            // than System.CommandLine would wait before ending the process.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null })
+                .ConfigureAwait(false);
         }
         catch (InvalidConfigurationException ex)
         {

@@ -7,6 +7,7 @@ using Chat.Server.Auth;
 using Chat.Server.Channels;
 using Chat.Server.Events;
 using Chat.Server.Health;
+using Chat.Server.Telemetry;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -34,6 +35,7 @@ public static class HostingExtensions
         services.AddChatChannels(configuration);
         services.AddChatApi(configuration);
         services.AddChatAdmin();
+        services.AddChatTelemetry(configuration);
         return services;
     }
 
@@ -176,7 +178,8 @@ public static class HostingExtensions
         services.AddOpenApi();
         services.AddHealthChecks()
             .AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag])
-            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+            // A database that does not answer makes the check time out rather than hang /readyz.
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(2));
         return services;
     }
 

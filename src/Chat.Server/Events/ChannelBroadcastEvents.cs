@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Chat.Channels;
 using Chat.Channels.PubSub;
+using Chat.Server.Telemetry;
 using Chat.Messages;
 using Chat.ReadMarkers;
 using Chat.Rooms;
@@ -18,6 +20,20 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
     public ValueTask RoomCreatedAsync(RoomView room) =>
         broadcaster.BroadcastAsync(Topics.Lobby, EventNames.RoomCreated, new RoomResponse(room));
 
+    /// <summary>A span under the one the message was sent with, when it was sent under one.</summary>
+    private static Activity? StartSpan(string name, StoredMessage stored)
+    {
+        if (stored.Trace == default)
+        {
+            return null;
+        }
+
+        var span = ServerDiagnostics.Source.StartActivity(name, ActivityKind.Internal, stored.Trace);
+        span?.SetTag("chat.message.id", stored.Message.Id);
+        span?.SetTag("chat.topic", Topics.Room(stored.RoomSlug));
+        return span;
+    }
+
     public async ValueTask MessagesStoredAsync(IReadOnlyList<StoredMessage> messages)
     {
         // One commit's replies and broadcasts reach each socket in one write, not one each.
@@ -28,6 +44,7 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
             // enter that socket's send queue here, in this order.
             if (stored.Origin is SocketRef sender)
             {
+                using var reply = StartSpan("chat.message.reply", stored);
                 sender.Reply("ok", new MessageResponse(stored.Message));
             }
 
@@ -36,17 +53,17 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
                 continue;
             }
 
-            if (stored.PreviousId is { } previous)
+            using (StartSpan("chat.message.broadcast", stored))
             {
                 // Nodes commit in turn but publish on their own: the sequence lets the pubsub
                 // deliver a room's messages in id order whichever node stored each.
-                await broadcaster.BroadcastAsync(Topics.Room(stored.RoomSlug), EventNames.NewMessage, stored.Message, new BroadcastSequence(previous, stored.Message.Id));
+                var topic = Topics.Room(stored.RoomSlug);
+                await (stored.PreviousId is { } previous
+                    ? broadcaster.BroadcastAsync(topic, EventNames.NewMessage, stored.Message, new BroadcastSequence(previous, stored.Message.Id))
+                    : broadcaster.BroadcastAsync(topic, EventNames.NewMessage, stored.Message));
             }
-            else
-            {
-                await broadcaster.BroadcastAsync(Topics.Room(stored.RoomSlug), EventNames.NewMessage, stored.Message);
-                await MentionAsync(stored.Mentioned, stored.Message, stored.Room);
-            }
+
+            await MentionAsync(stored.Mentioned, stored.Message, stored.Room);
         }
     }
 

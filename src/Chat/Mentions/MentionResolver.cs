@@ -10,9 +10,24 @@ namespace Chat.Mentions;
 /// </summary>
 internal sealed class MentionResolver(IDbContextFactory<ChatDbContext> contexts)
 {
-    /// <summary>The ids of the existing users <paramref name="content"/> mentions, other than <paramref name="authorId"/>.</summary>
-    public async Task<long[]> ResolveAsync(string content, long authorId, CancellationToken cancellationToken) =>
-        (await ResolveAsync([(content, authorId)], cancellationToken).ConfigureAwait(false))[0];
+    /// <summary>
+    /// The ids of the existing users <paramref name="content"/> mentions, other than
+    /// <paramref name="authorId"/>; null when the database did not answer within
+    /// <paramref name="timeout"/> (the send's own deadline: the lookup is part of the send).
+    /// </summary>
+    public async Task<long[]?> ResolveAsync(string content, long authorId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return (await ResolveAsync([(content, authorId)], deadline.Token).ConfigureAwait(false))[0];
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or System.Data.Common.DbException or TimeoutException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// For each message (its content and its author), the ids of the existing users it

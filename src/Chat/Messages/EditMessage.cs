@@ -16,6 +16,8 @@ internal sealed class EditMessage(RoomView room, ChatUser actor, long messageId,
 
     public override MessageChangeKind Kind => MessageChangeKind.Edited;
 
+    protected override string Field => "content";
+
     public override ChangeDecision Decide(MessageView? current, DateTime now)
     {
         if ((Missing(current) ?? NotAuthor(current!)) is { } refused)

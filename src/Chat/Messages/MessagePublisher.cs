@@ -71,7 +71,10 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
         for (var i = 0; i < stored.Length; i++)
         {
             var posted = run[i].Stored!;
-            stored[i] = new StoredMessage(posted.Message, run[i].Room, posted.Created, run[i].Origin, posted.Created ? run[i].Mentions : [], posted.PreviousId);
+            // No origin for a send whose caller already heard that it could not be stored
+            // (its deadline passed before the commit was known): members still get it.
+            var origin = run[i].IsCallerWaiting ? run[i].Origin : null;
+            stored[i] = new StoredMessage(posted.Message, run[i].Room, posted.Created, origin, posted.Created ? run[i].Mentions : [], posted.PreviousId) { Trace = run[i].Trace };
         }
 
         foreach (var handler in _events)
@@ -89,7 +92,7 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
 
         foreach (var message in run)
         {
-            message.Completion.TrySetResult(ChatResult<PostedMessage>.Ok(message.Stored!));
+            message.Answer();
         }
 
         run.Clear();
@@ -100,11 +103,12 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
         var outcome = change.Outcome!;
         if (outcome.IsOk && outcome.Value!.Changed)
         {
+            var announced = change.IsCallerWaiting ? outcome.Value : outcome.Value with { Origin = null };
             foreach (var handler in _events)
             {
                 try
                 {
-                    await handler.MessageChangedAsync(outcome.Value).ConfigureAwait(false);
+                    await handler.MessageChangedAsync(announced).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -113,7 +117,7 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
             }
         }
 
-        change.Completion.TrySetResult(outcome);
+        change.Answer();
     }
 
     /// <summary>Announces every batch already handed over, then stops.</summary>

@@ -55,7 +55,11 @@ public sealed class MessageService
             return ChatResult<PostedMessage>.Invalid(errors);
         }
 
-        var mentions = await _mentions.ResolveAsync(cleanContent!, author.Id, cancellationToken).ConfigureAwait(false);
+        if (_writer.IsUnavailable || await _mentions.ResolveAsync(cleanContent!, author.Id, _writer.SendTimeout, cancellationToken).ConfigureAwait(false) is not { } mentions)
+        {
+            return MessageWriter.Unavailable<PostedMessage>();
+        }
+
         var pending = new PendingMessage(room, author, cleanContent!, cleanClientId, origin, mentions);
         return await _writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
     }
@@ -76,7 +80,11 @@ public sealed class MessageService
             return ChatResult<MessageChange>.Invalid(errors);
         }
 
-        var mentions = await _mentions.ResolveAsync(cleanContent!, author.Id, cancellationToken).ConfigureAwait(false);
+        if (_writer.IsUnavailable || await _mentions.ResolveAsync(cleanContent!, author.Id, _writer.SendTimeout, cancellationToken).ConfigureAwait(false) is not { } mentions)
+        {
+            return MessageWriter.Unavailable<MessageChange>();
+        }
+
         return await _writer.ChangeAsync(new EditMessage(room, author, id, cleanContent!, mentions, origin), cancellationToken).ConfigureAwait(false);
     }
 

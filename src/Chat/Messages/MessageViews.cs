@@ -43,6 +43,9 @@ public sealed record PostedMessage(MessageView Message, bool Created, long? Prev
 public sealed record StoredMessage(MessageView Message, RoomView Room, bool Created, object? Origin, IReadOnlyList<long> Mentioned, long? PreviousId = null)
 {
     public string RoomSlug => Room.Slug;
+
+    /// <summary>The span the message was sent under, for the spans of what happens to it next (the reply, the broadcast).</summary>
+    public System.Diagnostics.ActivityContext Trace { get; init; }
 }
 
 /// <summary>What happened to a message after it was sent.</summary>

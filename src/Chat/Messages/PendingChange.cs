@@ -28,6 +28,11 @@ internal abstract class PendingChange(RoomView room, ChatUser actor, long messag
     /// <summary>Completes once the change has been announced (or refused, or has failed).</summary>
     public TaskCompletionSource<ChatResult<MessageChange>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public override Task Answered => Completion.Task;
+
+    /// <summary>The request field a field error names when the database refuses the change.</summary>
+    protected virtual string Field => "id";
+
     /// <summary>What the change does to <paramref name="current"/> (null: no message has its id), at <paramref name="now"/>.</summary>
     public abstract ChangeDecision Decide(MessageView? current, DateTime now);
 
@@ -53,9 +58,23 @@ internal abstract class PendingChange(RoomView room, ChatUser actor, long messag
     /// </summary>
     public virtual string? SearchDocument => null;
 
-    public override void Fail(string failure) => Completion.TrySetResult(ChatResult<MessageChange>.Failed(failure));
+    /// <summary>
+    /// For the publisher, once the change is committed (and announced, if it changed
+    /// something): its caller hears the outcome, unless it was answered already.
+    /// </summary>
+    public void Answer()
+    {
+        if (TryClaimCommitted())
+        {
+            Completion.TrySetResult(Outcome!);
+        }
+    }
 
-    public override void FailRoomGone() => Completion.TrySetResult(ChatResult<MessageChange>.Refused(ChatRefusal.NotFound));
+    protected override void SetFailed(string failure) => Completion.TrySetResult(ChatResult<MessageChange>.Failed(failure));
+
+    protected override void SetRoomGone() => Completion.TrySetResult(ChatResult<MessageChange>.Refused(ChatRefusal.NotFound));
+
+    protected override void SetInvalid() => Completion.TrySetResult(ChatResult<MessageChange>.Invalid(FieldErrors.Of(Field, ErrorMessages.Invalid)));
 
     /// <summary>Not found when there is no such message in this room, or it is a tombstone; null when it may be changed.</summary>
     protected ChangeDecision? Missing(MessageView? current) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chat.Rooms;
 using Chat.Validation;
 
@@ -19,6 +20,12 @@ internal sealed class PendingMessage(RoomView room, ChatUser author, string cont
     /// <summary>The caller's token for its own send, handed back with the stored message (<see cref="StoredMessage.Origin"/>).</summary>
     public object? Origin { get; } = origin;
 
+    /// <summary>The span that sent it (a channel's <c>chat.channel.in</c>, an HTTP request): its persist span's parent.</summary>
+    public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
+
+    /// <summary>When it entered the writer's queue, for its persist span.</summary>
+    public DateTime QueuedAt { get; } = DateTime.UtcNow;
+
     /// <summary>The users the message mentions, resolved before it was queued; stored in its transaction.</summary>
     public long[] Mentions { get; } = mentions ?? [];
 
@@ -34,10 +41,24 @@ internal sealed class PendingMessage(RoomView room, ChatUser author, string cont
     /// <summary>Completes once the message has been announced (or has failed).</summary>
     public TaskCompletionSource<ChatResult<PostedMessage>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public override Task Answered => Completion.Task;
+
     public MessageView ToView(long id, DateTime insertedAt) => MessageView.Created(id, RoomId, Author, Content, insertedAt);
 
-    public override void Fail(string failure) => Completion.TrySetResult(ChatResult<PostedMessage>.Failed(failure));
+    /// <summary>For the publisher, once the message is announced: its caller hears ok, unless it was answered already.</summary>
+    public void Answer()
+    {
+        if (TryClaimCommitted())
+        {
+            Completion.TrySetResult(ChatResult<PostedMessage>.Ok(Stored!));
+        }
+    }
 
-    public override void FailRoomGone() =>
+    protected override void SetFailed(string failure) => Completion.TrySetResult(ChatResult<PostedMessage>.Failed(failure));
+
+    protected override void SetRoomGone() =>
         Completion.TrySetResult(ChatResult<PostedMessage>.Invalid(FieldErrors.Of("room", ErrorMessages.DoesNotExist)));
+
+    protected override void SetInvalid() =>
+        Completion.TrySetResult(ChatResult<PostedMessage>.Invalid(FieldErrors.Of("content", ErrorMessages.Invalid)));
 }

@@ -11,16 +11,27 @@ namespace Chat.Messages;
 /// Npgsql's binary format, so there is no SQL text to build and no per-row statement.
 /// </summary>
 /// <remarks>
-/// Every batch takes one transaction-scoped advisory lock first. Writers on several nodes
+/// <para>Every batch takes one transaction-scoped advisory lock first. Writers on several nodes
 /// then commit one after another, and ids are allocated in commit order, so a reader that
 /// has seen id N has seen every id below N: catching up with <c>id &gt; last_seen_id</c>
-/// can never skip a message that committed late.
+/// can never skip a message that committed late. The transaction also sets
+/// <c>idle_in_transaction_session_timeout</c>, so a node that dies (or loses the network)
+/// mid-batch holds that lock for <see cref="AbandonedAfter"/> at most, not until TCP gives up
+/// on its connection.</para>
+/// <para>The first round trip also reads the transaction's id (<c>txid_current()</c>), for
+/// <see cref="CommittedAsync"/>: when the answer to <c>COMMIT</c> is lost, a new connection asks
+/// <c>txid_status</c> whether that transaction committed. And it locks the batch's rooms
+/// (<c>FOR KEY SHARE</c>, as the foreign key's own check does): a message to a room deleted
+/// while it waited is left out and answered alone, instead of failing the whole insert.</para>
 /// </remarks>
 internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessageBatchStore
 {
     // "chatmsgs" in ASCII: the key of the advisory lock that orders message commits.
     internal const long CommitOrderLock = 0x63686174_6d736773;
     private const string ForeignKeyViolation = "23503";
+
+    /// <summary>How long the writer's transaction may sit idle before PostgreSQL ends it; the writer never pauses inside one.</summary>
+    internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromSeconds(10);
 
     /// <summary>The columns <see cref="ReadMessage"/> reads, in its order.</summary>
     private const string MessageColumns = "id, room_id, user_id, username, content, inserted_at, edited_at, deleted_at, reactions, rev";
@@ -78,29 +89,66 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
     private readonly NpgsqlDataSource _dataSource = database.PostgresDataSource
         ?? throw new InvalidOperationException("The PostgreSQL store needs a PostgreSQL database.");
 
-    public async Task WriteAsync(IReadOnlyList<PendingWrite> batch, DateTime now, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+    // The last attempt, for CommittedAsync: its transaction's id, and whether its COMMIT was sent or answered.
+    private long _transactionId;
+    private Phase _phase;
 
-        var originals = await LockAndFindOriginalsAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+    private enum Phase
+    {
+        Writing,
+        Committing,
+        Committed,
+    }
+
+    public async Task WriteAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
+    {
+        _phase = Phase.Writing;
+        try
+        {
+            await WriteBatchAsync(batch, now, deadline).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException)
+        {
+            // The connection broke (or timed out): the pool's other idle connections to that
+            // server are likely dead too, and the next attempt should not find them first.
+            _dataSource.Clear();
+            throw;
+        }
+    }
+
+    private async Task WriteBatchAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
+        deadline.Answered();
+        await using var transaction = await connection.BeginTransactionAsync(deadline.Token).ConfigureAwait(false);
+
+        var start = await BeginAsync(connection, transaction, batch, deadline).ConfigureAwait(false);
+        _transactionId = start.TransactionId;
         var firstInBatch = new Dictionary<(long, long, string), PendingMessage>();
         var repeats = new List<PendingMessage>();
         var run = new List<PendingMessage>(batch.Count);
         foreach (var write in batch)
         {
+            write.Refusal = WriteRefusal.None;
             if (write is not PendingMessage message)
             {
                 // A change sees every message queued before it: the run so far goes in first.
-                await InsertAsync(connection, transaction, run, now, cancellationToken).ConfigureAwait(false);
-                await ApplyAsync(connection, transaction, (PendingChange)write, now, cancellationToken).ConfigureAwait(false);
+                await InsertAsync(connection, transaction, run, now, deadline).ConfigureAwait(false);
+                await ApplyAsync(connection, transaction, (PendingChange)write, now, deadline).ConfigureAwait(false);
+                continue;
+            }
+
+            message.Stored = null;
+            if (!start.Rooms.Contains(message.RoomId))
+            {
+                message.Refusal = WriteRefusal.RoomGone;
                 continue;
             }
 
             if (message.ClientId is { } clientId)
             {
                 var key = (message.RoomId, message.Author.Id, clientId);
-                if (originals.TryGetValue(key, out var original))
+                if (start.Originals.TryGetValue(key, out var original))
                 {
                     message.Stored = new PostedMessage(original, Created: false);
                     continue;
@@ -117,21 +165,107 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             run.Add(message);
         }
 
-        await InsertAsync(connection, transaction, run, now, cancellationToken).ConfigureAwait(false);
+        await InsertAsync(connection, transaction, run, now, deadline).ConfigureAwait(false);
         foreach (var repeat in repeats)
         {
             repeat.Stored = firstInBatch[(repeat.RoomId, repeat.Author.Id, repeat.ClientId!)].Stored! with { Created = false };
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _phase = Phase.Committing;
+        await transaction.CommitAsync(deadline.Token).ConfigureAwait(false);
+        _phase = Phase.Committed;
     }
 
-    private static async Task<Dictionary<(long, long, string), MessageView>> LockAndFindOriginalsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PendingWrite> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// After a failed write: false when it failed before its COMMIT was sent; else what
+    /// PostgreSQL says of its transaction, asked on a new connection. A transaction still in
+    /// progress (the old backend has not yet noticed that its client is gone, or is still
+    /// committing) is asked about again until it ends, as long as the token allows.
+    /// </summary>
+    public async Task<bool> CommittedAsync(CancellationToken cancellationToken)
     {
-        var keyed = batch.OfType<PendingMessage>().Where(m => m.ClientId is not null).ToArray();
+        if (_phase != Phase.Committing)
+        {
+            return _phase == Phase.Committed;
+        }
+
+        while (true)
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var status = new NpgsqlCommand("SELECT txid_status(@id)", connection) { Parameters = { new("id", _transactionId) } };
+            switch (await status.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))
+            {
+                case "committed":
+                    _phase = Phase.Committed;
+                    return true;
+                case "aborted":
+                    _phase = Phase.Writing;
+                    return false;
+                case "in progress":
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+                    break;
+                case var other:
+                    throw new InvalidOperationException($"PostgreSQL cannot tell whether transaction {_transactionId} committed (txid_status: {other ?? "null"}).");
+            }
+        }
+    }
+
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var probe = new NpgsqlCommand("SELECT 1", connection);
+            await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException)
+        {
+            _dataSource.Clear();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// What the database refuses in a batch is a data exception (class 22: a NUL character, a
+    /// value too long for its column), an integrity violation (23: a room that is gone), or a
+    /// limit (54: a row too large). Anything else is the database's state (the connection
+    /// broke, a timeout, a shutdown, a read-only standby, a full disk): the batch goes again.
+    /// </summary>
+    public bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState.Length != 5 || postgres.SqlState[..2] is not ("22" or "23" or "54"),
+        NpgsqlException or OperationCanceledException or TimeoutException or IOException or System.Net.Sockets.SocketException => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// The first round trip of a batch: the commit-order lock, the transaction's id, the rooms
+    /// that exist among the batch's (locked until it commits), and the stored originals of its
+    /// client_ids.
+    /// </summary>
+    private static async Task<BatchStart> BeginAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PendingWrite> batch, AnswerDeadline deadline)
+    {
+        var messages = batch.OfType<PendingMessage>().ToArray();
+        var keyed = messages.Where(m => m.ClientId is not null).ToArray();
         await using var commands = new NpgsqlBatch(connection, transaction);
-        commands.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@lock)") { Parameters = { new("lock", CommitOrderLock) } });
+        commands.BatchCommands.Add(new NpgsqlBatchCommand(
+            "SELECT set_config('idle_in_transaction_session_timeout', @idle, true), pg_advisory_xact_lock(@lock), txid_current()")
+        {
+            Parameters =
+            {
+                new("idle", ((long)AbandonedAfter.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new("lock", CommitOrderLock),
+            },
+        });
+        if (messages.Length > 0)
+        {
+            commands.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id FROM rooms WHERE id = ANY(@ids) FOR KEY SHARE")
+            {
+                Parameters = { new("ids", messages.Select(m => m.RoomId).Distinct().ToArray()) },
+            });
+        }
+
         if (keyed.Length > 0)
         {
             commands.BatchCommands.Add(new NpgsqlBatchCommand(FindOriginalsSql)
@@ -145,24 +279,40 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             });
         }
 
+        await using var reader = await commands.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
+        deadline.Answered();
+        await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+        var transactionId = reader.GetInt64(2);
+
+        var rooms = new HashSet<long>();
+        if (messages.Length > 0)
+        {
+            await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
+            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
+            {
+                rooms.Add(reader.GetInt64(0));
+            }
+        }
+
         var originals = new Dictionary<(long, long, string), MessageView>();
-        await using var reader = await commands.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (keyed.Length > 0)
         {
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
+            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
             {
                 var message = ReadMessage(reader);
                 originals[(message.RoomId, message.UserId, reader.GetString(MessageColumnCount))] = message;
             }
         }
 
-        return originals;
+        return new BatchStart(transactionId, rooms, originals);
     }
+
+    private sealed record BatchStart(long TransactionId, HashSet<long> Rooms, Dictionary<(long, long, string), MessageView> Originals);
 
     /// <summary>Inserts a run of new messages in one statement and clears the run; nothing when it is empty.</summary>
     private static async Task InsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingMessage> run, DateTime now, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingMessage> run, DateTime now, AnswerDeadline deadline)
     {
         if (run.Count == 0)
         {
@@ -186,9 +336,10 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
         // Rows come back in id order, which is the insert order: identity values follow it.
         var ids = new (long Id, long PreviousId)[run.Count];
         var count = 0;
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await insert.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            deadline.Answered();
+            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
             {
                 ids[count++] = (reader.GetInt64(0), reader.GetInt64(1));
             }
@@ -201,13 +352,13 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             mentions.AddRange(run[i].Mentions.Select(userId => (ids[i].Id, userId, run[i].RoomId)));
         }
 
-        await InsertMentionsAsync(connection, transaction, mentions, cancellationToken).ConfigureAwait(false);
+        await InsertMentionsAsync(connection, transaction, mentions, deadline).ConfigureAwait(false);
         run.Clear();
     }
 
     /// <summary>Stores mentions in one statement; nothing when there are none, as for most batches.</summary>
     private static async Task InsertMentionsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<(long MessageId, long UserId, long RoomId)> mentions, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<(long MessageId, long UserId, long RoomId)> mentions, AnswerDeadline deadline)
     {
         if (mentions.Count == 0)
         {
@@ -224,7 +375,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
                 new("room_ids", mentions.Select(m => m.RoomId).ToArray()),
             },
         };
-        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await insert.ExecuteNonQueryAsync(deadline.Token).ConfigureAwait(false);
+        deadline.Answered();
     }
 
     /// <summary>
@@ -233,13 +385,14 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
     /// taken first makes that number follow commit order across nodes (see <see cref="Revisions"/>).
     /// </summary>
     private static async Task ApplyAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, PendingChange change, DateTime now, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, PendingChange change, DateTime now, AnswerDeadline deadline)
     {
         MessageView? current = null;
         await using (var load = new NpgsqlCommand(LoadSql, connection, transaction) { Parameters = { new("id", change.MessageId) } })
-        await using (var reader = await load.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await load.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
         {
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            deadline.Answered();
+            if (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
             {
                 current = ReadMessage(reader);
             }
@@ -266,22 +419,24 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
                 new("id", change.MessageId),
             },
         };
-        var rev = (long)(await update.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var rev = (long)(await update.ExecuteScalarAsync(deadline.Token).ConfigureAwait(false))!;
+        deadline.Answered();
         IReadOnlyList<long>? mentioned = null;
         if (change.Mentions is { } mentions)
         {
             // An edit's mentions replace the old ones; those not mentioned before are told.
             var before = new HashSet<long>();
             await using (var delete = new NpgsqlCommand("DELETE FROM mentions WHERE message_id = @id RETURNING user_id", connection, transaction) { Parameters = { new("id", change.MessageId) } })
-            await using (var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            await using (var reader = await delete.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                deadline.Answered();
+                while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
                 {
                     before.Add(reader.GetInt64(0));
                 }
             }
 
-            await InsertMentionsAsync(connection, transaction, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], cancellationToken).ConfigureAwait(false);
+            await InsertMentionsAsync(connection, transaction, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], deadline).ConfigureAwait(false);
             mentioned = [.. mentions.Where(id => !before.Contains(id))];
         }
 
@@ -300,7 +455,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             reader.IsDBNull(9) ? id : reader.GetInt64(9));
     }
 
-    public bool IsMissingRoom(Exception exception) => exception is PostgresException { SqlState: ForeignKeyViolation };
+    public bool IsMissingRoom(Exception exception) =>
+        exception is PostgresException { SqlState: ForeignKeyViolation, ConstraintName: "fk_messages_rooms_room_id" };
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

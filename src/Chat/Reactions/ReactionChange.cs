@@ -16,6 +16,8 @@ internal sealed class ReactionChange(RoomView room, ChatUser actor, long message
 
     public override MessageChangeKind Kind => MessageChangeKind.Reactions;
 
+    protected override string Field => "emoji";
+
     public override ChangeDecision Decide(MessageView? current, DateTime now)
     {
         if (Missing(current) is { } missing)

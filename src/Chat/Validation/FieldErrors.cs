@@ -38,6 +38,7 @@ public static class ErrorMessages
     public const string Taken = "has already been taken";
     public const string InvalidFormat = "has invalid format";
     public const string DoesNotExist = "does not exist";
+    public const string Invalid = "is invalid";
 
     public static string TooLong(int count) => string.Create(CultureInfo.InvariantCulture, $"should be at most {count} character(s)");
 

@@ -1,9 +1,16 @@
 // The official phoenix client, wired for Node: Node 20 has no global WebSocket, so the
-// `ws` package is passed as the transport, as the client's options allow.
-import { Socket, Presence } from "phoenix";
+// `ws` package is passed as the transport, as the client's options allow. LongPoll is the
+// client's own, over Node's fetch.
+import { LongPoll, Socket, Presence } from "phoenix";
 import WebSocket from "ws";
 
-export { Presence };
+export { LongPoll, Presence };
+
+/** The transports the end-to-end cases run over: the same chat, presence and catch-up on each. */
+export const transports = [
+  { name: "WebSocket", transport: WebSocket },
+  { name: "LongPoll", transport: LongPoll },
+];
 
 export function connectSocket(url, options = {}) {
   const socket = new Socket(url, {

@@ -66,6 +66,11 @@ internal sealed class SocketRegistry
             }
         }
 
+        if (closed > 0)
+        {
+            ChannelsMetrics.IdleTimeouts.Add(closed);
+        }
+
         return closed;
     }
 

@@ -33,22 +33,25 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             return;
         }
 
+        // Connecting, up to the upgrade: the socket's life afterwards is not part of this span.
+        var span = ChannelsMetrics.Source.StartActivity("chat.socket.connect");
+        span?.SetTag("chat.transport", ChannelsMetrics.WebSocket);
         var serializer = MessageSerializer.ForVersion(context.Request.Query["vsn"]);
         if (serializer is null)
         {
-            Refuse(context, "unsupported vsn");
+            Refuse(context, "unsupported vsn", span);
             return;
         }
 
         if (!OriginPolicy.IsAllowed(context.Request, runtime.Options.AllowedOrigins))
         {
-            Refuse(context, "origin not allowed");
+            Refuse(context, "origin not allowed", span);
             return;
         }
 
         if (!TryReadSubprotocols(context.Request, out var authToken, out var offersPhoenix))
         {
-            Refuse(context, "unreadable auth token");
+            Refuse(context, "unreadable auth token", span);
             return;
         }
 
@@ -57,15 +60,23 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         var result = await handler.ConnectAsync(request, context.RequestAborted).ConfigureAwait(false);
         if (!result.IsAccepted)
         {
-            Refuse(context, "connect refused");
+            Refuse(context, "connect refused", span);
             return;
         }
 
         if (registry.IsShuttingDown || !registry.TryReserve(runtime.Options.MaxSockets))
         {
+            var reason = registry.IsShuttingDown ? "shutting down" : "too many sockets";
+            ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(reason));
+            ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, reason);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, reason);
+            span?.Dispose();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
+
+        span?.SetTag("chat.socket_id", result.Id);
+        var remoteIp = context.Connection.RemoteIpAddress;
 
         var reserved = true;
         try
@@ -79,7 +90,8 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
                 WebSocketHandshake.SetResponseHeaders(context.Response, key, subProtocol);
                 await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync().ConfigureAwait(false);
                 reserved = false;
-                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, kestrelConnection.Transport, kestrelConnection.Abort));
+                span?.Dispose();
+                handoff.TakeOver(kestrelConnection => RunAsync(serializer, result, kestrelConnection.Transport, kestrelConnection.Abort, remoteIp));
                 return;
             }
 
@@ -101,11 +113,13 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             }
 
             reserved = false;
+            span?.Dispose();
             var pipe = new StreamDuplexPipe(stream);
-            await RunAsync(serializer, result, pipe, context.Abort).ConfigureAwait(false);
+            await RunAsync(serializer, result, pipe, context.Abort, remoteIp).ConfigureAwait(false);
         }
         finally
         {
+            span?.Dispose();
             if (reserved)
             {
                 registry.Release();
@@ -113,11 +127,13 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         }
     }
 
-    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDuplexPipe transport, Action abort)
+    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDuplexPipe transport, Action abort, System.Net.IPAddress? remoteIp)
     {
         var session = new WebSocketSession(transport, abort, runtime);
         var connection = new SocketConnection(runtime, handler, serializer, result, session);
-        ChannelsLog.SocketConnected(runtime.Logger, connection.Id, connection.Serializer.GetType().Name);
+        ChannelsLog.SocketConnected(runtime.Logger, connection.Id, ChannelsMetrics.WebSocket, remoteIp, connection.Serializer.GetType().Name);
+        ChannelsMetrics.Connects.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
+        ChannelsMetrics.ActiveSockets.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         registry.Add(session);
         try
         {
@@ -126,6 +142,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         finally
         {
             registry.Remove(session);
+            ChannelsMetrics.ActiveSockets.Add(-1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         }
     }
 
@@ -142,9 +159,12 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         }
     }
 
-    private void Refuse(HttpContext context, string reason)
+    private void Refuse(HttpContext context, string reason, System.Diagnostics.Activity? span)
     {
-        ChannelsLog.SocketRefused(runtime.Logger, reason);
+        ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(reason));
+        ChannelsLog.SocketRefused(runtime.Logger, context.Connection.RemoteIpAddress, reason);
+        span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, reason);
+        span?.Dispose();
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
     }
 

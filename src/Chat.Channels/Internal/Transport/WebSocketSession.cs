@@ -343,6 +343,8 @@ internal sealed class WebSocketSession : ISocketTransport
                     && (backlog.Count >= options.MaxPendingFrames || _backlogBytes + size > options.MaxPendingBytes))
                 {
                     ChannelsLog.SlowConsumer(_runtime.Logger, SocketId, backlog.Count, _backlogBytes + size);
+                    ChannelsMetrics.SlowConsumers.Add(1);
+                    ChannelsMetrics.DroppedFrames.Add(backlog.Count + 1);
                     // The client is not reading, so a close frame would only wait behind the others.
                     AbortLocked();
                     return;
