@@ -17,6 +17,12 @@ internal sealed class MentionResolver(IDbContextFactory<ChatDbContext> contexts)
     /// </summary>
     public async Task<long[]?> ResolveAsync(string content, long authorId, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // Most messages mention nobody: they cost neither a timer nor a lookup.
+        if (MentionRules.Names(content).Count == 0)
+        {
+            return [];
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
