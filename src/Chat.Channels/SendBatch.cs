@@ -4,9 +4,10 @@ namespace Chat.Channels;
 
 /// <summary>
 /// Frames sent to sockets while a batch is open, from this flow of execution, are written at
-/// once but flushed once per socket when the batch is disposed: a socket that receives several
-/// frames of one batch (the replies and broadcasts of one committed group of messages) gets
-/// them in one write instead of one system call each. Open one with
+/// once but not flushed before the batch is disposed: a socket that receives several frames of
+/// one batch (the replies and broadcasts of one committed group of messages) gets them in one
+/// write instead of one system call each. At its end the batch's sockets go to the transport's
+/// flush queue, which flushes them one thread-pool hop later. Open one with
 /// <see cref="Broadcaster.BeginBatch"/>; keep it short, since nothing in it reaches the
 /// network before it ends.
 /// </summary>
@@ -70,9 +71,12 @@ public sealed class SendBatch : IDisposable
             CurrentBatch.Value = _outer;
         }
 
-        foreach (var session in deferred ?? [])
+        if (deferred is not null)
         {
-            session.FlushDeferred();
+            // Flushed by the flush queue, not here: the code that opened the batch goes on with
+            // its next one, and a socket that gets more frames before its turn sends them with
+            // these, in the same write.
+            FlushQueue.Shared.AddRange(deferred);
         }
     }
 }

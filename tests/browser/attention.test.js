@@ -50,13 +50,14 @@ describe("unread counts and mentions on every device", { timeout: 600_000 }, () 
     for (let i = 1; i <= 3; i++) await sendMessage(a.page, `news ${i}`);
     const busyLink = (page) => page.locator(`.room-link[data-slug="${busy.slug}"]`);
     await busyLink(desk.page).locator(".badge", { hasText: "3" }).waitFor();
-    assert.equal(await desk.page.title(), `(3) #${quiet.name} · Chat`);
+    // The title follows the badge in an effect after the render: wait for it, not for a frame.
+    await waitUntil(async () => (await desk.page.title()) === `(3) #${quiet.name} · Chat`, { message: "the title to count 3" });
     assert.match(await desk.page.locator('link[rel="icon"]').getAttribute("href"), /^data:image\/svg\+xml,/);
 
     // A mention: its own badge, and the favicon shows the count.
     await sendMessage(a.page, `@${bob.user.username} can you look at this?`);
     await busyLink(desk.page).locator(".badge.mentions", { hasText: "1" }).waitFor();
-    assert.equal(await desk.page.title(), `(4) #${quiet.name} · Chat`);
+    await waitUntil(async () => (await desk.page.title()) === `(4) #${quiet.name} · Chat`, { message: "the title to count 4" });
     const icon = decodeURIComponent((await desk.page.locator('link[rel="icon"]').getAttribute("href")).split(",")[1]);
     assert.match(icon, /<text[^>]*>1<\/text>/);
     await screenshot(desk.page, "unread-mention-badges");

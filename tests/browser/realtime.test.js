@@ -231,7 +231,8 @@ describe("two users, live", { timeout: 600_000 }, () => {
     const busyLink = b.page.locator(`.room-link[data-slug="${busy.slug}"]`);
     await busyLink.locator(".badge", { hasText: "3" }).waitFor();
     await screenshot(b.page, "unread-badge");
-    assert.equal(await b.page.title(), `(3) #${quiet.name} · Chat`);
+    // The title follows the badge in an effect after the render: wait for it, not for a frame.
+    await waitUntil(async () => (await b.page.title()) === `(3) #${quiet.name} · Chat`, { message: "the title to count 3" });
     // A room never read shows no count.
     assert.equal(await b.page.locator(".room-link", { hasText: "Lobby" }).locator(".badge").count(), 0);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chat.Channels.PubSub;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -422,7 +423,24 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
         connection.ConnectionRestored += OnConnectionRestored;
         _connection = connection;
         _ = LoadScriptsAsync(connection.GetDatabase());
+        await UntilSubscriberConnectedAsync(connection, TimeSpan.FromMilliseconds(configuration.ConnectTimeout)).ConfigureAwait(false);
         return connection;
+    }
+
+    /// <summary>
+    /// StackExchange.Redis may finish connecting once the interactive connection is up, with the
+    /// subscription connection still on its way (more often on a busy machine). Subscribing then
+    /// fails at once, and the topic's channels are made to rejoin when it arrives: so this node
+    /// starts once both are up, or once the connect timeout has passed.
+    /// </summary>
+    private static async Task UntilSubscriberConnectedAsync(ConnectionMultiplexer connection, TimeSpan timeout)
+    {
+        var subscriber = connection.GetSubscriber();
+        var started = Stopwatch.GetTimestamp();
+        while (connection.IsConnected && !subscriber.IsConnected() && Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Every script, loaded ahead of its first call (again after Redis restarts, since it forgets them).</summary>
@@ -452,10 +470,11 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        Interlocked.And(ref _downConnections, ~Bit(e.ConnectionType));
+        var bit = Bit(e.ConnectionType);
+        var wasLost = (Interlocked.And(ref _downConnections, ~bit) & bit) != 0;
         if (e.ConnectionType == ConnectionType.Subscription)
         {
-            _ = RecoverSubscriptionsAsync();
+            _ = RecoverSubscriptionsAsync(wasLost);
         }
         else if (e.ConnectionType == ConnectionType.Interactive)
         {
@@ -472,15 +491,23 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
     };
 
     /// <summary>
-    /// The subscription connection is back: subscribe whatever could not be, and make every
-    /// local topic's channels rejoin, since broadcasts from other nodes may have been missed.
+    /// The subscription connection is back: subscribe whatever could not be, and make the
+    /// channels of every topic that may have missed broadcasts from other nodes rejoin. After
+    /// an outage that is every local topic. StackExchange.Redis reports a first connect as a
+    /// restore too: then only the topics that could not subscribe before it (it came after the
+    /// connect timeout) missed anything, and the topics subscribed since must not be disturbed.
     /// </summary>
-    private async Task RecoverSubscriptionsAsync()
+    private async Task RecoverSubscriptionsAsync(bool afterOutage)
     {
         TopicState[] states;
         lock (_gate)
         {
-            states = [.. _topics.Values];
+            states = [.. _topics.Values.Where(state => afterOutage || (state.Queue is null && state.Ready.IsCompleted))];
+            if (states.Length == 0 && !afterOutage)
+            {
+                return;
+            }
+
             foreach (var state in states)
             {
                 if (state.Queue is null && state.Ready.IsCompleted)

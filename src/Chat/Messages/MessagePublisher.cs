@@ -6,8 +6,9 @@ namespace Chat.Messages;
 /// <summary>
 /// Announces committed batches, one at a time and in commit order, so that the writer never
 /// waits for a fan-out: it hands a batch over and goes straight back to the next commit.
-/// Within a batch, writes are announced in the order they were queued: each run of new
-/// messages as one <see cref="IChatEvents.MessagesStoredAsync"/>, each change on its own.
+/// Writes are announced in the order they were queued: each run of new messages as one
+/// <see cref="IChatEvents.MessagesStoredAsync"/> (a run spans every batch that was waiting),
+/// each change on its own.
 /// </summary>
 /// <remarks>
 /// The queue between the two is bounded: when announcing falls behind committing (a slow
@@ -42,18 +43,25 @@ internal sealed partial class MessagePublisher : IAsyncDisposable
     private async Task RunAsync()
     {
         var run = new List<PendingMessage>();
-        await foreach (var batch in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            foreach (var write in batch)
+            // Every batch committed while the previous announcement ran goes out in this one:
+            // when announcing falls behind, its runs grow, and each member's socket gets the
+            // messages of several commits in one write instead of one write per commit.
+            for (var taken = 0; taken < MaxBatchesAhead && reader.TryRead(out var batch); taken++)
             {
-                if (write is PendingMessage message)
+                foreach (var write in batch)
                 {
-                    run.Add(message);
-                    continue;
-                }
+                    if (write is PendingMessage message)
+                    {
+                        run.Add(message);
+                        continue;
+                    }
 
-                await AnnounceAsync(run).ConfigureAwait(false);
-                await AnnounceAsync((PendingChange)write).ConfigureAwait(false);
+                    await AnnounceAsync(run).ConfigureAwait(false);
+                    await AnnounceAsync((PendingChange)write).ConfigureAwait(false);
+                }
             }
 
             await AnnounceAsync(run).ConfigureAwait(false);

@@ -14,12 +14,12 @@ namespace Chat.Channels.Internal.Transport;
 /// writes each frame into the transport's output pipe from whatever thread sends it.
 /// </summary>
 /// <remarks>
-/// <para><b>Sending.</b> A frame is copied into the output pipe and flushed at once, on the
-/// sender's thread: no queue, no work item, no task. The transport sends whatever has been
-/// flushed when its send loop next runs, so frames that arrive faster than the network takes
-/// them leave together, in one write. When the pipe is full (the client reads slower than it
-/// is sent to), the flush is pending: frames then wait in a backlog, written all at once when
-/// the flush completes, and a backlog longer than <see cref="ChannelsOptions.MaxPendingFrames"/>
+/// <para><b>Sending.</b> A frame is copied into the output pipe on the sender's thread (no
+/// queue of frames, no task), and the socket's flush is owed to the end of the send batch it
+/// was sent in, or else to the <see cref="FlushQueue"/>: every frame written to the socket
+/// before that flush leaves in the same write, so a busy server makes fewer, fuller writes.
+/// When the pipe is full (the client reads slower than it is sent to), the flush is pending:
+/// frames then wait in a backlog, written all at once when the flush completes, and a backlog longer than <see cref="ChannelsOptions.MaxPendingFrames"/>
 /// or <see cref="ChannelsOptions.MaxPendingBytes"/> disconnects the client as a slow consumer.</para>
 /// <para><b>Receiving.</b> Frames are untrusted input: every length is checked before anything is
 /// buffered, a message is assembled from its fragments in a pooled buffer bounded by
@@ -43,7 +43,8 @@ internal sealed class WebSocketSession : ISocketTransport
     private int _partialOffset;
     private long _backlogBytes;
     private bool _flushing;
-    private bool _flushDeferred;
+    /// <summary>Frames are in the pipe unflushed, and a send batch or the flush queue owes their flush.</summary>
+    private bool _flushQueued;
     private bool _closeRequested;
     private (WebSocketCloseStatus Status, string Reason)? _closeQueued;
     private bool _aborted;
@@ -356,21 +357,19 @@ internal sealed class WebSocketSession : ISocketTransport
 
             if (frame.Data.Length <= ChunkBytes)
             {
-                // The common case: one small frame, straight into the pipe, and flushed now or,
-                // inside a send batch, once for all the batch's frames to this socket.
+                // The common case: one small frame, straight into the pipe. Its flush is left
+                // to the end of the send batch this runs in, or else to the flush queue, so that
+                // frames sent to this socket meanwhile leave with it in one write.
                 WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
-                if (_flushDeferred)
+                if (!_flushQueued)
                 {
-                    return;
+                    _flushQueued = true;
+                    if (SendBatch.Current is not { } batch || !batch.TryDefer(this))
+                    {
+                        FlushQueue.Shared.Add(this);
+                    }
                 }
 
-                if (SendBatch.Current is { } batch && batch.TryDefer(this))
-                {
-                    _flushDeferred = true;
-                    return;
-                }
-
-                TryFlushLocked();
                 return;
             }
 
@@ -400,17 +399,17 @@ internal sealed class WebSocketSession : ISocketTransport
         }
     }
 
-    /// <summary>The end of a <see cref="SendBatch"/> that held this socket's flush.</summary>
-    public void FlushDeferred()
+    /// <summary>The flush queue's turn: flushes what was written since the last flush.</summary>
+    public void FlushQueued()
     {
         lock (_gate)
         {
-            if (!_flushDeferred)
+            if (!_flushQueued)
             {
                 return;
             }
 
-            _flushDeferred = false;
+            _flushQueued = false;
             if (!_flushing && !_aborted)
             {
                 TryFlushLocked();
@@ -488,8 +487,8 @@ internal sealed class WebSocketSession : ISocketTransport
     /// <summary>Flushes; false when the flush is pending (the pipe is full) or the transport is gone.</summary>
     private bool TryFlushLocked()
     {
-        // Whatever a send batch was holding back goes out with this flush.
-        _flushDeferred = false;
+        // Whatever a send batch or the flush queue was holding back goes out with this flush.
+        _flushQueued = false;
         var flush = _output.FlushAsync();
         if (flush.IsCompletedSuccessfully)
         {

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Chat.Channels.Internal.Transport;
+
+/// <summary>
+/// The sockets that have frames written into their output pipe but not yet flushed, and the
+/// thread that flushes them, in rounds. A socket joins the queue once, at its first unflushed
+/// frame; frames written to it until its round comes join that frame and leave with it, in one
+/// write.
+/// </summary>
+/// <remarks>
+/// <para>This is what makes the server cheaper per frame as it gets busier. The write system
+/// call (on loopback, with the receiver's side of TCP in it) is most of what a delivery costs,
+/// and each flush is one. When the server keeps up, a round runs as soon as a socket is queued,
+/// and a frame leaves one thread hop after it was written.</para>
+/// <para>A round that flushes a crowd (<see cref="CrowdRound"/> sockets or more: a broadcast to
+/// a big room) is followed by a pause of up to <see cref="CrowdPause"/> from its start, so that
+/// big fan-outs are flushed at most that often: when broadcasts to a big room come faster than
+/// that, each member gets several of them per write, and the server's cost per delivery falls
+/// as the rate rises instead of its latency climbing. Broadcasts that come slower than that are
+/// not delayed at all. SignalR gets its batching from a transport loop per connection; this is
+/// one thread for the process.</para>
+/// </remarks>
+internal sealed class FlushQueue
+{
+    /// <summary>A round that flushes at least this many sockets is a fan-out to a crowd.</summary>
+    internal const int CrowdRound = 512;
+
+    /// <summary>The least time from the start of a crowd's round to the start of the next round.</summary>
+    internal static readonly TimeSpan CrowdPause = TimeSpan.FromMilliseconds(20);
+
+    private readonly ConcurrentQueue<WebSocketSession> _dirty = new();
+    private readonly AutoResetEvent _wake = new(initialState: false);
+    private int _signaled;
+
+    private FlushQueue()
+    {
+        var thread = new Thread(Run) { IsBackground = true, Name = "Chat.Channels flush" };
+        thread.Start();
+    }
+
+    /// <summary>One for the process: flushing is the transport's business, whichever server a socket belongs to.</summary>
+    public static FlushQueue Shared { get; } = new();
+
+    /// <summary>Queues a socket whose flush is owed; the caller marks it so that it is queued once.</summary>
+    public void Add(WebSocketSession session)
+    {
+        _dirty.Enqueue(session);
+        Signal();
+    }
+
+    /// <summary>Queues the sockets a send batch held back.</summary>
+    public void AddRange(List<WebSocketSession> sessions)
+    {
+        foreach (var session in sessions)
+        {
+            _dirty.Enqueue(session);
+        }
+
+        Signal();
+    }
+
+    private void Signal()
+    {
+        if (Interlocked.Exchange(ref _signaled, 1) == 0)
+        {
+            _wake.Set();
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            _wake.WaitOne();
+            // Reset before draining: a socket queued from now on signals again, so none is missed.
+            Volatile.Write(ref _signaled, 0);
+            var started = Stopwatch.GetTimestamp();
+            var flushed = 0;
+            while (_dirty.TryDequeue(out var session))
+            {
+                try
+                {
+                    session.FlushQueued();
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
+                {
+                    // Its transport is gone: drop the socket, and flush the others.
+                    session.Abort();
+                }
+
+                flushed++;
+            }
+
+            if (flushed >= CrowdRound)
+            {
+                var pause = CrowdPause - Stopwatch.GetElapsedTime(started);
+                if (pause > TimeSpan.Zero)
+                {
+                    Thread.Sleep(pause);
+                }
+            }
+        }
+    }
+}
