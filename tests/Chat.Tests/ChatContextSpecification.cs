@@ -98,10 +98,13 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
 
         var names = (await db.Database.GetAppliedMigrationsAsync()).Select(m => m[(m.IndexOf('_', StringComparison.Ordinal) + 1)..]).ToList();
 
-        Assert.Equal(
+        string[] shared =
             ["CreateChatRooms", "CreateChatMessages", "MakeRoomSlugsUniqueAndRequired", "AddMessageRoomForeignKey", "AddMessageHistoryIndex", "CreateUsers", "AddMessageClientId", "ReorderMessageClientIdIndex",
-             "AddMessageEditsReactionsAndRevisions", "AddMentionsAndReadMarkers", "AddMessageSearch", "WidenRoomNamesToTheirByteCap", "AddTokenRevocations"],
-            names);
+             "AddMessageEditsReactionsAndRevisions", "AddMentionsAndReadMarkers", "AddMessageSearch"];
+        // Tuning that only one provider needs is in that provider's set alone, in time order.
+        string[] ownTuning = fixture.Database.Provider == DatabaseProvider.Postgres ? ["TuneSearchStatistics"] : [];
+
+        Assert.Equal([.. shared, "WidenRoomNamesToTheirByteCap", .. ownTuning, "AddTokenRevocations"], names);
     }
 
     [Fact]

@@ -44,10 +44,38 @@ public abstract class ReadMarkersSpecification(DatabaseFixture fixture)
     [Fact]
     public void Mentions_are_at_signs_followed_by_username_characters_not_inside_a_word()
     {
-        Assert.Equal(["bob", "carol.x", "dave"], MentionRules.Names("@Bob hi @carol.x, and (@dave) @bob again"));
-        Assert.Equal(["ann."], MentionRules.Names("thanks @ann."));
+        Assert.Equal([new("bob", null), new("carol.x", null), new("dave", null)], MentionRules.Names("@Bob hi @carol.x, and (@dave) @bob again"));
         Assert.Empty(MentionRules.Names("write to ann@example.com or @a or @" + new string('x', 33)));
         Assert.Empty(MentionRules.Names("no at signs here"));
+    }
+
+    [Fact]
+    public void A_name_that_ends_in_dots_dashes_or_underscores_also_carries_the_name_without_them()
+    {
+        Assert.Equal([new MentionName("ann.", "ann")], MentionRules.Names("thanks @Ann."));
+        Assert.Equal([new MentionName("ann_", "ann"), new MentionName("ann...", "ann"), new MentionName("ann-", "ann")], MentionRules.Names("@ann_ and @ann... or @ann-"));
+        // What is left must still be a username: "ab" is too short to be one.
+        Assert.Equal([new MentionName("ab.", null)], MentionRules.Names("ask @ab."));
+    }
+
+    [Fact]
+    public async Task Punctuation_after_a_name_does_not_lose_the_mention_unless_the_longer_name_is_someone_s()
+    {
+        var room = await NewRoomAsync();
+        var ann = await NewUserAsync("ann");
+        var bob = await NewUserAsync("bob");
+        var carol = await NewUserAsync("carol");
+        var carolDot = new ChatUser((await fixture.Accounts.RegisterAsync(carol.Username + ".", "password123")).Value!.Id, carol.Username + ".");
+
+        var endOfSentence = await SendAsync(room, ann, $"Thanks, @{bob.Username}. And @{bob.Username}, again: @{bob.Username}!");
+        var ellipsis = await SendAsync(room, ann, $"over to @{bob.Username}...");
+        var longerExists = await SendAsync(room, ann, $"see @{carol.Username}.");
+        var self = await SendAsync(room, carolDot, $"I am @{carolDot.Username}");
+
+        Assert.Equal([bob.Id], MentionedBy(endOfSentence));
+        Assert.Equal([bob.Id], MentionedBy(ellipsis));
+        Assert.Equal([carolDot.Id], MentionedBy(longerExists));
+        Assert.Empty(MentionedBy(self));
     }
 
     [Fact]

@@ -1,6 +1,9 @@
 using Chat.Messages;
+using Chat.Persistence;
 using Chat.Rooms;
 using Chat.Search;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Tests;
 
@@ -153,10 +156,64 @@ public abstract class SearchSpecification(DatabaseFixture fixture)
     }
 
     [Fact]
+    public async Task An_imported_message_is_found_by_search_and_its_mentions_are_stored()
+    {
+        var marker = Marker();
+        var bob = (await fixture.Accounts.RegisterAsync("bob" + Guid.NewGuid().ToString("N")[..10], "password123")).Value!;
+        var archive = fixture.Services.GetRequiredService<RoomArchive>();
+
+        var imported = await archive.ImportAsync("Imported " + marker, null, ArchiveOf(
+            new ArchivedMessage(Ann.Id, Ann.Username, $"{marker} Crème brûlée", DateTime.UtcNow.AddDays(-2)),
+            new ArchivedMessage(Ann.Id, Ann.Username, $"{marker} thanks @{bob.Username}.", DateTime.UtcNow.AddDays(-1))));
+
+        var room = imported.Value!.Room;
+        var history = (await fixture.Messages.ListAsync(room.Id, new HistoryRequest())).Value!.Messages;
+        Assert.Equal([history[0].Id], await FindAsync($"{marker} creme bru"));
+        Assert.Equal([history[1].Id], await FindAsync($"{marker} thanks", room));
+        Assert.Equal(history.Select(m => m.Id).OrderDescending(), await FindAsync(marker));
+        await using var db = await fixture.Services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync();
+        var mentions = await db.Mentions.Where(m => m.RoomId == room.Id).ToListAsync();
+        Assert.Equal([(history[1].Id, bob.Id)], mentions.Select(m => (m.MessageId, m.UserId)));
+    }
+
+    private static async IAsyncEnumerable<ArchivedMessage> ArchiveOf(params ArchivedMessage[] messages)
+    {
+        foreach (var message in messages)
+        {
+            await Task.Yield();
+            yield return message;
+        }
+    }
+
+    [Fact]
     public void Words_fold_case_and_accents_and_split_at_everything_else()
     {
         Assert.Equal(["creme", "brulee", "s", "il", "strasse", "日本語", "x2"], SearchText.Words("Crème BRÛLÉE, s'il — Straße 日本語 🙂 x2"));
         Assert.Equal(64, Assert.Single(SearchText.Words(new string('a', 100))).Length);
+    }
+
+    [Theory]
+    [InlineData("Crème BRÛLÉE, s'il — Straße 日本語 🙂 x2")]
+    [InlineData("dup Dup DUP dúp, again dup")]
+    [InlineData("𝒜𝒷𝒸 ĞÜŞİÖÇ ıi Æther Œuvre Øre Łódź Đuro ðþ a\u0301b\u20DDc ١٢٣ ǅemal")]
+    [InlineData("plain ascii words, with punctuation: tab\there new-line\nunder_score x.y")]
+    [InlineData("!!! 🙂")]
+    public void A_document_is_the_distinct_words_then_the_room_token(string text)
+    {
+        var words = SearchText.Words(text).Distinct(StringComparer.Ordinal).Append(SearchText.RoomToken(42));
+
+        Assert.Equal(string.Join(' ', words), SearchText.Document(42, text));
+    }
+
+    [Fact]
+    public void Long_words_are_cut_alike_in_documents_and_queries_and_never_inside_a_surrogate_pair()
+    {
+        var text = "x" + new string('é', 70) + " " + new string('a', 63) + "𝒜b";
+
+        var words = SearchText.Words(text);
+
+        Assert.Equal(["x" + new string('e', 63), new string('a', 63)], words);
+        Assert.Equal(string.Join(' ', words) + " " + SearchText.RoomToken(7), SearchText.Document(7, text));
     }
 }
 
@@ -164,4 +221,22 @@ public abstract class SearchSpecification(DatabaseFixture fixture)
 public sealed class SqliteSearchTests(SqliteDatabaseFixture fixture) : SearchSpecification(fixture), IClassFixture<SqliteDatabaseFixture>;
 
 [Collection("postgres")]
-public sealed class PostgresSearchTests(PostgresDatabaseFixture fixture) : SearchSpecification(fixture), IClassFixture<PostgresDatabaseFixture>;
+public sealed class PostgresSearchTests(PostgresDatabaseFixture fixture) : SearchSpecification(fixture), IClassFixture<PostgresDatabaseFixture>
+{
+    /// <summary>
+    /// Without statistics on enough lexemes the planner takes a rare or absent word for a common
+    /// one and walks every message newest first instead of reading the GIN index (the
+    /// TuneSearchStatistics migration; the search benchmark measures what it changes).
+    /// </summary>
+    [Fact]
+    public async Task The_search_column_keeps_statistics_on_enough_words_to_tell_rare_ones_from_common_ones()
+    {
+        await using var db = await fixture.Services.GetRequiredService<IDbContextFactory<ChatDbContext>>().CreateDbContextAsync();
+
+        var target = await db.Database
+            .SqlQueryRaw<int>("SELECT attstattarget AS \"Value\" FROM pg_attribute WHERE attrelid = 'messages'::regclass AND attname = 'search'")
+            .SingleAsync();
+
+        Assert.Equal(1000, target);
+    }
+}

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using Chat.Accounts;
+using Chat.Mentions;
 using Chat.Messages;
 using Chat.Persistence;
+using Chat.Search;
 using Chat.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -11,7 +13,8 @@ namespace Chat.Rooms;
 /// <summary>
 /// A room and its history, out of one install and into another (the admin commands
 /// <c>export-room</c> and <c>import-room</c>). Imported messages keep their authors and their
-/// times, and get new ids in their original order.
+/// times, and get new ids in their original order; they are searchable and their mentions
+/// count, as for messages sent.
 /// </summary>
 public sealed class RoomArchive
 {
@@ -21,6 +24,7 @@ public sealed class RoomArchive
     private readonly ChatDatabase _database;
     private readonly RoomService _rooms;
     private readonly HistoryQueries _history = new();
+    private readonly MentionResolver _mentions;
     private readonly int _maxMessageLength;
 
     internal RoomArchive(IDbContextFactory<ChatDbContext> contexts, ChatDatabase database, RoomService rooms, IOptions<ChatOptions> options)
@@ -28,6 +32,7 @@ public sealed class RoomArchive
         _contexts = contexts;
         _database = database;
         _rooms = rooms;
+        _mentions = new MentionResolver(contexts);
         _maxMessageLength = options.Value.MaxMessageLength;
     }
 
@@ -129,12 +134,32 @@ public sealed class RoomArchive
         return ChatResult<ImportedRoom>.Ok(new ImportedRoom(room, count));
     }
 
+    /// <summary>
+    /// Stores a batch of archived messages in one transaction, with everything the message
+    /// writer stores beside a message: its words in the search index and the users it
+    /// mentions, so that an imported message is found and counted like one that was sent.
+    /// </summary>
     private async Task<int> InsertAsync(long roomId, List<ArchivedMessage> batch, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {
             return 0;
         }
+
+        var messages = batch.Select(message =>
+        {
+            var insertedAt = Clock.TruncateToMilliseconds(message.InsertedAt!.Value.ToUniversalTime());
+            return new Message
+            {
+                RoomId = roomId,
+                UserId = message.UserId,
+                Username = message.Username!.Trim(),
+                Content = message.Content!.Trim(),
+                InsertedAt = insertedAt,
+                UpdatedAt = insertedAt,
+            };
+        }).ToList();
+        var mentions = await _mentions.ResolveAsync([.. messages.Select(m => (m.Content, m.UserId))], cancellationToken).ConfigureAwait(false);
 
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -144,21 +169,11 @@ public sealed class RoomArchive
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({PostgresMessageBatchStore.CommitOrderLock})", cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var message in batch)
-        {
-            var insertedAt = Clock.TruncateToMilliseconds(message.InsertedAt!.Value.ToUniversalTime());
-            db.Messages.Add(new Message
-            {
-                RoomId = roomId,
-                UserId = message.UserId,
-                Username = message.Username!.Trim(),
-                Content = message.Content!.Trim(),
-                InsertedAt = insertedAt,
-                UpdatedAt = insertedAt,
-            });
-        }
-
+        db.Messages.AddRange(messages);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        db.Mentions.AddRange(messages.SelectMany((message, i) => mentions[i].Select(userId => new Mention { MessageId = message.Id, UserId = userId, RoomId = roomId })));
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await SearchIndex.AddAsync(db, _database.Provider, [.. messages.Select(m => (m.Id, SearchText.Document(roomId, m.Content)))], cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return batch.Count;
     }
