@@ -51,6 +51,14 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
 
         Assert.Equal("error", reply.Status);
         Assert.Equal("refused", reply.Response.Str("reason"));
+        // The refused channel still counts against the socket's cap until it has finished
+        // closing, which follows the reply; it must then be gone.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (socket.ChannelCount != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
         Assert.Equal(0, socket.ChannelCount);
         var afterwards = await channel.PushAsync("echo", new { x = 1 });
         Assert.Equal("unmatched topic", afterwards.Response.Str("reason"));

@@ -40,7 +40,9 @@ public static class TelemetryServiceCollectionExtensions
                     "System.Runtime");
                 if (metrics.Enabled)
                 {
-                    meters.AddPrometheusExporter();
+                    // No cached scrape: the exporter's default answers the same numbers for
+                    // 300 ms, so a scrape right after a change would not show it.
+                    meters.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
 
                 if (otlp is not null)
