@@ -145,7 +145,7 @@ public abstract class PresenceSpecification : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_join_refused_after_tracking_untracks_without_a_word_to_the_members()
+    public async Task A_join_refused_after_tracking_leaves_no_trace_in_the_members_view()
     {
         var bob = await JoinAsync("bob");
 
@@ -153,9 +153,17 @@ public abstract class PresenceSpecification : IAsyncLifetime
 
         Assert.Equal("refused", reply.Response.Str("reason"));
         Assert.Equal($"bob:{bob.Ref}", await ListAsync());
-        // The join and its leave fell in one batching window: they cancel out, and the
-        // members never hear of a visitor who was never admitted.
-        Assert.Null(await bob.Socket.ReceiveAsync(m => m.Event == "presence_diff", TimeSpan.FromMilliseconds(400)));
+        // Usually the join and its leave fall in one batching window and cancel out, so the
+        // members never hear of the visitor (PresenceViewTests shows the cancelling). On a busy
+        // machine they may fall in two: then a leave must follow every join members were told of.
+        var joined = new HashSet<string>(StringComparer.Ordinal);
+        while (await bob.Socket.ReceiveAsync(m => m.Event == "presence_diff", TimeSpan.FromMilliseconds(400)) is { } diff)
+        {
+            joined.UnionWith(AllRefs(diff.Payload.GetProperty("joins")));
+            joined.ExceptWith(AllRefs(diff.Payload.GetProperty("leaves")));
+        }
+
+        Assert.Empty(joined);
     }
 
     [Fact]
@@ -266,8 +274,11 @@ public abstract class PresenceSpecification : IAsyncLifetime
     public async Task A_crowd_joining_at_once_is_announced_in_a_few_batched_diffs()
     {
         const string Hall = "presence:hall";
-        using var probe = await _host.SubscribeAsync(Hall);
-        var sockets = Enumerable.Range(0, 30).Select(i => Connect($"guest{i}")).ToList();
+        // A window long enough that 30 joins at once fit in a few of them even on a busy
+        // machine, so the count of diffs says whether changes are batched, not how fast it ran.
+        var node = _cluster.AddNode(options => options.PresenceBroadcastInterval = TimeSpan.FromSeconds(1));
+        using var probe = await node.SubscribeAsync(Hall);
+        var sockets = Enumerable.Range(0, 30).Select(i => Connect($"guest{i}", node)).ToList();
 
         await Task.WhenAll(sockets.Select(socket => socket.JoinAsync(Hall, new { device = "web" })));
 
@@ -279,8 +290,8 @@ public abstract class PresenceSpecification : IAsyncLifetime
             diffs++;
         }
 
-        Assert.InRange(diffs, 1, 10);
-        Assert.Equal(30, (await Presence.ListAsync(Hall)).ToJsonElement().EnumerateObject().Count());
+        Assert.InRange(diffs, 1, 5);
+        Assert.Equal(30, (await node.Services.GetRequiredService<IPresence>().ListAsync(Hall)).ToJsonElement().EnumerateObject().Count());
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class RateLimitsTests
     [Fact]
     public async Task Sign_in_failures_lock_a_username_whatever_its_case_and_an_address_across_usernames()
     {
-        using var limits = new RateLimits(Options.Create(new RateLimitOptions { SignInFailuresPerUsername = 2, SignInFailuresPerAddress = 3 }), _clock, NullLogger<RateLimits>.Instance);
+        using var limits = new RateLimits(Options.Create(new RateLimitOptions { SignInFailuresPerUsername = 2, SignInFailuresPerAddress = 3 }), Options.Create(new HistoryRateLimitOptions()), _clock, NullLogger<RateLimits>.Instance);
 
         Assert.True((await limits.SignInAttemptAsync("Alice", "10.0.0.1")).Allowed);
         Assert.True((await limits.SignInAttemptAsync("alice ", "10.0.0.2")).Allowed);
@@ -73,7 +73,7 @@ public sealed class RateLimitsTests
     [Fact]
     public async Task A_successful_sign_in_is_not_a_failure()
     {
-        using var limits = new RateLimits(Options.Create(new RateLimitOptions { SignInFailuresPerUsername = 2 }), _clock, NullLogger<RateLimits>.Instance);
+        using var limits = new RateLimits(Options.Create(new RateLimitOptions { SignInFailuresPerUsername = 2 }), Options.Create(new HistoryRateLimitOptions()), _clock, NullLogger<RateLimits>.Instance);
         for (var i = 0; i < 5; i++)
         {
             Assert.True((await limits.SignInAttemptAsync("alice", "10.0.0.1")).Allowed);

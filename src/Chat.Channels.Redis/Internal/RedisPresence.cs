@@ -455,10 +455,9 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
     /// <summary>Arranges for the replica's changes to reach this node's members. The caller holds its lock.</summary>
     private void ScheduleFlush(Replica replica)
     {
-        if (!replica.FlushScheduled && replica.View.HasChanges)
+        if (replica.View.ScheduleFlush(_broadcastInterval) is { } delay)
         {
-            replica.FlushScheduled = true;
-            _ = FlushLaterAsync(replica, PresenceTimings.FlushDelay(replica.View, _broadcastInterval));
+            _ = FlushLaterAsync(replica, delay);
         }
     }
 
@@ -471,8 +470,7 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
         await Task.Delay(delay).ConfigureAwait(false);
         lock (replica)
         {
-            replica.FlushScheduled = false;
-            foreach (var broadcast in replica.View.TakeBroadcasts(replica.Topic))
+            foreach (var broadcast in replica.View.TakeFlush(replica.Topic))
             {
                 _backplane.Local.Deliver(broadcast);
             }
@@ -628,7 +626,7 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
         {
             foreach (var replica in _replicas.Values)
             {
-                if (replica.Uses == 0 && replica.Loaded.IsCompleted && replica.Local.Count == 0 && !replica.FlushScheduled
+                if (replica.Uses == 0 && replica.Loaded.IsCompleted && replica.Local.Count == 0 && !replica.View.FlushScheduled
                     && _backplane.Local.Count(replica.Topic) == 0)
                 {
                     dropped.Add(replica);
@@ -731,8 +729,6 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
         public bool Buffering { get; set; }
 
         public List<ReadOnlyMemory<byte>> Buffered { get; } = [];
-
-        public bool FlushScheduled { get; set; }
 
         /// <summary>Loaded without Redis; compared again when it returns.</summary>
         public bool Stale { get; set; }

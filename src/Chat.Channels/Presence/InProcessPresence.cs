@@ -174,10 +174,9 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
     /// <summary>Arranges for the topic's pending changes to go out as one diff. The caller holds the gate.</summary>
     private void ScheduleBroadcast(TopicState topic)
     {
-        if (!topic.BroadcastScheduled && topic.View.HasChanges)
+        if (topic.View.ScheduleFlush(_broadcastInterval) is { } delay)
         {
-            topic.BroadcastScheduled = true;
-            _ = BroadcastLaterAsync(topic, PresenceTimings.FlushDelay(topic.View, _broadcastInterval));
+            _ = BroadcastLaterAsync(topic, delay);
         }
     }
 
@@ -192,8 +191,7 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
         await topic.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            topic.BroadcastScheduled = false;
-            foreach (var broadcast in topic.View.TakeBroadcasts(topic.Name).ToList())
+            foreach (var broadcast in topic.View.TakeFlush(topic.Name))
             {
                 await pubSub.BroadcastAsync(broadcast, CancellationToken.None).ConfigureAwait(false);
             }
@@ -242,7 +240,7 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
     /// <summary>Releases a topic's gate, dropping the topic first if it has no entries left.</summary>
     private void Release(TopicState state)
     {
-        if (state.View.EntryCount == 0 && !state.BroadcastScheduled && !state.Dropped)
+        if (state.View.EntryCount == 0 && !state.View.FlushScheduled && !state.Dropped)
         {
             state.Dropped = true;
             _topics.TryRemove(KeyValuePair.Create(state.Name, state));
@@ -268,8 +266,6 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
 
         /// <summary>The entries of this node's channels, by channel and key.</summary>
         public Dictionary<(ChannelProcess, string), LocalEntry> Local { get; } = [];
-
-        public bool BroadcastScheduled { get; set; }
     }
 
     /// <summary>One tracked channel under one key.</summary>

@@ -27,6 +27,9 @@ internal sealed class PresenceView(int listLimit)
     private static readonly Comparer<PresenceKey> ByAge = Comparer<PresenceKey>.Create(static (a, b) =>
         a.OldestSeq != b.OldestSeq ? a.OldestSeq.CompareTo(b.OldestSeq) : string.CompareOrdinal(a.Name, b.Name));
 
+    /// <summary>How often members of a room above the list limit hear its count.</summary>
+    private static readonly TimeSpan CountInterval = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<string, PresenceEntry> _byRef = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PresenceKey> _keys = new(StringComparer.Ordinal);
     private readonly SortedSet<PresenceKey> _listed = new(ByAge);
@@ -166,23 +169,48 @@ internal sealed class PresenceView(int listLimit)
         return (diff, count);
     }
 
+    /// <summary>True from <see cref="ScheduleFlush"/> until <see cref="TakeFlush"/>.</summary>
+    public bool FlushScheduled { get; private set; }
+
     /// <summary>
-    /// <see cref="TakeDiff"/> as what members are sent: a <c>presence_diff</c> broadcast to
-    /// <paramref name="topic"/> if listed entries changed, then a <c>presence_count</c> if the
-    /// count changed above the limit.
+    /// Called after changes: when there is something to tell and no flush is on its way yet,
+    /// marks one as scheduled and returns how long its owner should wait before
+    /// <see cref="TakeFlush"/>, so that a window's changes go out as one diff; null otherwise.
+    /// Above the list limit it is the count that changes, and members hear of it once a
+    /// second, not ten times.
     /// </summary>
-    public IEnumerable<PubSub.Broadcast> TakeBroadcasts(string topic)
+    public TimeSpan? ScheduleFlush(TimeSpan interval)
     {
+        if (FlushScheduled || !HasChanges)
+        {
+            return null;
+        }
+
+        FlushScheduled = true;
+        return KeyCount > ListLimit && interval < CountInterval ? CountInterval : interval;
+    }
+
+    /// <summary>
+    /// The scheduled flush: <see cref="TakeDiff"/> as what members are sent, a
+    /// <c>presence_diff</c> to <paramref name="topic"/> if listed entries changed, then a
+    /// <c>presence_count</c> if the count changed above the limit.
+    /// </summary>
+    public List<PubSub.Broadcast> TakeFlush(string topic)
+    {
+        FlushScheduled = false;
+        var broadcasts = new List<PubSub.Broadcast>(2);
         var (diff, count) = TakeDiff();
         if (diff is { } changes)
         {
-            yield return new PubSub.Broadcast(topic, PresenceJson.DiffEvent, changes);
+            broadcasts.Add(new PubSub.Broadcast(topic, PresenceJson.DiffEvent, changes));
         }
 
         if (count is { } keys)
         {
-            yield return new PubSub.Broadcast(topic, PresenceJson.CountEvent, PresenceJson.Count(keys));
+            broadcasts.Add(new PubSub.Broadcast(topic, PresenceJson.CountEvent, PresenceJson.Count(keys)));
         }
+
+        return broadcasts;
     }
 
     /// <summary>Forgets pending changes, taking the current state as what clients know (after a load).</summary>

@@ -17,7 +17,7 @@ namespace Chat.Server.Channels;
 /// </summary>
 public sealed class RoomChannel(
     RoomService rooms, MessageService messages, ReactionService reactions, ReadMarkerService markers,
-    RateLimits limits, HistoryThrottle historyThrottle, IPresence presence, IOptions<ChannelsOptions> channels, TimeProvider clock) : Channel
+    RateLimits limits, IPresence presence, IOptions<ChannelsOptions> channels, TimeProvider clock) : Channel
 {
     private static readonly object AfterJoin = new();
 
@@ -178,7 +178,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!await historyThrottle.TryReadAsync(_user.Id))
+        if (!(await limits.ReadHistoryAsync(_user.Id)).Allowed)
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }

@@ -132,8 +132,6 @@ public static class HostingExtensions
     public static IServiceCollection AddChatChannels(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddChatRateLimits(configuration);
-        services.AddChatOptions<HistoryRateLimitOptions>(configuration, HistoryRateLimitOptions.Section);
-        services.AddSingleton<HistoryThrottle>();
         var channels = services.AddChannels(options =>
         {
             options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);

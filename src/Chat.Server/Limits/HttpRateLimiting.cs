@@ -32,6 +32,7 @@ public static class HttpRateLimiting
     public static IServiceCollection AddChatRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddChatOptions<RateLimitOptions>(configuration, RateLimitOptions.Section);
+        services.AddChatOptions<HistoryRateLimitOptions>(configuration, HistoryRateLimitOptions.Section);
         services.AddSingleton<RateLimits>();
         services.AddRateLimiter(options =>
         {

@@ -25,13 +25,15 @@ namespace Chat.Server.Limits;
 /// (<see cref="HttpRateLimiting"/>), whose limiters ask this class, so that a budget is one
 /// budget over sockets and HTTP alike.</para>
 /// <para>Every refusal is counted (<c>chat.rate_limited</c>, by kind), and a user over the
-/// message or room limit is logged once a minute while it lasts, however fast it sends.</para>
+/// message, history or room limit is logged once a minute while it lasts, however fast it sends.</para>
 /// </remarks>
 public sealed partial class RateLimits : IDisposable
 {
     private readonly RateLimitOptions _settings;
+    private readonly HistoryRateLimitOptions _history;
     private readonly RedisRateLimiter? _shared;
     private readonly PartitionedRateLimiter<long> _messages;
+    private readonly PartitionedRateLimiter<long> _historyPages;
     private readonly PartitionedRateLimiter<(long UserId, long RoomId)> _typing;
     private readonly FixedWindowCounters _roomCreations;
     private readonly FixedWindowCounters _signInFailuresByUsername;
@@ -40,9 +42,15 @@ public sealed partial class RateLimits : IDisposable
     private readonly PartitionedRateLimiter<(string Kind, long UserId)> _refusalLog;
     private readonly ILogger _logger;
 
-    public RateLimits(IOptions<RateLimitOptions> options, TimeProvider clock, ILogger<RateLimits> logger, RedisRateLimiter? shared = null)
+    public RateLimits(
+        IOptions<RateLimitOptions> options,
+        IOptions<HistoryRateLimitOptions> history,
+        TimeProvider clock,
+        ILogger<RateLimits> logger,
+        RedisRateLimiter? shared = null)
     {
         var settings = _settings = options.Value;
+        _history = history.Value;
         _shared = shared;
         _logger = logger;
         _refusalLog = PartitionedRateLimiter.Create<(string Kind, long UserId), (string, long)>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
@@ -53,6 +61,7 @@ public sealed partial class RateLimits : IDisposable
             AutoReplenishment = true,
         }));
         _messages = TokenBuckets(settings.Burst, settings.MessagesPerSecond);
+        _historyPages = TokenBuckets(_history.Burst, _history.PerSecond);
         _typing = PartitionedRateLimiter.Create<(long UserId, long RoomId), (long, long)>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = 1,
@@ -73,6 +82,15 @@ public sealed partial class RateLimits : IDisposable
             ? shared
             : RateDecision.From(_messages.AttemptAcquire(userId));
         return Counted(decision, "message", userId);
+    }
+
+    /// <summary>Takes one older page (<c>history</c>) from the user's bucket.</summary>
+    public async ValueTask<RateDecision> ReadHistoryAsync(long userId)
+    {
+        var decision = _shared is not null && await _shared.TakeAsync(UserKey("history", userId), _history.Burst, _history.PerSecond) is { } shared
+            ? shared
+            : RateDecision.From(_historyPages.AttemptAcquire(userId));
+        return Counted(decision, "history", userId);
     }
 
     /// <summary>True when a typing notice may go out now for this user in this room.</summary>
@@ -144,6 +162,7 @@ public sealed partial class RateLimits : IDisposable
     public void Dispose()
     {
         _messages.Dispose();
+        _historyPages.Dispose();
         _typing.Dispose();
         _refusalLog.Dispose();
     }

@@ -44,6 +44,8 @@ public sealed class ChatChannelsHarness : IAsyncLifetime
             ["Chat:Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["Chat:RateLimit:MessagesPerSecond"] = "1",
             ["Chat:RateLimit:Burst"] = "3",
+            ["Chat:RateLimit:History:Burst"] = "3",
+            ["Chat:RateLimit:History:PerSecond"] = "0.1",
         }).Build();
         Host = ChannelTestHost.Create(services => services.AddLogging().AddChatServer(configuration));
         Host.Services.ValidateChatConfiguration();

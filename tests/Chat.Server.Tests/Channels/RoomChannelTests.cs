@@ -142,6 +142,28 @@ public sealed class RoomChannelTests(ChatChannelsHarness harness) : IClassFixtur
     }
 
     [Fact]
+    public async Task History_pages_are_rate_limited_per_user_across_their_sockets()
+    {
+        // A user of its own, so that no other test spends this budget (3 pages, one more per 10 s).
+        var reader = new ChatUser(41, "reader");
+        var room = await harness.NewRoomAsync();
+        var before = (await harness.Messages.CreateAsync(room, Bob, "m", null)).Value!.Message.Id + 1;
+        var (_, firstTab) = await harness.Connect(reader).JoinAsync($"room:{room.Slug}");
+        var (_, secondTab) = await harness.Connect(reader).JoinAsync($"room:{room.Slug}");
+
+        var pages = new List<string>();
+        foreach (var tab in new[] { firstTab, firstTab, secondTab, secondTab, firstTab })
+        {
+            var reply = await tab.PushAsync("history", new { before_id = before });
+            pages.Add(reply.IsOk ? "ok" : reply.Response.GetProperty("reason").GetString()!);
+        }
+        var someoneElse = await harness.Connect(Bob).JoinAsync($"room:{room.Slug}");
+
+        Assert.Equal(["ok", "ok", "ok", "rate_limited", "rate_limited"], pages);
+        Assert.True((await someoneElse.Channel.PushAsync("history", new { before_id = before })).IsOk);
+    }
+
+    [Fact]
     public async Task Leaving_sends_a_presence_leave_to_the_others()
     {
         var room = await harness.NewRoomAsync();
