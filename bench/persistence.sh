@@ -7,6 +7,7 @@
 #   bench/persistence.sh                 # everything (about 20 minutes on 2 cores)
 #   QUICK=1 bench/persistence.sh         # a smoke run: short points, one repeat, small history
 #   PARTS="persist" PROVIDERS="sqlite" bench/persistence.sh
+#   PARTS="refused" bench/persistence.sh # one NUL in every batch beside a clean stream (issue 12, test 4)
 #
 # Results (the log and one TSV line per measurement) go to artifacts/bench-persistence/<time>/.
 set -euo pipefail
@@ -14,14 +15,18 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
-parts=${PARTS:-"fsync store persist history"}
+parts=${PARTS:-"fsync store persist refused history"}
 providers=${PROVIDERS:-"sqlite postgres"}
 if [ -n "${QUICK:-}" ]; then
   persist_args=(--warmup 1 --duration 2 --repeat 1)
+  refused_args=(--warmup 1 --duration 2 --existing 0)
+  refused_pairs=1
   store_args=(--warmup 1 --duration 2)
   history_args=(--room-messages 100000 --other-messages 100000 --reads 2000 --warmup-reads 500 --repeat 1)
 else
   persist_args=(--warmup 3 --duration 5 --repeat 3 --existing 100000)
+  refused_args=(--warmup 3 --duration 5 --existing 100000)
+  refused_pairs=3
   store_args=(--warmup 2 --duration 5 --existing 100000)
   history_args=(--room-messages 1000000 --other-messages 1000000 --reads 10000 --warmup-reads 2000 --repeat 3)
 fi
@@ -72,6 +77,15 @@ for part in $parts; do
     fsync) run fsync --count 300 ;;
     store) for p in $providers; do run store --provider "$p" "${store_args[@]}"; done ;;
     persist) for p in $providers; do run persist --provider "$p" "${persist_args[@]}"; done ;;
+    refused)
+      # 100 senders make batches of about 50 here, so 1 in 50 refused is about one in every batch. Clean
+      # and refused runs alternate, so that a drift of the machine falls on both alike.
+      for p in $providers; do
+        for _ in $(seq "$refused_pairs"); do
+          run persist --provider "$p" --mode group --senders 100 --repeat 1 "${refused_args[@]}"
+          run persist --provider "$p" --mode group --senders 100 --repeat 1 --refused-every 50 "${refused_args[@]}"
+        done
+      done ;;
     history) for p in $providers; do run history --provider "$p" "${history_args[@]}"; done ;;
     *) echo "unknown part $part"; exit 2 ;;
   esac

@@ -13,7 +13,10 @@ internal sealed class BenchOptions
                    [--warmup 3] [--duration 5] [--repeat 3] [--rooms 10] [--existing 100000]
                    [--client-ids time|sender|random]
                    --existing: messages already in the database (seeded, analyzed) before the warm-up
+                   [--refused-every N]
                    --client-ids: how senders make their client_id (default time-ordered, as the web app)
+                   --refused-every: group mode; every Nth send of each sender carries a NUL, which
+                   the chat refuses with a field error (issue 12, fault test 4; 0 = none)
           history  --provider sqlite|postgres [--room-messages 1000000] [--other-messages 1000000]
                    [--reads 10000] [--warmup-reads 2000] [--repeat 3]
           search   --provider sqlite|postgres [--room-messages 1000000] [--other-messages 1000000]
@@ -73,6 +76,8 @@ internal sealed class BenchOptions
     public int Authors { get; init; } = 1000;
 
     public ClientIdStyle ClientIds { get; init; } = ClientIdStyle.Time;
+
+    public int RefusedEvery { get; init; }
 
     public IReadOnlyList<string> DropIndexes { get; init; } = [];
 
@@ -137,6 +142,7 @@ internal sealed class BenchOptions
             TsvPath = Take("tsv"),
             Authors = Integer("authors", defaults.Authors),
             ClientIds = Benchmarks.ClientIds.Parse(Take("client-ids")),
+            RefusedEvery = Integer("refused-every", defaults.RefusedEvery),
             DropIndexes = Take("drop-index")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
         };
 

@@ -11,6 +11,11 @@ namespace Chat.Benchmarks;
 /// context and one <c>SaveChangesAsync</c> (one transaction, one fsync) per message.
 /// </summary>
 /// <remarks>
+/// <para>With <c>--refused-every N</c>, every Nth send of each group sender holds a NUL, which
+/// the chat must refuse with a field error before it reaches the writer (issue 12, fault test
+/// 4): run beside a clean stream, the stored messages per second show whether a refused
+/// message slows the others down. Refused sends are counted apart; only stored ones make the
+/// rate.</para>
 /// Each point gets a fresh database, then a warm-up, then a measured window. Only sends
 /// that complete inside the window count, and only their latencies are recorded; batches
 /// are read from <see cref="MessageWriter.BatchesCommitted"/> at both ends of the window.
@@ -30,6 +35,8 @@ internal static class PersistBenchmark
         {
             foreach (var senders in options.Senders)
             {
+                // A stream with refusals is its own row, never mixed with the clean ones.
+                var label = options.RefusedEvery > 0 && mode == "group" ? $"group-refused-1-in-{options.RefusedEvery}" : mode;
                 var runs = new List<PersistResult>();
                 for (var run = 1; run <= options.Repeat; run++)
                 {
@@ -37,6 +44,7 @@ internal static class PersistBenchmark
                     runs.Add(result);
                     Console.WriteLine(
                         $"  {options.ProviderName,-8} {mode,-5} senders={senders,4} ids={options.ClientIds.ToString().ToLowerInvariant()} run {run}: {result.PerSecond,9:N0} msg/s  " +
+                        (options.RefusedEvery > 0 ? $"refused={result.Refused:N0} (1 in {options.RefusedEvery}) " : "") +
                         $"batches/s={result.BatchesPerSecond,7:N0} mean batch={result.MeanBatch,6:N1}  " +
                         $"p50={result.Latency.P50,7:N2} ms p99={result.Latency.P99,8:N2} ms  errors={result.Errors}  " +
                         $"cpu: bench={result.Machine.ProcessCores:N2} cores ({result.Machine.ProcessCores * result.Seconds / Math.Max(1.0, result.Messages) * 1e6:N1} µs/msg)" +
@@ -45,7 +53,7 @@ internal static class PersistBenchmark
                         $"load={result.Machine.LoadAverage} alloc={result.Machine.AllocatedBytes / Math.Max(1.0, result.Messages) / 1024:N1} KiB/msg " +
                         $"gen0={result.Machine.Gen0} gen2={result.Machine.Gen2} io written={result.Machine.IoWrittenBytes / Math.Max(1.0, result.Messages):N0} B/msg ({result.Machine.WriteCalls / Math.Max(1.0, result.Messages):N1} calls) read={result.Machine.IoReadBytes / Math.Max(1.0, result.Messages):N0} B/msg ({result.Machine.ReadCalls / Math.Max(1.0, result.Messages):N1} calls)" +
                         (result.FirstError is { } error ? $"  first error: {error}" : ""));
-                    Tsv.Append(options, "persist", options.ProviderName, mode, senders, run, result.PerSecond, result.BatchesPerSecond,
+                    Tsv.Append(options, "persist", options.ProviderName, label, senders, run, result.PerSecond, result.BatchesPerSecond,
                         result.MeanBatch, result.Latency.P50, result.Latency.P99, result.Latency.Max, result.Errors, result.Messages, result.Seconds,
                         result.Machine.ProcessCores, result.Machine.MachineBusy, result.Machine.AllocatedBytes / Math.Max(1.0, result.Messages),
                         result.Machine.LoadAverage, result.Machine.ServerCores);
@@ -54,7 +62,7 @@ internal static class PersistBenchmark
                 var sorted = runs.OrderBy(r => r.PerSecond).ToArray();
                 var median = sorted[sorted.Length / 2];
                 summary.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"| {options.ProviderName} | {mode} | {senders} | {sorted[^1].PerSecond:N0} | {median.PerSecond:N0} | {median.BatchesPerSecond:N0} | {median.MeanBatch:N1} | {median.Latency.P50:N2} | {median.Latency.P99:N2} | {runs.Sum(r => r.Errors)} |"));
+                    $"| {options.ProviderName} | {label} | {senders} | {sorted[^1].PerSecond:N0} | {median.PerSecond:N0} | {median.BatchesPerSecond:N0} | {median.MeanBatch:N1} | {median.Latency.P50:N2} | {median.Latency.P99:N2} | {runs.Sum(r => r.Errors)} |"));
             }
         }
 
@@ -80,7 +88,7 @@ internal static class PersistBenchmark
             var stats = perSender[i] = new SenderStats();
             var index = i;
             tasks[i] = mode == "group"
-                ? Task.Run(() => GroupSenderAsync(database.Messages, rooms, index, contents, options.ClientIds, control, stats))
+                ? Task.Run(() => GroupSenderAsync(database.Messages, rooms, index, contents, options.ClientIds, options.RefusedEvery, control, stats))
                 : Task.Run(() => NaiveSenderAsync(database, rooms, index, contents, options.ClientIds, control, stats));
         }
 
@@ -107,22 +115,36 @@ internal static class PersistBenchmark
             messages, seconds, messages / seconds,
             mode == "group" ? batches / seconds : messages / seconds,
             mode == "group" ? messages / (double)Math.Max(1, batches) : 1,
-            Percentiles.Of(latencies), perSender.Sum(s => s.Errors),
+            Percentiles.Of(latencies), perSender.Sum(s => s.Errors), perSender.Sum(s => s.Refused),
             perSender.Select(s => s.FirstError).FirstOrDefault(e => e is not null), use);
     }
 
-    private static async Task GroupSenderAsync(MessageService chat, RoomView[] rooms, int index, string[] contents, ClientIdStyle clientIdStyle, Control control, SenderStats stats)
+    private static async Task GroupSenderAsync(
+        MessageService chat, RoomView[] rooms, int index, string[] contents, ClientIdStyle clientIdStyle, int refusedEvery, Control control, SenderStats stats)
     {
         var room = rooms[index % rooms.Length];
         var author = new ChatUser(index + 1, "user" + (index + 1).ToString(CultureInfo.InvariantCulture));
         for (var seq = 0L; control.Phase != Stopping; seq++)
         {
-            var content = contents[(int)((index * 7919L + seq) % contents.Length)];
+            // Senders refuse at different points of their loops, so refusals spread over batches.
+            var refuse = refusedEvery > 0 && (seq + index) % refusedEvery == 0;
+            var content = refuse ? "a NUL \0 in the middle" : contents[(int)((index * 7919L + seq) % contents.Length)];
             var clientId = ClientIds.Next(clientIdStyle, index, seq);
             var t0 = Stopwatch.GetTimestamp();
             var result = await chat.CreateAsync(room, author, content, clientId).ConfigureAwait(false);
             var elapsed = Stopwatch.GetTimestamp() - t0;
-            if (control.Phase == Measuring)
+            if (control.Phase == Measuring && refuse)
+            {
+                if (result.Errors?.ByField.ContainsKey("content") == true)
+                {
+                    stats.Refuse();
+                }
+                else
+                {
+                    stats.Fail("a NUL was not refused with a field error: " + (result.Failure ?? "stored"));
+                }
+            }
+            else if (control.Phase == Measuring)
             {
                 if (result.IsOk && result.Value!.Created)
                 {
@@ -205,6 +227,10 @@ internal static class PersistBenchmark
 
         public long Errors { get; private set; }
 
+        public long Refused { get; private set; }
+
+        public void Refuse() => Refused++;
+
         public string? FirstError { get; private set; }
 
         public void Record(long elapsedTicks) => Latencies.Add(elapsedTicks);
@@ -218,5 +244,5 @@ internal static class PersistBenchmark
 
     private sealed record PersistResult(
         long Messages, double Seconds, double PerSecond, double BatchesPerSecond, double MeanBatch,
-        Percentiles Latency, long Errors, string? FirstError, MachineUse Machine);
+        Percentiles Latency, long Errors, long Refused, string? FirstError, MachineUse Machine);
 }
