@@ -1,4 +1,5 @@
 using Chat.Accounts;
+using Chat.Channels;
 using System.Text.Json.Serialization;
 using Chat.Messages;
 using Chat.Reactions;
@@ -26,7 +27,24 @@ public sealed record RoomResponse(RoomView Room);
 
 public sealed record MessagesResponse(IReadOnlyList<MessageView> Messages, bool HasMore);
 
-public sealed record MessageResponse(MessageView Message);
+public sealed record MessageResponse(MessageView Message)
+{
+    private static ReadOnlySpan<byte> Head => "{\"message\":"u8;
+
+    /// <summary>
+    /// This response around a message that is already encoded, as serializing a
+    /// <see cref="MessageResponse"/> writes it: the reply to a send and its broadcast share one
+    /// encoding of the message.
+    /// </summary>
+    public static Payload Around(Payload message)
+    {
+        var bytes = new byte[Head.Length + message.Bytes.Length + 1];
+        Head.CopyTo(bytes);
+        message.Bytes.Span.CopyTo(bytes.AsSpan(Head.Length));
+        bytes[^1] = (byte)'}';
+        return Payload.FromJson(bytes);
+    }
+}
 
 /// <summary>
 /// The reply to joining <c>room:{slug}</c>; <c>changed</c> and <c>changed_more</c> only when

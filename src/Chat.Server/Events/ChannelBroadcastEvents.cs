@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Chat.Channels;
 using Chat.Channels.PubSub;
 using Chat.Server.Telemetry;
@@ -6,6 +7,7 @@ using Chat.Messages;
 using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Contract;
+using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Events;
 
@@ -15,8 +17,10 @@ namespace Chat.Server.Events;
 /// Whoever wrote it, socket or HTTP, every client sees it. Everything goes through the
 /// pubsub, so it reaches every node.
 /// </summary>
-internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEvents
+internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster, IOptions<ChannelsOptions> channels) : IChatEvents
 {
+    private readonly JsonSerializerOptions _json = channels.Value.JsonSerializerOptions;
+
     public ValueTask RoomCreatedAsync(RoomView room) =>
         broadcaster.BroadcastAsync(Topics.Lobby, EventNames.RoomCreated, new RoomResponse(room));
 
@@ -40,12 +44,15 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
         using var batch = broadcaster.BeginBatch();
         foreach (var stored in messages)
         {
+            // The reply and the broadcast carry the same message: it is encoded once, here.
+            var message = Payload.From(stored.Message, _json);
+
             // The sender hears "ok" before its own socket gets the broadcast: both frames
             // enter that socket's send queue here, in this order.
             if (stored.Origin is SocketRef sender)
             {
                 using var reply = StartSpan("chat.message.reply", stored);
-                sender.Reply("ok", new MessageResponse(stored.Message));
+                sender.Reply("ok", MessageResponse.Around(message));
             }
 
             if (!stored.Created)
@@ -59,8 +66,8 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster) : IChatEve
                 // deliver a room's messages in id order whichever node stored each.
                 var topic = Topics.Room(stored.RoomSlug);
                 await (stored.PreviousId is { } previous
-                    ? broadcaster.BroadcastAsync(topic, EventNames.NewMessage, stored.Message, new BroadcastSequence(previous, stored.Message.Id))
-                    : broadcaster.BroadcastAsync(topic, EventNames.NewMessage, stored.Message));
+                    ? broadcaster.BroadcastAsync(topic, EventNames.NewMessage, message, new BroadcastSequence(previous, stored.Message.Id))
+                    : broadcaster.BroadcastAsync(topic, EventNames.NewMessage, message));
             }
 
             await MentionAsync(stored.Mentioned, stored.Message, stored.Room);

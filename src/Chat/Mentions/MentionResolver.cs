@@ -10,19 +10,19 @@ namespace Chat.Mentions;
 /// </summary>
 internal sealed class MentionResolver(IDbContextFactory<ChatDbContext> contexts)
 {
+    private static readonly Task<long[]?> NoMentions = Task.FromResult<long[]?>([]);
+
     /// <summary>
     /// The ids of the existing users <paramref name="content"/> mentions, other than
     /// <paramref name="authorId"/>; null when the database did not answer within
     /// <paramref name="timeout"/> (the send's own deadline: the lookup is part of the send).
     /// </summary>
-    public async Task<long[]?> ResolveAsync(string content, long authorId, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        // Most messages mention nobody: they cost neither a timer nor a lookup.
-        if (MentionRules.Names(content).Count == 0)
-        {
-            return [];
-        }
+    public Task<long[]?> ResolveAsync(string content, long authorId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        // Most messages mention nobody: they cost neither a timer nor a lookup, nor a task.
+        MentionRules.Names(content).Count == 0 ? NoMentions : LookUpAsync(content, authorId, timeout, cancellationToken);
 
+    private async Task<long[]?> LookUpAsync(string content, long authorId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try

@@ -8,14 +8,16 @@ namespace Chat.Validation;
 /// </summary>
 public sealed class FieldErrors
 {
-    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    // Made at the first error: most input has none, and every message sent is checked.
+    private Dictionary<string, List<string>>? _errors;
 
-    public bool IsEmpty => _errors.Count == 0;
+    public bool IsEmpty => _errors is null;
 
-    public IReadOnlyDictionary<string, List<string>> ByField => _errors;
+    public IReadOnlyDictionary<string, List<string>> ByField => _errors ?? (IReadOnlyDictionary<string, List<string>>)System.Collections.ObjectModel.ReadOnlyDictionary<string, List<string>>.Empty;
 
     public FieldErrors Add(string field, string message)
     {
+        _errors ??= new(StringComparer.Ordinal);
         if (!_errors.TryGetValue(field, out var messages))
         {
             _errors[field] = messages = [];
@@ -28,7 +30,7 @@ public sealed class FieldErrors
     public static FieldErrors Of(string field, string message) => new FieldErrors().Add(field, message);
 
     public override string ToString() =>
-        string.Join("; ", _errors.Select(e => $"{e.Key} {string.Join(", ", e.Value)}"));
+        string.Join("; ", ByField.Select(e => $"{e.Key} {string.Join(", ", e.Value)}"));
 }
 
 /// <summary>The messages Ecto uses, so clients written for Phoenix read ours the same way.</summary>

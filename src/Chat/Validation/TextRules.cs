@@ -26,7 +26,24 @@ internal static class TextRules
     /// Characters as Ecto counts them (graphemes): "é" written as e + accent is one, and so
     /// is an emoji made of several code points.
     /// </summary>
-    public static int Length(string text) => new StringInfo(text).LengthInTextElements;
+    public static int Length(string text) => CountGraphemes(text, int.MaxValue);
+
+    /// <summary>
+    /// The graphemes of <paramref name="text"/>, counted up to <paramref name="limit"/> and no
+    /// further; segmented in place (<see cref="StringInfo"/>'s count allocates an index per
+    /// grapheme).
+    /// </summary>
+    private static int CountGraphemes(ReadOnlySpan<char> text, int limit)
+    {
+        var count = 0;
+        while (!text.IsEmpty && count < limit)
+        {
+            text = text[StringInfo.GetNextTextElementLength(text)..];
+            count++;
+        }
+
+        return count;
+    }
 
     /// <summary>Trims, then checks the text: blank, bad characters, too long in bytes, too short or too long, or fine.</summary>
     public static string? Required(FieldErrors errors, string field, string? value, int max, int min = 1, int? maxBytes = null)
@@ -75,7 +92,14 @@ internal static class TextRules
             return;
         }
 
-        var length = Length(text);
+        // A grapheme is at least one UTF-16 unit, so text no longer than the cap in units is
+        // within it, and text that is not empty has at least one: most text needs no counting.
+        if (text.Length <= max && min <= Math.Min(text.Length, 1))
+        {
+            return;
+        }
+
+        var length = CountGraphemes(text, (int)Math.Min((long)max + 1, int.MaxValue));
         if (length < min)
         {
             errors.Add(field, ErrorMessages.TooShort(min));
