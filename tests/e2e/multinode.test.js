@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { Cluster, killNode, missingServices } from "./support/cluster.js";
+import { runCli } from "./support/cli.js";
 import { connectSocket, disconnect, join, nextEvent, reply, waitFor, Presence } from "./support/phoenix.js";
 import { call, createRoom, disconnectEverywhere, editMessage, history, postMessage, react, signUp, uniqueName } from "./support/api.js";
 
@@ -310,6 +311,32 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
       });
       assert.equal(upgrade, 403, "the revoked token on connect");
     }
+  });
+
+  test("an admin command on node A's machine revokes a user's tokens on node B too", async () => {
+    const alice = await signUp(b);
+    const socket = connectSocket(b.socketUrl, { params: { token: alice.token }, reconnectAfterMs: () => 60000 });
+    clients.push({ close: () => disconnect(socket) });
+    const closed = new Promise((resolve) => socket.onClose((event) => resolve(event.code)));
+    await waitFor(() => socket.isConnected(), 5000, "alice's socket on B");
+
+    const reset = runCli(["users", "reset-password", alice.user.username, "--password-stdin"], {
+      env: { ...a.extraEnv, Chat__DataDir: a.dataDir, Chat__Auth__SigningKey: a.signingKey },
+      input: "another password\n",
+    });
+    assert.equal(reset.status, 0, reset.output);
+    assert.equal(await closed, 1001, "her socket on B closed");
+    for (const node of [a, b]) {
+      assert.equal((await call(node, "GET", "/api/me/unread", { token: alice.token })).status, 401, "the old token over HTTP");
+      const upgrade = await new Promise((resolve) => {
+        const ws = new WebSocket(`${node.socketUrl}/websocket?vsn=2.0.0&token=${alice.token}`);
+        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode));
+        ws.once("open", () => { ws.terminate(); resolve(101); });
+      });
+      assert.equal(upgrade, 403, "the old token on connect");
+    }
+    const signedIn = await call(b, "POST", "/api/session", { body: { username: alice.user.username, password: "another password" } });
+    assert.equal((await call(a, "GET", "/api/me/unread", { token: signedIn.body.token })).status, 200, "a new token works");
   });
 
   test("a 1,000-message burst over both nodes arrives complete and in order on both", async () => {
