@@ -52,7 +52,18 @@ internal sealed class SocketQuotas(IClusterSocketCounts? cluster = null)
             _byAddress[address] = _byAddress.GetValueOrDefault(address) + 1;
         }
 
-        if (await recorded.ConfigureAwait(false) == false)
+        bool? verdict;
+        try
+        {
+            verdict = await recorded.ConfigureAwait(false);
+        }
+        catch
+        {
+            Release(id, address);
+            throw;
+        }
+
+        if (verdict == false)
         {
             Release(id, address);
             return (null, TooManyWithId);
