@@ -317,7 +317,10 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     const alice = await signUp(b);
     const socket = connectSocket(b.socketUrl, { params: { token: alice.token }, reconnectAfterMs: () => 60000 });
     clients.push({ close: () => disconnect(socket) });
-    const closed = new Promise((resolve) => socket.onClose((event) => resolve(event.code)));
+    const closed = Promise.race([
+      new Promise((resolve) => socket.onClose((event) => resolve(event.code))),
+      new Promise((resolve) => setTimeout(() => resolve("still open"), 30000).unref()),
+    ]);
     await waitFor(() => socket.isConnected(), 5000, "alice's socket on B");
 
     const reset = runCli(["users", "reset-password", alice.user.username, "--password-stdin"], {
