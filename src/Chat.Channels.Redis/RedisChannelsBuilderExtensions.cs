@@ -1,3 +1,4 @@
+using Chat.Channels.Internal.Transport;
 using Chat.Channels.Presence;
 using Chat.Channels.PubSub;
 using Chat.Channels.Redis.Internal;
@@ -14,7 +15,8 @@ public static class RedisChannelsBuilderExtensions
     /// <summary>
     /// Replaces the in-process <see cref="IPubSub"/> and <see cref="IPresence"/> with ones that
     /// share topics and presences through Redis, so that any number of nodes serve one set of
-    /// topics. Channels, sockets and the application do not change.
+    /// topics, and counts each socket id's sockets over every node
+    /// (<see cref="ChannelsOptions.MaxSocketsPerId"/>). Channels, sockets and the application do not change.
     /// </summary>
     /// <param name="builder">What <c>AddChannels</c> returned.</param>
     /// <param name="connectionString">A StackExchange.Redis configuration string, such as <c>redis.internal:6379,password=…</c>.</param>
@@ -39,6 +41,7 @@ public static class RedisChannelsBuilderExtensions
         builder.Services.TryAddSingleton(provider => new RedisRateLimiter(provider.GetRequiredService<RedisBackplane>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IPubSub, RedisPubSub>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IPresence, RedisPresence>());
+        builder.Services.TryAddSingleton<IClusterSocketCounts, RedisSocketCounts>();
         return builder;
     }
 

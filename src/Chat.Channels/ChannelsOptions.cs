@@ -30,16 +30,18 @@ public sealed class ChannelsOptions
 
     /// <summary>
     /// Sockets one socket id (<see cref="ConnectResult.Id"/>: one user's, as a rule) may hold
-    /// open at once on this server; the next is answered HTTP 429. Phoenix has no such bound;
-    /// without one a single signed-in client could open sockets until the server has none left.
-    /// Fifty is more tabs and devices than a person uses.
+    /// open at once; the next is answered HTTP 429. With a backplane that counts sockets over
+    /// every node (Redis), the limit holds over all nodes together, and on each node alone while
+    /// the backplane cannot be reached. Phoenix has no such bound; without one a single
+    /// signed-in client could open sockets until the server has none left. Fifty is more tabs
+    /// and devices than a person uses.
     /// </summary>
     [Range(1, int.MaxValue, ErrorMessage = "must be at least {1}")]
     public int MaxSocketsPerId { get; set; } = 50;
 
     /// <summary>
     /// Sockets one client address (<see cref="ClientAddress.Key"/>: an IPv4 address or an IPv6
-    /// /64) may hold open at once on this server; the next is answered HTTP 429. Unbounded by
+    /// /64) may hold open at once on this server (each node counts its own); the next is answered HTTP 429. Unbounded by
     /// default, since many people can share one address (an office, a carrier's NAT).
     /// </summary>
     [Range(1, int.MaxValue, ErrorMessage = "must be at least {1}")]

@@ -10,7 +10,44 @@ import { TestServer } from "./support/server.js";
 import { runCli } from "./support/cli.js";
 import { providers } from "./support/databases.js";
 import { connectSocket, disconnect, join as joinChannel, waitFor } from "./support/phoenix.js";
-import { postMessage, signUp, uniqueName } from "./support/api.js";
+import { call, postMessage, signUp, uniqueName, unread } from "./support/api.js";
+import WebSocket from "ws";
+
+/** The HTTP status a WebSocket upgrade with this token gets (101 when it is let in). */
+function upgradeStatus(server, token) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${server.socketUrl}/websocket?vsn=2.0.0&token=${token}`);
+    ws.once("unexpected-response", (_request, response) => { resolve(response.statusCode); ws.terminate(); });
+    ws.once("open", () => { resolve(101); ws.terminate(); });
+    ws.once("error", reject);
+  });
+}
+
+/**
+ * A socket of `token` joined to the lobby that does not reconnect; `closed` resolves with its
+ * close code, or with "still open" after 30 s (the CLI runs meanwhile).
+ */
+async function watchedSocket(server, token) {
+  const socket = connectSocket(server.socketUrl, { params: { token }, reconnectAfterMs: () => 60000 });
+  const closed = Promise.race([
+    new Promise((resolve) => socket.onClose((event) => resolve(event.code))),
+    new Promise((resolve) => setTimeout(() => resolve("still open"), 30000).unref()),
+  ]);
+  assert.equal((await joinChannel(socket.channel("room:lobby"))).status, "ok");
+  return { socket, closed };
+}
+
+/** Asserts that the token works now, over HTTP and on connect. */
+async function assertAccepted(server, token, what) {
+  assert.equal((await unread(server, token)).status, 200, `${what} over HTTP`);
+  assert.equal(await upgradeStatus(server, token), 101, `${what} on connect`);
+}
+
+/** Asserts that the token is refused, over HTTP (401) and on connect (403). */
+async function assertRevoked(server, token, what) {
+  assert.equal((await unread(server, token)).status, 401, `${what} over HTTP`);
+  assert.equal(await upgradeStatus(server, token), 403, `${what} on connect`);
+}
 
 async function signIn(server, username, password) {
   const response = await fetch(`${server.httpUrl}/api/session`, {
@@ -147,20 +184,58 @@ for (const provider of providers) {
       assert.equal(cli(["tokens", "mint", "--name", "x"]).status, 2, "a missing required option is a usage error");
     });
 
-    test("disconnect-user closes every socket of that user through the running node", async () => {
+    test("disconnect-user revokes the user's tokens and closes every socket of theirs through the running node", async () => {
       const token = cli(["tokens", "mint", "--user-id", "777", "--name", "kicked"]).stdout.trim();
-      const closes = [];
-      const socket = connectSocket(server.socketUrl, { params: { token }, reconnectAfterMs: () => 60000 });
-      socket.onClose((event) => closes.push(event.code));
+      const other = cli(["tokens", "mint", "--user-id", "778", "--name", "bystander"]).stdout.trim();
+      const { socket, closed } = await watchedSocket(server, token);
       try {
-        await joinChannel(socket.channel("room:lobby"));
         const result = cli(["disconnect-user", "777"]);
         assert.equal(result.status, 0, result.output);
-        await waitFor(() => closes.length > 0, 5000, "the socket to close");
-        assert.equal(closes[0], 1001);
+        assert.match(result.stdout, /Revoked every token of user 777/);
+        assert.equal(await closed, 1001);
       } finally {
         await disconnect(socket);
       }
+      await assertRevoked(server, token, "the kicked user's token (minted, no account here)");
+      await assertAccepted(server, other, "another user's token");
+    });
+
+    test("users reset-password and users delete revoke every token issued before and close the user's sockets", async () => {
+      // Two tokens each: from sign-up and from a sign-in.
+      const resetUser = await signUp(server);
+      const resetTokens = [resetUser.token, (await call(server, "POST", "/api/session", { body: { username: resetUser.user.username, password: "password123" } })).body.token];
+      const deletedUser = await signUp(server);
+      const deletedTokens = [deletedUser.token, (await call(server, "POST", "/api/session", { body: { username: deletedUser.user.username, password: "password123" } })).body.token];
+      const bystander = await signUp(server);
+      for (const token of [...resetTokens, ...deletedTokens]) await assertAccepted(server, token, "a token before the command");
+
+      const resetSocket = await watchedSocket(server, resetTokens[0]);
+      const reset = cli(["users", "reset-password", resetUser.user.username, "--password-stdin"], { input: "a fresh password\n" });
+      assert.equal(reset.status, 0, reset.output);
+      assert.match(reset.stdout, /Every token issued to it until now is revoked, and its sockets were closed/);
+      assert.equal(await resetSocket.closed, 1001, "the user's socket closed");
+      for (const token of resetTokens) await assertRevoked(server, token, "a token issued before reset-password");
+      // The new password signs in at once, and its token works.
+      const fresh = await call(server, "POST", "/api/session", { body: { username: resetUser.user.username, password: "a fresh password" } });
+      assert.equal(fresh.status, 200);
+      await assertAccepted(server, fresh.body.token, "a token issued after reset-password");
+
+      const deletedSocket = await watchedSocket(server, deletedTokens[1]);
+      const deleted = cli(["users", "delete", deletedUser.user.username, "--yes"]);
+      assert.equal(deleted.status, 0, deleted.output);
+      assert.equal(await deletedSocket.closed, 1001, "the deleted user's socket closed");
+      for (const token of deletedTokens) await assertRevoked(server, token, "a token of the deleted user");
+
+      await assertAccepted(server, bystander.token, "another user's token");
+      await disconnect(resetSocket.socket);
+      await disconnect(deletedSocket.socket);
+
+      // Kept in the database: still refused after a restart.
+      await server.stop();
+      await server.start();
+      await assertRevoked(server, resetTokens[0], "a revoked token after a restart");
+      await assertRevoked(server, deletedTokens[0], "a deleted user's token after a restart");
+      await assertAccepted(server, fresh.body.token, "the new token after a restart");
     });
 
     test("export-room writes JSON lines that import-room turns into a new room with the same history", async () => {
@@ -231,13 +306,18 @@ describe("admin commands without a running node", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "chat-cli-alone-"));
     try {
       const env = { Chat__DataDir: dataDir };
-      const kicked = runCli(["disconnect-user", "5"], { env });
-      assert.equal(kicked.status, 1);
-      assert.match(kicked.stderr, /no server is running with this data directory/);
       const unmigrated = runCli(["stats"], { env });
       assert.equal(unmigrated.status, 1);
       assert.match(unmigrated.stderr, /the database lacks \d+ migration\(s\) of this build; run 'Chat.Server migrate' first/);
       assert.equal(runCli(["migrate"], { env }).status, 0);
+      const kicked = runCli(["disconnect-user", "5"], { env });
+      assert.equal(kicked.status, 1);
+      assert.match(kicked.stderr, /every token of user 5 issued until now is revoked, but no server is running with this data directory/);
+      const deleted = runCli(["users", "create", "alone1"], { env });
+      assert.equal(deleted.status, 0, deleted.output);
+      const gone = runCli(["users", "delete", "alone1", "--yes"], { env });
+      assert.equal(gone.status, 0, gone.output);
+      assert.match(gone.stdout, /revoked\. No server answers on .*control\.sock, so no socket was closed from here/);
       const stats = runCli(["stats", "--json"], { env });
       assert.equal(stats.status, 0, stats.output);
       assert.equal(JSON.parse(stats.stdout).node, null);

@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { Cluster, killNode, missingServices } from "./support/cluster.js";
+import { runCli } from "./support/cli.js";
 import { connectSocket, disconnect, join, nextEvent, reply, waitFor, Presence } from "./support/phoenix.js";
 import { call, createRoom, disconnectEverywhere, editMessage, history, postMessage, react, signUp, uniqueName } from "./support/api.js";
 
@@ -312,6 +313,35 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     }
   });
 
+  test("an admin command on node A's machine revokes a user's tokens on node B too", async () => {
+    const alice = await signUp(b);
+    const socket = connectSocket(b.socketUrl, { params: { token: alice.token }, reconnectAfterMs: () => 60000 });
+    clients.push({ close: () => disconnect(socket) });
+    const closed = Promise.race([
+      new Promise((resolve) => socket.onClose((event) => resolve(event.code))),
+      new Promise((resolve) => setTimeout(() => resolve("still open"), 30000).unref()),
+    ]);
+    await waitFor(() => socket.isConnected(), 5000, "alice's socket on B");
+
+    const reset = runCli(["users", "reset-password", alice.user.username, "--password-stdin"], {
+      env: { ...a.extraEnv, Chat__DataDir: a.dataDir, Chat__Auth__SigningKey: a.signingKey },
+      input: "another password\n",
+    });
+    assert.equal(reset.status, 0, reset.output);
+    assert.equal(await closed, 1001, "her socket on B closed");
+    for (const node of [a, b]) {
+      assert.equal((await call(node, "GET", "/api/me/unread", { token: alice.token })).status, 401, "the old token over HTTP");
+      const upgrade = await new Promise((resolve) => {
+        const ws = new WebSocket(`${node.socketUrl}/websocket?vsn=2.0.0&token=${alice.token}`);
+        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode));
+        ws.once("open", () => { ws.terminate(); resolve(101); });
+      });
+      assert.equal(upgrade, 403, "the old token on connect");
+    }
+    const signedIn = await call(b, "POST", "/api/session", { body: { username: alice.user.username, password: "another password" } });
+    assert.equal((await call(a, "GET", "/api/me/unread", { token: signedIn.body.token })).status, 200, "a new token works");
+  });
+
   test("a 1,000-message burst over both nodes arrives complete and in order on both", async () => {
     const owner = await signUp(a);
     const room = await createRoom(a, owner.token);
@@ -336,6 +366,81 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     for (const [i, reader] of readers.entries()) await assertCaughtUp(reader, stored, `reader ${i}`);
     // Nothing had to be caught up by rejoining: the broadcasts alone were complete and in order.
     assert.ok(readers.every((r) => r.joins === 1), "no reader had to rejoin");
+  });
+
+  test("a user's 50 sockets are counted over both nodes, with Redis or without, and a killed node's go with it", async () => {
+    const { token } = await signUp(a);
+    const held = { a: [], b: [] };
+    const open = async (node, n) => {
+      const sockets = Array.from({ length: n }, () => connectSocket(node.socketUrl, { params: { token }, reconnectAfterMs: () => 600_000 }));
+      clients.push(...sockets.map((socket) => ({ close: () => disconnect(socket) })));
+      await waitFor(() => sockets.every((s) => s.isConnected()), 15_000, `${n} sockets open on ${node === a ? "A" : "B"}`);
+      held[node === a ? "a" : "b"].push(...sockets);
+    };
+    const upgrade = (node) => new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${node.socketUrl}/websocket?vsn=2.0.0&token=${token}`);
+      ws.once("unexpected-response", (_req, res) => { resolve({ status: res.statusCode }); ws.terminate(); });
+      ws.once("open", () => resolve({ status: 101, ws }));
+      ws.once("error", reject);
+    });
+    /** Opens one more raw socket on `node` and keeps it; the HTTP status it met. */
+    const oneMore = async (node) => {
+      const { status, ws } = await upgrade(node);
+      if (ws) clients.push({ close: () => ws.terminate() });
+      return status;
+    };
+    /** Polls until `node` refuses a socket of the user (a socket let in meanwhile is closed again). */
+    const untilRefused = async (node, what) => {
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+        const { status, ws } = await upgrade(node);
+        if (status === 429) return;
+        ws?.terminate();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.fail(`${what}: still letting sockets in`);
+    };
+
+    await open(a, 30);
+    await open(b, 20);
+    assert.equal(await oneMore(a), 429, "the 51st socket, on A");
+    assert.equal(await oneMore(b), 429, "the 51st socket, on B");
+
+    // Places freed on A can be taken on either node, and no more.
+    await Promise.all(held.a.splice(0, 2).map(disconnect));
+    let statuses = [];
+    for (const deadline = Date.now() + 10_000; statuses.length < 2 && Date.now() < deadline;) {
+      const status = await oneMore(statuses.length === 0 ? b : a);
+      if (status === 101) statuses.push(status);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(statuses, [101, 101], "the two freed places taken, one on each node");
+    assert.equal(await oneMore(a), 429);
+    assert.equal(await oneMore(b), 429);
+
+    // Redis away: each node keeps the limit on its own sockets, so the user still connects.
+    await cluster.redis.stop();
+    assert.equal(await readiness(a, 503, 5000), 503);
+    assert.equal(await oneMore(a), 101, "a socket while Redis is away (29 + 1 here)");
+    assert.equal(await oneMore(b), 101, "a socket while Redis is away (21 + 1 here)");
+    // Back, empty (it kept nothing): the nodes write their counts again, 52 in all.
+    await cluster.redis.start();
+    assert.equal(await readiness(a, 200, 15_000), 200, "node A ready again");
+    assert.equal(await readiness(b, 200, 15_000), 200, "node B ready again");
+    await untilRefused(a, "A once the counts are back in Redis");
+    assert.equal(await oneMore(b), 429);
+
+    // kill -9 B: its sockets stop counting once its heartbeat is older than the node
+    // timeout (it holds 22 by now), and A lets in up to 50 of its own.
+    await killNode(b);
+    let letIn = 0;
+    for (const deadline = Date.now() + 20_000; letIn < 20 && Date.now() < deadline;) {
+      if (await oneMore(a) === 101) letIn++;
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(letIn, 20, "A took the killed node's places");
+    assert.equal(await oneMore(a), 429, "and no more: 50 on A");
+    await b.start();
+    assert.equal(await oneMore(b), 429, "the restarted node counts A's 50");
   });
 
   test("kill -9 a node: its users leave presence within 15 s, nothing stored is lost, and its clients catch up after a restart", async () => {

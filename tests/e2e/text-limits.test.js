@@ -5,8 +5,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { serverSuite } from "./support/suite.js";
-import { createRoom, postMessage, signUp } from "./support/api.js";
-import { join, reply } from "./support/phoenix.js";
+import { call, createRoom, postMessage, signUp, uniqueName } from "./support/api.js";
+import { connectSocket, disconnect, join, reply } from "./support/phoenix.js";
+import { providers } from "./support/databases.js";
+import { TestServer } from "./support/server.js";
 import { RawClient } from "./support/raw.js";
 
 const bomb = (marks) => "a" + "\u0301".repeat(marks);
@@ -82,5 +84,37 @@ describe("combining-mark bombs over HTTP and the socket (issue 12, test 5)", () 
     assert.equal(JSON.parse(roomReply)[4].response.messages.length, 1);
     assert.ok(Buffer.byteLength(roomReply) < 4096, `the room's join reply is ${Buffer.byteLength(roomReply)} bytes`);
     assert.ok(Buffer.byteLength(lobbyReply) < 64 * 1024, `the lobby's join reply is ${Buffer.byteLength(lobbyReply)} bytes`);
+  });
+});
+
+describe("text PostgreSQL refuses as too long for its column is a field error, not a 500 (issue 12)", () => {
+  test("a description longer than a column a DBA narrowed: 422 over HTTP, an error reply on create_room", async () => {
+    const database = await providers.find((p) => p.name === "postgres").create();
+    const server = new TestServer({ env: database.env });
+    let socket;
+    try {
+      await server.start();
+      // The rules allow 1000 characters; the database now holds 30 (the lobby's description fits).
+      database.sql("ALTER TABLE rooms ALTER COLUMN description TYPE varchar(30)");
+      const tooLong = "d".repeat(31);
+      const { token } = await signUp(server);
+
+      const refused = await call(server, "POST", "/api/rooms", { token, body: { name: uniqueName("Narrow "), description: tooLong } });
+      assert.equal(refused.status, 422);
+      assert.deepEqual(refused.body, { errors: { description: ["is too long to be stored"] } });
+
+      socket = connectSocket(server.socketUrl, { params: { token } });
+      const lobby = socket.channel("chat:lobby");
+      assert.equal((await join(lobby)).status, "ok");
+      assert.deepEqual(await reply(lobby.push("create_room", { name: uniqueName("Narrow "), description: tooLong })),
+        { status: "error", response: { errors: { description: ["is too long to be stored"] } } });
+      // The channel lives on, and what fits is stored.
+      const fits = await reply(lobby.push("create_room", { name: uniqueName("Fits "), description: "d".repeat(30) }));
+      assert.equal(fits.status, "ok");
+    } finally {
+      if (socket) await disconnect(socket);
+      await server.dispose();
+      await database.drop();
+    }
   });
 });

@@ -53,7 +53,7 @@ internal static class PresenceScripts
     /// <summary>
     /// KEYS: nodes set. ARGV: key prefix, node timeout in ms, this node. Removes the entries of
     /// every node (but this one) whose heartbeat is older than the timeout, and publishes their
-    /// leaves, one message per topic. Atomic, so two nodes sweeping at once remove each entry
+    /// leaves, one message per topic; its socket counts go too (<see cref="RedisSocketCounts"/>). Atomic, so two nodes sweeping at once remove each entry
     /// once. Returns { node, count, node, count, … }.
     /// </summary>
     public static readonly RedisScript Sweep = new("""
@@ -85,6 +85,7 @@ internal static class PresenceScripts
               redis.call('PUBLISH', ARGV[1] .. 'topic:' .. topic, table.concat(parts))
             end
             redis.call('DEL', node_key)
+            redis.call('DEL', ARGV[1] .. 'sockets:' .. node)
             redis.call('ZREM', KEYS[1], node)
             swept[#swept + 1] = node
             swept[#swept + 1] = count

@@ -71,6 +71,9 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
     /// <summary>Told of presence changes from other nodes, and of reconnections.</summary>
     public IPresenceReplica? Presence { get; set; }
 
+    /// <summary>This node's sockets per id, counted in Redis; written again by the presence upkeep when Redis may have lost them.</summary>
+    public RedisSocketCounts? SocketCounts { get; set; }
+
     /// <summary>True while both connections to Redis are up; false while the node is degraded to local delivery.</summary>
     public bool IsAvailable => _connection is { IsConnected: true } && Volatile.Read(ref _downConnections) == 0;
 
@@ -481,6 +484,7 @@ internal sealed class RedisBackplane : IAsyncDisposable, IDisposable
     [
         SequenceScripts.Publish, SequenceScripts.Force,
         PresenceScripts.Track, PresenceScripts.Untrack, PresenceScripts.Heartbeat, PresenceScripts.Sweep,
+        RedisSocketCounts.Claim, RedisSocketCounts.Replace,
     ];
 
     private static async Task LoadScriptsAsync(IDatabase database)

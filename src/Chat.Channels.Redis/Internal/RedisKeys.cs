@@ -19,6 +19,9 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>One node's presences: phx_ref → topic, so that whoever finds the node dead can remove them.</summary>
     public RedisKey Node(string nodeId) => Prefix + "node:" + nodeId;
 
+    /// <summary>One node's open sockets: socket id → how many this node holds (<see cref="RedisSocketCounts"/>).</summary>
+    public RedisKey Sockets(string nodeId) => Prefix + "sockets:" + nodeId;
+
     /// <summary>Every live node, scored by its last heartbeat (milliseconds, Redis's clock).</summary>
     public RedisKey Nodes => Prefix + "nodes";
 

@@ -37,4 +37,7 @@ internal static partial class RedisLog
 
     [LoggerMessage(11, LogLevel.Warning, "A presence change on \"{Topic}\" did not reach Redis; it is sent again when the connection returns.")]
     public static partial void PresenceWriteFailed(ILogger logger, Exception exception, string topic);
+
+    [LoggerMessage(12, LogLevel.Warning, "A socket count did not reach Redis; this node keeps the per-user socket limit on its own sockets until it writes its counts again.")]
+    public static partial void SocketCountFailed(ILogger logger, Exception exception);
 }

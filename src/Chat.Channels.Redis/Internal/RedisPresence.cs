@@ -507,10 +507,17 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
         }
 
         var added = (long)await PresenceScripts.Heartbeat.EvaluateAsync(database, [Keys.Nodes], [_backplane.NodeName]).ConfigureAwait(false);
-        if (added == 1 && _registered)
+        var revived = added == 1 && _registered;
+        if (revived)
         {
             RedisLog.NodeRevived(_backplane.Logger);
             _needsReconcile = true;
+        }
+
+        if (_backplane.SocketCounts is { } sockets && (revived || sockets.IsStale))
+        {
+            // Swept with the node, or changed while Redis was away.
+            await sockets.RewriteAsync().ConfigureAwait(false);
         }
 
         _registered = true;
@@ -533,6 +540,11 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
         _needsReconcile = true;
         try
         {
+            if (_backplane.SocketCounts is { } sockets)
+            {
+                await sockets.RewriteAsync().ConfigureAwait(false);
+            }
+
             await ReconcileAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -696,6 +708,8 @@ internal sealed class RedisPresence : IPresence, IPresenceReplica, IAsyncDisposa
             }
 
             await database.KeyDeleteAsync(Keys.Node(_backplane.NodeName)).ConfigureAwait(false);
+            _backplane.SocketCounts?.Close();
+            await database.KeyDeleteAsync(Keys.Sockets(_backplane.NodeName)).ConfigureAwait(false);
             await database.SortedSetRemoveAsync(Keys.Nodes, _backplane.NodeName).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)

@@ -5,11 +5,12 @@ namespace Chat.Server.Admin;
 // The control socket speaks one JSON object per line each way: a request, then its answer.
 
 /// <summary>What an admin command asks the node on its machine.</summary>
-/// <param name="Command"><c>disconnect_user</c> or <c>stats</c>.</param>
-/// <param name="UserId">For <c>disconnect_user</c>: whose sockets to close.</param>
-public sealed record ControlRequest(string Command, long? UserId = null)
+/// <param name="Command"><c>sign_out_user</c> or <c>stats</c>.</param>
+/// <param name="UserId">For <c>sign_out_user</c>: whose sockets to close.</param>
+/// <param name="RevokedBefore">For <c>sign_out_user</c>: the user's tokens issued until then are revoked first.</param>
+public sealed record ControlRequest(string Command, long? UserId = null, DateTime? RevokedBefore = null)
 {
-    public const string DisconnectUser = "disconnect_user";
+    public const string SignOutUser = "sign_out_user";
     public const string Stats = "stats";
 }
 

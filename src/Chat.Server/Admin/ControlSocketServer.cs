@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Chat.Channels;
+using Chat.Server.Auth;
 using Chat.Server.Configuration;
 using Chat.Server.Sockets;
 using Microsoft.Extensions.Options;
@@ -11,13 +12,15 @@ namespace Chat.Server.Admin;
 
 /// <summary>
 /// Lets the admin commands reach the node running on this machine (<c>disconnect-user</c>,
-/// the live half of <c>stats</c>): a command in another process has its own in-process pubsub,
+/// <c>users delete</c> and <c>users reset-password</c>, which sign the user out, and the live
+/// half of <c>stats</c>): a command in another process has its own in-process pubsub,
 /// which reaches no socket. What the node is asked to do goes through its pubsub, so with
 /// several nodes sharing Redis it reaches every node.
 /// </summary>
 internal sealed partial class ControlSocketServer(
     IOptions<ChatServerOptions> server,
     Broadcaster broadcaster,
+    TokenRevocations revocations,
     ChannelsStatus channels,
     ILogger<ControlSocketServer> logger) : BackgroundService
 {
@@ -133,12 +136,15 @@ internal sealed partial class ControlSocketServer(
     {
         switch (request.Command)
         {
-            case ControlRequest.DisconnectUser when request.UserId is { } userId && userId > 0:
+            case ControlRequest.SignOutUser when request is { UserId: { } userId, RevokedBefore: { } before } && userId > 0:
+                // Revoked here too, before the disconnect: this node, and every node its pubsub
+                // reaches, refuses the token the clients will reconnect with.
+                await revocations.RevokeAsync(userId, before, cancellationToken).ConfigureAwait(false);
                 await broadcaster.DisconnectAsync(UserSocket.SocketId(userId), cancellationToken).ConfigureAwait(false);
-                LogDisconnected(logger, userId);
+                LogSignedOut(logger, userId);
                 return new ControlResponse(true);
-            case ControlRequest.DisconnectUser:
-                return new ControlResponse(false, "user_id must be a positive integer");
+            case ControlRequest.SignOutUser:
+                return new ControlResponse(false, "user_id must be a positive integer, and revoked_before a time");
             case ControlRequest.Stats:
                 using (var process = Process.GetCurrentProcess())
                 {
@@ -186,6 +192,6 @@ internal sealed partial class ControlSocketServer(
     [LoggerMessage(4, LogLevel.Warning, "Could not open the control socket {Path}; admin commands cannot reach this node.")]
     private static partial void LogCannotListen(ILogger logger, Exception exception, string path);
 
-    [LoggerMessage(5, LogLevel.Information, "An admin command disconnected every socket of user {UserId}.")]
-    private static partial void LogDisconnected(ILogger logger, long userId);
+    [LoggerMessage(6, LogLevel.Information, "An admin command revoked every token of user {UserId} and disconnected every socket of theirs.")]
+    private static partial void LogSignedOut(ILogger logger, long userId);
 }

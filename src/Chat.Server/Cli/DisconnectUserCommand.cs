@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Chat.Server.Cli;
 
 /// <summary>
-/// <c>disconnect-user</c>: closes every socket of a user (close code 1001). The node running on
-/// this machine is asked through its control socket and broadcasts the disconnect through its
+/// <c>disconnect-user</c>: revokes every token of a user issued until now and closes every
+/// socket of theirs (close code 1001), as sign-out everywhere does. The node running on this
+/// machine is asked through its control socket and broadcasts the disconnect through its
 /// pubsub, so with several nodes sharing Redis every node closes that user's sockets.
 /// </summary>
 internal static class DisconnectUserCommand
@@ -16,8 +17,8 @@ internal static class DisconnectUserCommand
     {
         var userId = new Argument<long>("user-id") { Description = "Whose sockets to close." };
         var command = new Command("disconnect-user",
-            "Close every socket of a user, through the server running on this machine. The client reconnects with its token; " +
-            "after 'users delete' or a key rotation that token no longer works.")
+            "Revoke every token of a user issued until now and close every socket of theirs, through the server running on this machine. " +
+            "The user signs in again to get a new token.")
         {
             userId,
         };
@@ -29,16 +30,15 @@ internal static class DisconnectUserCommand
                 throw new CommandFailedException("the user id must be a positive integer");
             }
 
-            var path = ControlSocket.PathFor(context.Get<IOptions<ChatServerOptions>>().Value.DataDir);
-            var answer = await ControlClient.AskAsync(path, new ControlRequest(ControlRequest.DisconnectUser, id), cancellationToken)
-                ?? throw new CommandFailedException($"no server is running with this data directory (nothing answers on {path}); a stopped server holds no sockets");
-            if (!answer.Ok)
+            if (!await UserSignOut.RunAsync(context, id, cancellationToken))
             {
-                throw new CommandFailedException(answer.Error ?? "the server refused");
+                var path = ControlSocket.PathFor(context.Get<IOptions<ChatServerOptions>>().Value.DataDir);
+                throw new CommandFailedException($"every token of user {id} issued until now is revoked, but no server is running with this data directory " +
+                    $"(nothing answers on {path}), so no socket was closed; a stopped server holds no sockets");
             }
 
-            await context.Out.WriteLineAsync($"Disconnected every socket of user {id}.");
+            await context.Out.WriteLineAsync($"Revoked every token of user {id} issued until now and disconnected every socket of theirs.");
             return AdminHost.Succeeded;
-        }, anySchema: true);
+        });
     }
 }

@@ -42,13 +42,15 @@ internal static class UserCommands
     {
         var username = UsernameArgument();
         var passwordStdin = PasswordStdinOption();
-        var command = new Command("reset-password", "Give an account a new password. Tokens already issued stay valid until they expire.") { username, passwordStdin };
+        var command = new Command("reset-password",
+            "Give an account a new password, revoke every token issued to it until now and close its sockets.") { username, passwordStdin };
         return command.Runs(async (parse, context, cancellationToken) =>
         {
             var name = parse.GetValue(username)!;
             var (password, generated) = await ReadPasswordAsync(parse.GetValue(passwordStdin), context);
             var user = (await context.Get<AccountService>().ResetPasswordAsync(name, password, cancellationToken)).OrFail($"no user is named {name}");
-            await context.Out.WriteLineAsync($"Set a new password for {user.Username} (id {user.Id}).");
+            var closed = await UserSignOut.RunAsync(context, user.Id, cancellationToken);
+            await context.Out.WriteLineAsync($"Set a new password for {user.Username} (id {user.Id}). {UserSignOut.Outcome(context, closed)}");
             await ShowGeneratedAsync(context, password, generated);
             return AdminHost.Succeeded;
         });
@@ -58,7 +60,8 @@ internal static class UserCommands
     {
         var username = UsernameArgument();
         var yes = new Option<bool>("--yes") { Description = "Confirm: the account is deleted at once." };
-        var command = new Command("delete", "Delete an account. Its messages stay; tokens already issued stay valid until they expire.") { username, yes };
+        var command = new Command("delete",
+            "Delete an account, revoke every token issued to it and close its sockets. Its messages stay.") { username, yes };
         return command.Runs(async (parse, context, cancellationToken) =>
         {
             var name = parse.GetValue(username)!;
@@ -68,8 +71,8 @@ internal static class UserCommands
             }
 
             var user = (await context.Get<AccountService>().DeleteAsync(name, cancellationToken)).OrFail($"no user is named {name}");
-            await context.Out.WriteLineAsync($"Deleted user {user.Username} (id {user.Id}). Its messages stay. " +
-                "Tokens already issued to it stay valid until they expire; 'disconnect-user' closes its open sockets.");
+            var closed = await UserSignOut.RunAsync(context, user.Id, cancellationToken);
+            await context.Out.WriteLineAsync($"Deleted user {user.Username} (id {user.Id}). Its messages stay. {UserSignOut.Outcome(context, closed)}");
             return AdminHost.Succeeded;
         });
     }

@@ -53,6 +53,10 @@ public sealed class AccountService
         {
             return ChatResult<UserView>.Invalid(FieldErrors.Of("username", ErrorMessages.Taken));
         }
+        catch (DbUpdateException ex) when (DatabaseErrors.IsValueTooLong(ex))
+        {
+            return ChatResult<UserView>.Invalid(await DatabaseErrors.TooLongFieldsAsync(db, ex, cancellationToken).ConfigureAwait(false));
+        }
 
         return ChatResult<UserView>.Ok(new UserView(user.Id, user.Username));
     }
@@ -126,8 +130,8 @@ public sealed class AccountService
 
     /// <summary>
     /// Removes an account, so it can no longer sign in and its name is free again. Its messages
-    /// stay, under the name they were sent with. Tokens are not stored, so those already issued
-    /// stay valid until they expire.
+    /// stay, under the name they were sent with. Tokens are not stored: the host revokes those
+    /// already issued (the <c>users delete</c> command does).
     /// </summary>
     public async Task<ChatResult<UserView>> DeleteAsync(string username, CancellationToken cancellationToken = default)
     {

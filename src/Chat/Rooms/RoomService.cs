@@ -121,6 +121,10 @@ public sealed class RoomService
                 // Another room took the same slug between our read and our insert: look again.
                 continue;
             }
+            catch (DbUpdateException ex) when (DatabaseErrors.IsValueTooLong(ex))
+            {
+                return ChatResult<RoomView>.Invalid(await DatabaseErrors.TooLongFieldsAsync(db, ex, cancellationToken).ConfigureAwait(false));
+            }
 
             var view = RoomView.Of(room);
             foreach (var handler in _events)
@@ -170,7 +174,15 @@ public sealed class RoomService
 
         room.Name = cleanName;
         room.UpdatedAt = Clock.Now(_clock);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException ex) when (DatabaseErrors.IsValueTooLong(ex))
+        {
+            return ChatResult<RoomView>.Invalid(await DatabaseErrors.TooLongFieldsAsync(db, ex, cancellationToken).ConfigureAwait(false));
+        }
+
         return ChatResult<RoomView>.Ok(RoomView.Of(room));
     }
 

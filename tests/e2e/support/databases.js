@@ -14,9 +14,9 @@ function adminConnection() {
   }));
 }
 
-function runPsql(sql) {
+function runPsql(sql, database) {
   const admin = adminConnection();
-  const run = spawnSync(psql, ["-h", admin.host, "-p", admin.port ?? "5432", "-U", admin.username, "-d", admin.database ?? "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
+  const run = spawnSync(psql, ["-h", admin.host, "-p", admin.port ?? "5432", "-U", admin.username, "-d", database ?? admin.database ?? "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`psql failed: ${run.stderr}`);
 }
 
@@ -36,6 +36,8 @@ export const providers = [
       return {
         env: { Chat__Database__Provider: "postgres", ConnectionStrings__Chat: connection },
         lockTable: (table) => lockTable(name, table),
+        /** Runs one SQL statement on this database, as its DBA would. */
+        sql: (statement) => runPsql(statement, name),
         drop: async () => runPsql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
       };
     },

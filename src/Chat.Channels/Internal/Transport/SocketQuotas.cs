@@ -5,9 +5,19 @@ namespace Chat.Channels.Internal.Transport;
 /// (<see cref="ClientAddress.Key"/>), so that one client cannot hold the server's sockets.
 /// A place is claimed before the upgrade and given back when the socket ends.
 /// </summary>
-/// <remarks>One lock for both counts: a connect is rare next to the frames a socket carries.</remarks>
-internal sealed class SocketQuotas
+/// <remarks>
+/// <para>One lock for both counts: a connect is rare next to the frames a socket carries.</para>
+/// <para>With a backplane that counts over every node (<see cref="IClusterSocketCounts"/>), an
+/// id's place is claimed here first, then there: the node's own count never passes the limit,
+/// and the nodes' together do not either while the backplane answers. While it cannot be
+/// asked, this node's count is the limit's only check, so users keep connecting. Addresses are
+/// counted per node only: their cap is off by default, and behind a load balancer one address
+/// spreads over the nodes anyway.</para>
+/// </remarks>
+internal sealed class SocketQuotas(IClusterSocketCounts? cluster = null)
 {
+    private const string TooManyWithId = "too many sockets with this id";
+
     private readonly Dictionary<string, int> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _byAddress = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -16,27 +26,50 @@ internal sealed class SocketQuotas
     /// Claims a place for a socket about to open: disposing the claim gives it back. Null, with
     /// the reason, when the id or the address has its fill.
     /// </summary>
-    public IDisposable? TryClaim(string? id, string address, ChannelsOptions options, out string? refusal)
+    public async ValueTask<(IDisposable? Claim, string? Refusal)> TryClaimAsync(string? id, string address, ChannelsOptions options)
     {
+        ValueTask<bool?> recorded = default;
         lock (_gate)
         {
-            refusal = id is not null && _byId.GetValueOrDefault(id) >= options.MaxSocketsPerId ? "too many sockets with this id"
+            var refusal = id is not null && _byId.GetValueOrDefault(id) >= options.MaxSocketsPerId ? TooManyWithId
                 : _byAddress.GetValueOrDefault(address) >= options.MaxSocketsPerAddress ? "too many sockets from this address"
                 : null;
             if (refusal is not null)
             {
-                return null;
+                return (null, refusal);
             }
 
             if (id is not null)
             {
-                _byId[id] = _byId.GetValueOrDefault(id) + 1;
+                var count = _byId[id] = _byId.GetValueOrDefault(id) + 1;
+                if (cluster is not null)
+                {
+                    // Issued under the lock, so that the cluster hears this id's counts in order.
+                    recorded = cluster.TryRecordAsync(id, count, options.MaxSocketsPerId);
+                }
             }
 
             _byAddress[address] = _byAddress.GetValueOrDefault(address) + 1;
         }
 
-        return new Claim(this, id, address);
+        bool? verdict;
+        try
+        {
+            verdict = await recorded.ConfigureAwait(false);
+        }
+        catch
+        {
+            Release(id, address);
+            throw;
+        }
+
+        if (verdict == false)
+        {
+            Release(id, address);
+            return (null, TooManyWithId);
+        }
+
+        return (new Claim(this, id, address), null);
     }
 
     /// <summary>Open sockets with this id; for tests.</summary>
@@ -54,7 +87,8 @@ internal sealed class SocketQuotas
         {
             if (id is not null)
             {
-                Decrement(_byId, id);
+                var count = Decrement(_byId, id);
+                cluster?.Record(id, count);
             }
 
             Decrement(_byAddress, address);
@@ -62,19 +96,17 @@ internal sealed class SocketQuotas
     }
 
     // A key whose count reaches zero is removed, so that the tables hold only open sockets.
-    private static void Decrement(Dictionary<string, int> counts, string key)
+    // Returns the count left.
+    private static int Decrement(Dictionary<string, int> counts, string key)
     {
-        if (counts.TryGetValue(key, out var count))
+        if (!counts.TryGetValue(key, out var count) || count <= 1)
         {
-            if (count <= 1)
-            {
-                counts.Remove(key);
-            }
-            else
-            {
-                counts[key] = count - 1;
-            }
+            counts.Remove(key);
+            return 0;
         }
+
+        counts[key] = count - 1;
+        return count - 1;
     }
 
     private sealed class Claim(SocketQuotas quotas, string? id, string address) : IDisposable

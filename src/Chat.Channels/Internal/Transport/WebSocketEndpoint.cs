@@ -66,7 +66,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
             return;
         }
 
-        var claim = quotas.TryClaim(result.Id, ClientAddress.Key(context.Connection.RemoteIpAddress), runtime.Options, out var refusal);
+        var (claim, refusal) = await quotas.TryClaimAsync(result.Id, ClientAddress.Key(context.Connection.RemoteIpAddress), runtime.Options).ConfigureAwait(false);
         if (claim is null)
         {
             ChannelsMetrics.Refusals.Add(1, ChannelsMetrics.Reason(refusal!));
