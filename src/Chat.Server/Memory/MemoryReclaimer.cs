@@ -66,12 +66,13 @@ internal sealed partial class MemoryReclaimer(
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var pause = clock.Elapsed;
         ServerDiagnostics.MemoryReclaims.Add(1);
-        LogReclaimed(logger, Mebibytes(before), Mebibytes(Environment.WorkingSet), Mebibytes(pooled), Mebibytes(GC.GetGCMemoryInfo().HeapSizeBytes), pause.TotalMilliseconds);
+        var heap = GC.GetGCMemoryInfo(GCKind.Any);
+        LogReclaimed(logger, Mebibytes(before), Mebibytes(Environment.WorkingSet), Mebibytes(pooled), Mebibytes(heap.HeapSizeBytes), Mebibytes(heap.TotalCommittedBytes), pause.TotalMilliseconds);
     }
 
     private static long Mebibytes(long bytes) => bytes / (1024 * 1024);
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Gave memory back after a busy spell: working set {BeforeMiB} → {AfterMiB} MiB ({PooledMiB} MiB of pooled transport blocks let go, {HeapMiB} MiB live heap), in a {PauseMs:0} ms collection")]
-    private static partial void LogReclaimed(ILogger logger, long beforeMiB, long afterMiB, long pooledMiB, long heapMiB, double pauseMs);
+        Message = "Gave memory back after a busy spell: working set {BeforeMiB} → {AfterMiB} MiB ({PooledMiB} MiB of pooled transport blocks let go; heap {HeapMiB} MiB live, {CommittedMiB} MiB committed), in a {PauseMs:0} ms collection")]
+    private static partial void LogReclaimed(ILogger logger, long beforeMiB, long afterMiB, long pooledMiB, long heapMiB, long committedMiB, double pauseMs);
 }
