@@ -446,7 +446,7 @@ describe("the fuzzer", () => {
     // Once the server has gone quiet it gives back what the fuzz freed: the heap's garbage, the
     // committed heap around it, the transport's pooled blocks. What stays is what the fuzz made
     // for good: machine code for the paths it was first to run, and pages of the libraries it
-    // read (15–18 MiB measured). Without the reclaimer 40–70 MiB stayed, however long it waited.
+    // read (9–18 MiB measured). Without the reclaimer 52–68 MiB stayed after 20–30 s.
     const settledMiB = await settlesBelow(server.process.pid, baselineMiB + keptMiB, 30000);
     console.log(`fuzzer (seed ${seed}): ${sent} frames from ${workers} sockets at once; closes by code ${JSON.stringify(Object.fromEntries(closes))}; `
       + `control pair ${pair[0].sent.length}+${pair[1].sent.length} messages, none lost; slowest heartbeat ${heartbeats.slowestMs} ms; `
