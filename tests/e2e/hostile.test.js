@@ -375,6 +375,7 @@ describe("the fuzzer", () => {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
     const totalFrames = Number(process.env.FUZZ_FRAMES ?? 100_000);
     const workers = 25;
+    const keptMiB = 24;
     const owner = await signUp(server);
     const rooms = [];
     for (let i = 0; i < 3; i++) rooms.push((await createRoom(server, owner.token)).slug);
@@ -442,7 +443,11 @@ describe("the fuzzer", () => {
       assert.deepEqual(theirs, other.sent, "the control pair got each other's messages once, in order");
     }
     await Promise.all(pair.map((member) => disconnect(member.socket)));
-    const settledMiB = await settlesBelow(server.process.pid, baselineMiB + 64, 30000);
+    // Once the server has gone quiet it gives back what the fuzz freed: the heap's garbage, the
+    // committed heap around it, the transport's pooled blocks. What stays is what the fuzz made
+    // for good: machine code for the paths it was first to run, and pages of the libraries it
+    // read (9–18 MiB measured). Without the reclaimer 52–68 MiB stayed after 20–30 s.
+    const settledMiB = await settlesBelow(server.process.pid, baselineMiB + keptMiB, 30000);
     console.log(`fuzzer (seed ${seed}): ${sent} frames from ${workers} sockets at once; closes by code ${JSON.stringify(Object.fromEntries(closes))}; `
       + `control pair ${pair[0].sent.length}+${pair[1].sent.length} messages, none lost; slowest heartbeat ${heartbeats.slowestMs} ms; `
       + `memory ${Math.round(baselineMiB)} MiB before, peak ${heap.peakMiB}, ${settledMiB} after`);
@@ -450,7 +455,7 @@ describe("the fuzzer", () => {
     assert.equal(server.process.exitCode, null, "the server survived");
     assert.equal(heartbeats.answered, heartbeats.sent);
     assert.ok(heartbeats.slowestMs < 1000, `slowest heartbeat ${heartbeats.slowestMs} ms`);
-    assert.ok(settledMiB <= baselineMiB + 64, `memory came back to ${settledMiB} MiB from a baseline of ${Math.round(baselineMiB)} MiB`);
+    assert.ok(settledMiB <= baselineMiB + keptMiB, `memory came back to ${settledMiB} MiB from a baseline of ${Math.round(baselineMiB)} MiB`);
     assert.ok(!server.output.join("").includes("crashed"), "no channel crashed");
   });
 });

@@ -8,8 +8,10 @@ using Chat.Server.Channels;
 using Chat.Server.Events;
 using Chat.Server.Health;
 using Chat.Server.Limits;
+using Chat.Server.Memory;
 using Chat.Server.Telemetry;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -37,6 +39,7 @@ public static class HostingExtensions
         services.AddChatApi(configuration);
         services.AddChatAdmin();
         services.AddChatTelemetry(configuration);
+        services.AddChatMemory(configuration);
         return services;
     }
 
@@ -94,6 +97,22 @@ public static class HostingExtensions
     /// </summary>
     public static void UseChannelsConnections(this WebApplicationBuilder builder) =>
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseChannelsConnections()));
+
+    /// <summary>
+    /// Memory given back after a busy spell: the transport's block pool is ours, so that it can
+    /// be emptied, and a reclaimer empties it and collects once the server goes quiet.
+    /// </summary>
+    public static IServiceCollection AddChatMemory(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddChatOptions<MemoryOptions>(configuration, MemoryOptions.Section);
+        services.AddSingleton<TransportMemoryPoolFactory>();
+        // Kestrel registers its own factory; the socket transport takes whichever the container
+        // holds when its options are built, so ours replaces it.
+        services.RemoveAll<IMemoryPoolFactory<byte>>();
+        services.AddSingleton<IMemoryPoolFactory<byte>>(provider => provider.GetRequiredService<TransportMemoryPoolFactory>());
+        services.AddHostedService<MemoryReclaimer>();
+        return services;
+    }
 
     /// <summary>The chat context on the configured database, with its events turned into broadcasts.</summary>
     public static IServiceCollection AddChatContext(this IServiceCollection services, IConfiguration configuration)

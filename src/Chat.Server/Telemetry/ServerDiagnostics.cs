@@ -20,6 +20,9 @@ public static class ServerDiagnostics
     internal static readonly Counter<long> RateLimited =
         Meter.CreateCounter<long>("chat.rate_limited", "{request}", "Requests refused by a rate limit, by kind (message, typing, room, sign_in, sign_up).");
 
+    internal static readonly Counter<long> MemoryReclaims =
+        Meter.CreateCounter<long>("chat.memory.reclaims", "{reclaim}", "Times the server gave memory back after a busy spell (a full collection and the transport's free blocks let go).");
+
     internal static KeyValuePair<string, object?> Result(bool ok) => new("result", ok ? "ok" : "failed");
 
     internal static KeyValuePair<string, object?> Kind(string kind) => new("kind", kind);
