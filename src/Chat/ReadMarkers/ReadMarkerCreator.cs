@@ -1,7 +1,7 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using Chat.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,25 +14,29 @@ namespace Chat.ReadMarkers;
 /// 10,000 users costs a few dozen commits, not 10,000.
 /// </summary>
 /// <remarks>
-/// A commit is an fsync, and on SQLite it also takes the database's one write lock: one insert
-/// per join made joins wait for each other's fsync, one at a time, and capped a room's fill at
-/// about 300 joins a second on either database. A lone joiner still commits at once. Markers
-/// are never rewritten here: an existing one stays where it is (ON CONFLICT DO NOTHING), and
-/// RETURNING says which were created, so only those are announced.
+/// <para>A commit is an fsync, and on SQLite it also takes the database's one write lock: one
+/// insert per join made joins wait for each other's fsync, one at a time, and capped a room's
+/// fill at about 300 joins a second on either database. A lone joiner still commits at once.
+/// Markers are never rewritten here: an existing one stays where it is (ON CONFLICT DO
+/// NOTHING), and RETURNING says which were created, so only those are announced.</para>
+/// <para>The inserts run on a thread of their own, synchronously. SQLite's driver blocks in
+/// every call, async or not, so on the thread pool each fsync held a pool thread: on a server
+/// with one core, the only one, and every join and delivery waited for it.</para>
 /// </remarks>
-internal sealed class ReadMarkerCreator : IAsyncDisposable
+internal sealed class ReadMarkerCreator : IDisposable
 {
     /// <summary>Four parameters a marker: well under SQLite's 32,766 and PostgreSQL's 65,535.</summary>
     internal const int MaxBatchSize = 1000;
 
     private readonly IDbContextFactory<ChatDbContext> _contexts;
-    private readonly Channel<NewMarker> _queue = Channel.CreateUnbounded<NewMarker>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly BlockingCollection<NewMarker> _queue = [];
+    private readonly Thread _thread;
 
     public ReadMarkerCreator(IDbContextFactory<ChatDbContext> contexts)
     {
         _contexts = contexts;
-        _loop = Task.Run(RunAsync);
+        _thread = new Thread(Run) { IsBackground = true, Name = "Chat read markers" };
+        _thread.Start();
     }
 
     /// <summary>
@@ -42,28 +46,27 @@ internal sealed class ReadMarkerCreator : IAsyncDisposable
     public Task<bool> CreateAsync(long userId, long roomId, long lastReadId, DateTime now, CancellationToken cancellationToken = default)
     {
         var marker = new NewMarker(userId, roomId, lastReadId, now);
-        if (!_queue.Writer.TryWrite(marker))
-        {
-            throw new ObjectDisposedException(nameof(ReadMarkerCreator));
-        }
+        // Throws once disposed.
+        _queue.Add(marker, CancellationToken.None);
 
         // A caller that stops waiting does not unqueue its marker: it is created all the same.
         return marker.Created.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<NewMarker>(MaxBatchSize);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (_queue.TryTake(out var first, Timeout.Infinite))
         {
-            while (batch.Count < MaxBatchSize && _queue.Reader.TryRead(out var marker))
+            batch.Add(first);
+            while (batch.Count < MaxBatchSize && _queue.TryTake(out var marker))
             {
                 batch.Add(marker);
             }
 
             try
             {
-                var created = await InsertAsync(batch).ConfigureAwait(false);
+                var created = Insert(batch);
                 foreach (var marker in batch)
                 {
                     // The first of two joins of one user to one room in a batch created it.
@@ -83,12 +86,12 @@ internal sealed class ReadMarkerCreator : IAsyncDisposable
     }
 
     /// <summary>One statement, so one commit, for the whole batch; returns the (user, room) pairs it created.</summary>
-    private async Task<HashSet<(long UserId, long RoomId)>> InsertAsync(List<NewMarker> batch)
+    private HashSet<(long UserId, long RoomId)> Insert(List<NewMarker> batch)
     {
-        await using var db = await _contexts.CreateDbContextAsync().ConfigureAwait(false);
+        using var db = _contexts.CreateDbContext();
         var connection = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync().ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
+        db.Database.OpenConnection();
+        using var command = connection.CreateCommand();
         var sql = new StringBuilder("INSERT INTO read_markers (user_id, room_id, last_read_id, updated_at) VALUES ");
         for (var i = 0; i < batch.Count; i++)
         {
@@ -103,8 +106,8 @@ internal sealed class ReadMarkerCreator : IAsyncDisposable
         sql.Append(" ON CONFLICT (user_id, room_id) DO NOTHING RETURNING user_id, room_id");
         command.CommandText = sql.ToString();
         var created = new HashSet<(long, long)>();
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await reader.ReadAsync().ConfigureAwait(false))
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
             created.Add((reader.GetInt64(0), reader.GetInt64(1)));
         }
@@ -122,10 +125,11 @@ internal sealed class ReadMarkerCreator : IAsyncDisposable
     }
 
     /// <summary>Creates what is queued, then stops.</summary>
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
-        _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        _queue.CompleteAdding();
+        _thread.Join();
+        _queue.Dispose();
     }
 
     private sealed record NewMarker(long UserId, long RoomId, long LastReadId, DateTime Now)
