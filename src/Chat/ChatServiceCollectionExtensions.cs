@@ -57,8 +57,10 @@ public static class ChatServiceCollectionExtensions
             provider.GetRequiredService<MessageWriter>(),
             provider.GetRequiredService<IOptions<ChatOptions>>()));
         services.AddSingleton(provider => new ReactionService(provider.GetRequiredService<MessageWriter>()));
+        services.AddSingleton(provider => new ReadMarkerCreator(provider.GetRequiredService<IDbContextFactory<ChatDbContext>>()));
         services.AddSingleton(provider => new ReadMarkerService(
             provider.GetRequiredService<IDbContextFactory<ChatDbContext>>(),
+            provider.GetRequiredService<ReadMarkerCreator>(),
             provider.GetServices<IChatEvents>(),
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new SearchService(

@@ -67,5 +67,15 @@ public sealed class MultiNodeConfigurationTests
         Assert.StartsWith("Chat:Database:MaxPoolSize must be between 2 and 10000", Assert.Single(Failures(("Chat:Database:MaxPoolSize", "1"))), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Postgres_statements_are_prepared_unless_the_connection_string_says_otherwise()
+    {
+        const string Plain = "Host=db;Database=chat;Username=chat";
+
+        Assert.Equal(DatabaseOptions.DefaultMaxAutoPrepare, new NpgsqlConnectionStringBuilder(DatabaseOptions.WithAutoPrepare(Plain)).MaxAutoPrepare);
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(DatabaseOptions.WithAutoPrepare(Plain + ";Max Auto Prepare=0")).MaxAutoPrepare);
+        Assert.Equal(5, new NpgsqlConnectionStringBuilder(DatabaseOptions.WithAutoPrepare(Plain + ";MaxAutoPrepare=5")).MaxAutoPrepare);
+    }
+
     private static int PoolSize(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
 }

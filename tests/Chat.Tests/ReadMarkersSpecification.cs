@@ -190,6 +190,36 @@ public abstract class ReadMarkersSpecification(DatabaseFixture fixture)
     }
 
     [Fact]
+    public async Task A_crowd_opening_a_room_at_once_gets_one_marker_each_announced_once()
+    {
+        // Many first joins at once share their commits (ReadMarkerCreator); each user still gets
+        // exactly one marker where a lone join would start it, and one announcement, however
+        // many of their tabs open the room in the same moment.
+        var room = await NewRoomAsync();
+        var bob = await NewUserAsync("bob");
+        var users = new List<ChatUser>();
+        for (var i = 0; i < 40; i++)
+        {
+            users.Add(await NewUserAsync("crowd"));
+        }
+
+        var mentioned = users[7];
+        var mention = await SendAsync(room, bob, $"@{mentioned.Username} look");
+        var newest = await SendAsync(room, bob, "newest");
+
+        var tabs = users.SelectMany(user => new[] { user, user, user }).ToList();
+        await Task.WhenAll(tabs.Select(user => Task.Run(() => Markers.FollowAsync(room, user))));
+
+        foreach (var user in users)
+        {
+            var start = user == mentioned ? mention.Id - 1 : newest.Id;
+            var unread = user == mentioned ? new UnreadView(room.Id, room.Slug, start, 2, 1) : new UnreadView(room.Id, room.Slug, start, 0, 0);
+            Assert.Equal(unread, await UnreadAsync(user, room));
+            Assert.Equal([unread], fixture.Events.Reads.Where(r => r.UserId == user.Id).Select(r => r.Unread));
+        }
+    }
+
+    [Fact]
     public async Task A_marker_must_name_a_message_of_its_room()
     {
         var room = await NewRoomAsync();

@@ -60,6 +60,7 @@ internal sealed class WebSocketConnection
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            BindAddressOnly(socket);
             socket.Bind(new IPEndPoint(localAddress, 0));
             await socket.ConnectAsync(server, cancellationToken);
             var key = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
@@ -226,6 +227,23 @@ internal sealed class WebSocketConnection
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// Binds the source address now and leaves the port to the connect (Linux's
+    /// IP_BIND_ADDRESS_NO_PORT). A bind with port 0 picks the port itself, and the kernel's
+    /// search for a free one checks it against every port the address already holds: with
+    /// 10,000 sockets on one address that search was ~45 % of the worker's CPU and made each
+    /// connect slower than the last. Chosen at connect, a port is only checked against the
+    /// connections to the same server.
+    /// </summary>
+    private static void BindAddressOnly(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            const int IpProtocolIp = 0, IpBindAddressNoPort = 24;
+            socket.SetRawSocketOption(IpProtocolIp, IpBindAddressNoPort, BitConverter.GetBytes(1));
+        }
     }
 
     private async Task ReceiveLoopAsync(Socket socket)

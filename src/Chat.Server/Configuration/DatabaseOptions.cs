@@ -34,6 +34,15 @@ public sealed class DatabaseOptions
     /// </summary>
     public const int DefaultMaxPoolSize = 20;
 
+    /// <summary>
+    /// Statements Npgsql keeps prepared on each connection (<c>Max Auto Prepare</c>), unless the
+    /// connection string says otherwise. A join runs the same few statements every time, and
+    /// without preparation PostgreSQL parsed and planned each anew: half of its CPU while a room
+    /// of 10,000 filled (docs/benchmarks.md). <c>Max Auto Prepare=0</c> in the connection string
+    /// turns it off, for a pooler that cannot keep prepared statements (docs/deployment.md).
+    /// </summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
     internal bool NamesKnownProvider => Provider.ToLowerInvariant() is "sqlite" or "postgres" or "postgresql";
 
     public DatabaseProvider ProviderKind =>
@@ -44,7 +53,7 @@ public sealed class DatabaseOptions
         ChatDatabase.Create(
             database.ProviderKind,
             string.IsNullOrWhiteSpace(connectionStrings.Chat) ? $"Data Source={server.PathInDataDir("chat.db")}"
-            : database.ProviderKind == DatabaseProvider.Postgres ? WithPoolSize(connectionStrings.Chat, database.MaxPoolSize)
+            : database.ProviderKind == DatabaseProvider.Postgres ? WithAutoPrepare(WithPoolSize(connectionStrings.Chat, database.MaxPoolSize))
             : connectionStrings.Chat);
 
     /// <summary>Sizes the PostgreSQL pool: the configured size, else the string's own, else <see cref="DefaultMaxPoolSize"/>.</summary>
@@ -55,7 +64,7 @@ public sealed class DatabaseOptions
         {
             builder.MaxPoolSize = size;
         }
-        else if (!SetsPoolSize(connectionString))
+        else if (!Sets(connectionString, "maxpoolsize", "maximumpoolsize"))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
@@ -64,10 +73,22 @@ public sealed class DatabaseOptions
         return builder.ConnectionString;
     }
 
-    private static bool SetsPoolSize(string connectionString) =>
+    /// <summary>Prepares the statements a node runs again and again: <see cref="DefaultMaxAutoPrepare"/>, unless the string sets its own.</summary>
+    public static string WithAutoPrepare(string connectionString)
+    {
+        if (Sets(connectionString, "maxautoprepare"))
+        {
+            return connectionString;
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = DefaultMaxAutoPrepare }.ConnectionString;
+    }
+
+    /// <summary>Whether the string names one of <paramref name="keys"/> (lower case, without spaces), however it spells it.</summary>
+    private static bool Sets(string connectionString, params string[] keys) =>
         new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
             .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
-            .Any(key => key.Equals("maxpoolsize", StringComparison.OrdinalIgnoreCase) || key.Equals("maximumpoolsize", StringComparison.OrdinalIgnoreCase));
+            .Any(key => keys.Contains(key, StringComparer.OrdinalIgnoreCase));
 }
 
 /// <summary>What <c>Chat:Database</c> needs from <c>ConnectionStrings:Chat</c>: PostgreSQL must be named, and any string must parse.</summary>

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Chat.Messages;
 using Chat.Persistence;
 using Chat.Rooms;
@@ -42,13 +41,23 @@ public sealed class ReadMarkerService
         ORDER BY k.room_id
         """;
 
+    // Whether the user has a marker in the room, and where a new one would start: after the
+    // room's newest message, or before the first that mentions the user.
+    private const string FollowSql = """
+        SELECT (SELECT COUNT(*) FROM read_markers WHERE user_id = @user_id AND room_id = @room_id),
+            (SELECT MAX(id) FROM messages WHERE room_id = @room_id),
+            (SELECT MIN(message_id) FROM mentions WHERE user_id = @user_id AND room_id = @room_id)
+        """;
+
     private readonly IDbContextFactory<ChatDbContext> _contexts;
     private readonly IChatEvents[] _events;
     private readonly TimeProvider _clock;
+    private readonly ReadMarkerCreator _creator;
 
-    internal ReadMarkerService(IDbContextFactory<ChatDbContext> contexts, IEnumerable<IChatEvents> events, TimeProvider clock)
+    internal ReadMarkerService(IDbContextFactory<ChatDbContext> contexts, ReadMarkerCreator creator, IEnumerable<IChatEvents> events, TimeProvider clock)
     {
         _contexts = contexts;
+        _creator = creator;
         _events = [.. events];
         _clock = clock;
     }
@@ -100,32 +109,48 @@ public sealed class ReadMarkerService
     /// is announced like any move, so the user's other devices start counting the room too.
     /// A room with no messages starts at 0.
     /// </summary>
+    /// <remarks>
+    /// One read tells whether a marker exists and where a new one starts; a user who has
+    /// opened the room before costs nothing more. New markers are created in batches
+    /// (<see cref="ReadMarkerCreator"/>), so a crowd joining at once shares its commits.
+    /// </remarks>
     public async Task FollowAsync(RoomView room, ChatUser user, CancellationToken cancellationToken = default)
     {
-        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        if (await db.ReadMarkers.AnyAsync(m => m.UserId == user.Id && m.RoomId == room.Id, cancellationToken).ConfigureAwait(false))
+        // The connection goes back to the pool before the wait for the batch: a crowd of
+        // joiners waiting for one commit must not hold the connections that commit needs.
+        if (await NewMarkerStartAsync(room, user, cancellationToken).ConfigureAwait(false) is not { } start
+            || !await _creator.CreateAsync(user.Id, room.Id, start, Clock.Now(_clock), cancellationToken).ConfigureAwait(false))
         {
             return;
         }
 
-        var newest = await db.Messages.Where(m => m.RoomId == room.Id).OrderByDescending(m => m.Id).Select(m => (long?)m.Id)
-            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? 0;
-        var firstMention = await db.Mentions.Where(m => m.UserId == user.Id && m.RoomId == room.Id).OrderBy(m => m.MessageId).Select(m => (long?)m.MessageId)
-            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-        var start = firstMention is { } mentioned ? Math.Min(newest, mentioned - 1) : newest;
-        var now = Clock.Now(_clock);
-        var created = await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO read_markers (user_id, room_id, last_read_id, updated_at) VALUES ({user.Id}, {room.Id}, {start}, {now})
-            ON CONFLICT (user_id, room_id) DO NOTHING
-            """, cancellationToken).ConfigureAwait(false) > 0;
-        if (created)
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var unread = (await ReadAsync(db, user.Id, room.Id, cancellationToken).ConfigureAwait(false)).Single();
+        foreach (var handler in _events)
         {
-            var unread = (await ReadAsync(db, user.Id, room.Id, cancellationToken).ConfigureAwait(false)).Single();
-            foreach (var handler in _events)
-            {
-                await handler.ReadMarkerMovedAsync(user.Id, unread).ConfigureAwait(false);
-            }
+            await handler.ReadMarkerMovedAsync(user.Id, unread).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Where the user's marker in the room would start; null when they have one.</summary>
+    private async Task<long?> NewMarkerStartAsync(RoomView room, ChatUser user, CancellationToken cancellationToken)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = FollowSql;
+        ReadMarkerCreator.Add(command, "@user_id", user.Id);
+        ReadMarkerCreator.Add(command, "@room_id", room.Id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (reader.GetInt64(0) > 0)
+        {
+            return null;
+        }
+
+        var newest = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+        return reader.IsDBNull(2) ? newest : Math.Min(newest, reader.GetInt64(2) - 1);
     }
 
     /// <summary>The user's unread state in every room they have opened, marked read or been mentioned in, by room id.</summary>
@@ -141,8 +166,8 @@ public sealed class ReadMarkerService
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = UnreadSql;
-        Add(command, "@user_id", userId);
-        Add(command, "@room_id", roomId);
+        ReadMarkerCreator.Add(command, "@user_id", userId);
+        ReadMarkerCreator.Add(command, "@room_id", roomId);
         var rooms = new List<UnreadView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -151,13 +176,5 @@ public sealed class ReadMarkerService
         }
 
         return rooms;
-    }
-
-    private static void Add(DbCommand command, string name, long value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }
