@@ -85,6 +85,28 @@ public sealed class SendBatchTests : IAsyncLifetime
         Assert.Equal([0x81, 4, .. "late"u8], await ReadAsync(wire));
     }
 
+    [Fact]
+    public async Task A_flush_reports_the_frames_its_write_carries()
+    {
+        // The flush queue lengthens its pause for a crowd from this count: it must be the frames
+        // that went out in the write, and nothing for a socket whose flush was already done.
+        var (session, wire) = Open();
+        var broadcaster = _services.GetRequiredService<Broadcaster>();
+
+        using (broadcaster.BeginBatch())
+        {
+            session.Send(Text("one"));
+            session.Send(Text("two"));
+            Assert.Equal(2, session.FlushQueued());
+            Assert.Equal([0x81, 3, .. "one"u8, 0x81, 3, .. "two"u8], await ReadAsync(wire));
+            Assert.Equal(0, session.FlushQueued());
+
+            session.Send(Text("three"));
+            Assert.Equal(1, session.FlushQueued());
+            Assert.Equal([0x81, 5, .. "three"u8], await ReadAsync(wire));
+        }
+    }
+
     /// <summary>Everything flushed so far, once the first flush has come.</summary>
     private static async Task<byte[]> ReadAsync(PipeReader wire)
     {

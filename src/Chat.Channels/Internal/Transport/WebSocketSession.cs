@@ -45,6 +45,8 @@ internal sealed class WebSocketSession : ISocketTransport
     private bool _flushing;
     /// <summary>Frames are in the pipe unflushed, and a send batch or the flush queue owes their flush.</summary>
     private bool _flushQueued;
+    /// <summary>Frames written into the pipe since its last flush: what the next write carries.</summary>
+    private int _unflushedFrames;
     private bool _closeRequested;
     private (WebSocketCloseStatus Status, string Reason)? _closeQueued;
     private bool _aborted;
@@ -361,6 +363,7 @@ internal sealed class WebSocketSession : ISocketTransport
                 // to the end of the send batch this runs in, or else to the flush queue, so that
                 // frames sent to this socket meanwhile leave with it in one write.
                 WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
+                _unflushedFrames++;
                 if (!_flushQueued)
                 {
                     _flushQueued = true;
@@ -399,21 +402,28 @@ internal sealed class WebSocketSession : ISocketTransport
         }
     }
 
-    /// <summary>The flush queue's turn: flushes what was written since the last flush.</summary>
-    public void FlushQueued()
+    /// <summary>
+    /// The flush queue's turn: flushes what was written since the last flush. Returns how many
+    /// frames that write carries (0 when a send batch or a full pipe's flush took them already).
+    /// </summary>
+    public int FlushQueued()
     {
         lock (_gate)
         {
             if (!_flushQueued)
             {
-                return;
+                return 0;
             }
 
             _flushQueued = false;
+            var frames = _unflushedFrames;
             if (!_flushing && !_aborted)
             {
                 TryFlushLocked();
+                return frames;
             }
+
+            return 0;
         }
     }
 
@@ -493,6 +503,7 @@ internal sealed class WebSocketSession : ISocketTransport
     {
         // Whatever a send batch or the flush queue was holding back goes out with this flush.
         _flushQueued = false;
+        _unflushedFrames = 0;
         var flush = _output.FlushAsync();
         if (flush.IsCompletedSuccessfully)
         {
