@@ -426,8 +426,10 @@ describe("several nodes, one chat", { skip: skip ?? false }, () => {
     await cluster.redis.start();
     assert.equal(await readiness(a, 200, 15_000), 200, "node A ready again");
     assert.equal(await readiness(b, 200, 15_000), 200, "node B ready again");
+    // Each node writes its counts again at its next upkeep, so until both have, one node may
+    // still see fewer than the other (the outage's margin, as docs/reliability.md says).
     await untilRefused(a, "A once the counts are back in Redis");
-    assert.equal(await oneMore(b), 429);
+    await untilRefused(b, "B once the counts are back in Redis");
 
     // kill -9 B: its sockets stop counting once its heartbeat is older than the node
     // timeout (it holds 22 by now), and A lets in up to 50 of its own.
