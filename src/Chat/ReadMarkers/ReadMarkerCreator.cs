@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Chat.Persistence;
@@ -98,10 +97,10 @@ internal sealed class ReadMarkerCreator : IDisposable
         {
             var marker = batch[i];
             sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ", ")}(@u{i}, @r{i}, @l{i}, @t{i})");
-            Add(command, $"@u{i}", marker.UserId);
-            Add(command, $"@r{i}", marker.RoomId);
-            Add(command, $"@l{i}", marker.LastReadId);
-            Add(command, $"@t{i}", marker.Now);
+            command.AddParameter($"@u{i}", marker.UserId);
+            command.AddParameter($"@r{i}", marker.RoomId);
+            command.AddParameter($"@l{i}", marker.LastReadId);
+            command.AddParameter($"@t{i}", marker.Now);
         }
 
         sql.Append(" ON CONFLICT (user_id, room_id) DO NOTHING RETURNING user_id, room_id");
@@ -116,14 +115,6 @@ internal sealed class ReadMarkerCreator : IDisposable
         return created;
     }
 
-    /// <summary>Adds a parameter by name, as both providers take it.</summary>
-    internal static void Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
 
     /// <summary>Creates what is queued, then stops.</summary>
     public void Dispose()

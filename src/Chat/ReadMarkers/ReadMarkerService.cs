@@ -140,8 +140,8 @@ public sealed class ReadMarkerService
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = FollowSql;
-        ReadMarkerCreator.Add(command, "@user_id", user.Id);
-        ReadMarkerCreator.Add(command, "@room_id", room.Id);
+        command.AddParameter("@user_id", user.Id);
+        command.AddParameter("@room_id", room.Id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (reader.GetInt64(0) > 0)
@@ -166,8 +166,8 @@ public sealed class ReadMarkerService
         await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = UnreadSql;
-        ReadMarkerCreator.Add(command, "@user_id", userId);
-        ReadMarkerCreator.Add(command, "@room_id", roomId);
+        command.AddParameter("@user_id", userId);
+        command.AddParameter("@room_id", roomId);
         var rooms = new List<UnreadView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

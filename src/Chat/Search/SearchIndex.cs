@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Chat.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -53,21 +52,13 @@ internal static class SearchIndex
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = SqliteSql;
-        var id = Add(insert, "$id");
-        var document = Add(insert, "$document");
+        var id = insert.AddParameter("$id");
+        var document = insert.AddParameter("$document");
         foreach (var message in messages)
         {
             id.Value = message.Id;
             document.Value = message.Document;
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static DbParameter Add(DbCommand command, string name)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        command.Parameters.Add(parameter);
-        return parameter;
     }
 }

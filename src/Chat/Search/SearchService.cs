@@ -97,9 +97,9 @@ public sealed class SearchService
 
         await using var command = connection.CreateCommand();
         command.CommandText = _provider == DatabaseProvider.Postgres ? PostgresSql : SqliteSql;
-        Add(command, "@query", match);
-        Add(command, "@before", request.BeforeId ?? long.MaxValue);
-        Add(command, "@take", limit + 1);
+        command.AddParameter("@query", match);
+        command.AddParameter("@before", request.BeforeId ?? long.MaxValue);
+        command.AddParameter("@take", limit + 1);
 
         var found = new List<FoundMessage>(limit + 1);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -161,9 +161,9 @@ public sealed class SearchService
         // fts5vocab narrows to a range of terms for >= and <= (not for <): the highest code
         // point after the prefix bounds every word that begins with it.
         command.CommandText = "SELECT term FROM messages_search_words WHERE term >= @from AND term <= @to LIMIT @take";
-        Add(command, "@from", prefix);
-        Add(command, "@to", prefix + char.ConvertFromUtf32(0x10FFFF));
-        Add(command, "@take", MaxPrefixWords + 1);
+        command.AddParameter("@from", prefix);
+        command.AddParameter("@to", prefix + char.ConvertFromUtf32(0x10FFFF));
+        command.AddParameter("@take", MaxPrefixWords + 1);
         var terms = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -179,12 +179,4 @@ public sealed class SearchService
         string.Join(" & ", words.Select(w => "'" + w.Replace("'", "''", StringComparison.Ordinal).Replace("\\", "\\\\", StringComparison.Ordinal) + "'")) + ":*";
 
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
 }
