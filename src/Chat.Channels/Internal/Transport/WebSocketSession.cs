@@ -43,8 +43,14 @@ internal sealed class WebSocketSession : ISocketTransport
     private int _partialOffset;
     private long _backlogBytes;
     private bool _flushing;
-    /// <summary>Frames are in the pipe unflushed, and a send batch or the flush queue owes their flush.</summary>
+    /// <summary>Frames are in the pipe unflushed, and a send batch, the flush queue or the receive loop owes their flush.</summary>
     private bool _flushQueued;
+    /// <summary>
+    /// The receive loop is handing a client message to the socket (see <see cref="Receive"/>):
+    /// it flushes what that writes (a heartbeat's reply above all) on its own thread when it is
+    /// done, instead of waking the flush queue's thread for it.
+    /// </summary>
+    private bool _receiving;
     /// <summary>Frames written into the pipe since its last flush: what the next write carries.</summary>
     private int _unflushedFrames;
     private bool _closeRequested;
@@ -271,12 +277,42 @@ internal sealed class WebSocketSession : ISocketTransport
                 return false;
             }
 
-            await connection.HandleAsync(decoded).ConfigureAwait(false);
+            await Receive(connection, decoded).ConfigureAwait(false);
             return false;
         }
         finally
         {
             message.Reset();
+        }
+    }
+
+    /// <summary>
+    /// Hands a message to the socket. What that writes in the meantime, on this thread (a
+    /// heartbeat's reply, an error reply) or from another, is flushed here before the loop waits
+    /// for anything: an idle socket's heartbeat costs a read, a reply and a write on the thread
+    /// that read it, with no thread woken for it.
+    /// </summary>
+    private ValueTask Receive(SocketConnection connection, InboundMessage message)
+    {
+        lock (_gate)
+        {
+            _receiving = true;
+        }
+
+        try
+        {
+            return connection.HandleAsync(message);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _receiving = false;
+                if (_flushQueued && !_flushing && !_aborted)
+                {
+                    TryFlushLocked();
+                }
+            }
         }
     }
 
@@ -367,7 +403,7 @@ internal sealed class WebSocketSession : ISocketTransport
                 if (!_flushQueued)
                 {
                     _flushQueued = true;
-                    if (SendBatch.Current is not { } batch || !batch.TryDefer(this))
+                    if (!_receiving && (SendBatch.Current is not { } batch || !batch.TryDefer(this)))
                     {
                         FlushQueue.Shared.Add(this);
                     }
