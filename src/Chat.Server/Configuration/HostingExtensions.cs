@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -88,6 +89,9 @@ public static class HostingExtensions
                 kestrel.Limits.MaxConcurrentUpgradedConnections = upgraded;
             }
         });
+        services.AddChatOptions<TransportOptions>(configuration, TransportOptions.Section);
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<TransportOptions>>(
+            (sockets, transport) => sockets.UnsafePreferInlineScheduling = transport.Value.InlineScheduling);
         return services;
     }
 
