@@ -1,6 +1,7 @@
 using Chat.Channels;
 using Chat.Server.Configuration;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -130,5 +131,20 @@ public sealed class ConfigurationTests
             Assert.Single(Failures(("Chat:Writer:SendTimeout", "00:00:02"), ("Chat:Writer:CommitTimeout", "00:00:03"))), StringComparison.Ordinal);
         Assert.StartsWith("Chat:Writer:SendTimeout must be between 100 ms and a minute",
             Assert.Single(Failures(("Chat:Writer:SendTimeout", "00:05:00"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kestrel_schedules_socket_work_inline_unless_turned_off()
+    {
+        using (var services = Build())
+        {
+            Assert.True(services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+        }
+
+        using (var services = Build(("Chat:Transport:InlineScheduling", "false")))
+        {
+            services.ValidateChatConfiguration();
+            Assert.False(services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+        }
     }
 }
