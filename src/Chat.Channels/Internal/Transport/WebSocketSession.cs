@@ -396,8 +396,9 @@ internal sealed class WebSocketSession : ISocketTransport
             if (frame.Data.Length <= ChunkBytes)
             {
                 // The common case: one small frame, straight into the pipe. Its flush is left
-                // to the end of the send batch this runs in, or else to the flush queue, so that
-                // frames sent to this socket meanwhile leave with it in one write.
+                // to the receive loop if it is handing this socket a message, else to the end of
+                // the send batch this runs in, or else to the flush queue, so that frames sent
+                // to this socket meanwhile leave with it in one write.
                 WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
                 _unflushedFrames++;
                 if (!_flushQueued)
