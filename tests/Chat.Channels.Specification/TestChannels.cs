@@ -22,8 +22,10 @@ public sealed class TestSocketHandler : SocketHandler
     public override ValueTask<ConnectResult> ConnectAsync(ConnectRequest request, CancellationToken cancellationToken)
     {
         var token = request.AuthToken ?? request.Params.GetValueOrDefault("token");
+        // "expires": when the credentials run out, in Unix milliseconds.
+        DateTimeOffset? expiresAt = request.Params.TryGetValue("expires", out var expires) ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(expires, CultureInfo.InvariantCulture)) : null;
         return ValueTask.FromResult(token == "good"
-            ? ConnectResult.Ok(new Dictionary<string, object?> { ["user"] = request.Params.GetValueOrDefault("user", "anon") }, request.Params.GetValueOrDefault("id"))
+            ? ConnectResult.Ok(new Dictionary<string, object?> { ["user"] = request.Params.GetValueOrDefault("user", "anon") }, request.Params.GetValueOrDefault("id"), expiresAt)
             : ConnectResult.Refuse());
     }
 }

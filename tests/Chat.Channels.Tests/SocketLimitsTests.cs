@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Chat.Channels.Internal;
 using Chat.Channels.Internal.Transport;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -30,6 +31,37 @@ public sealed class SocketLimitsTests
         Assert.Equal(WebSocketState.Open, chatty.State);
         await keepAlive.CancelAsync();
         await heartbeats;
+    }
+
+    [Fact]
+    public async Task A_socket_is_closed_with_4001_once_its_credentials_expire_and_one_that_left_before_is_forgotten()
+    {
+        await using var server = await KestrelSocketServer.StartAsync();
+        var expiries = server.Services.GetRequiredService<ChannelsRuntime>().Expiries;
+        var soon = DateTimeOffset.UtcNow.AddSeconds(2);
+        var tomorrow = DateTimeOffset.UtcNow.AddDays(1);
+        using var expiring = await server.ConnectAsync($"vsn=2.0.0&token=good&expires={soon.ToUnixTimeMilliseconds()}");
+        using var lasting = await server.ConnectAsync($"vsn=2.0.0&token=good&expires={tomorrow.ToUnixTimeMilliseconds()}");
+        using var leaving = await server.ConnectAsync($"vsn=2.0.0&token=good&expires={tomorrow.ToUnixTimeMilliseconds()}");
+        await WaitUntilAsync(() => expiries.Count == 3);
+
+        await leaving.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        await WaitUntilAsync(() => expiries.Count == 2);
+
+        Assert.Equal(SocketConnection.CredentialsExpired, await expiring.ReceiveCloseAsync(TimeSpan.FromSeconds(6)));
+        Assert.True(DateTimeOffset.UtcNow >= soon, "closed before its credentials expired");
+        await WaitUntilAsync(() => expiries.Count == 1);
+        Assert.Equal(WebSocketState.Open, lasting.State);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.True(condition());
     }
 
     [Fact]

@@ -25,7 +25,10 @@ internal sealed class ChannelsRuntime(
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Chat.Channels");
 
     /// <summary>The host's clock when it registers one (tests do), else the system's.</summary>
-    public TimeProvider Clock { get; } = services.GetService<TimeProvider>() ?? TimeProvider.System;
+    public TimeProvider Clock { get; } = ClockOf(services);
+
+    /// <summary>Closes each socket when its credentials expire: one tick for the server, not a timer per socket.</summary>
+    public CredentialExpiries Expiries { get; } = new(ClockOf(services));
 
     public JsonSerializerOptions Json => Options.JsonSerializerOptions;
 
@@ -39,4 +42,6 @@ internal sealed class ChannelsRuntime(
     public void ChannelJoined() => Interlocked.Increment(ref _joinedChannels);
 
     public void ChannelExited() => Interlocked.Decrement(ref _joinedChannels);
+
+    private static TimeProvider ClockOf(IServiceProvider services) => services.GetService<TimeProvider>() ?? TimeProvider.System;
 }

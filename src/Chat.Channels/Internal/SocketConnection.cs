@@ -20,9 +20,6 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     /// <summary>The close code of a socket whose credentials expired (CONTRACT.md §3): connect again with new ones.</summary>
     internal const WebSocketCloseStatus CredentialsExpired = (WebSocketCloseStatus)4001;
 
-    // Timers run at most this far ahead (ITimer's limit is about 49 days); a later expiry re-arms.
-    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(24);
-
     private readonly ChannelsRuntime _runtime;
     private readonly SocketHandler _handler;
     private readonly ISocketTransport _transport;
@@ -33,7 +30,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     private readonly CancellationTokenSource _closing = new();
     private readonly DateTimeOffset? _expiresAt;
     private IDisposable? _idSubscription;
-    private ITimer? _expiry;
+    private bool _expiryScheduled;
     private bool _terminated;
 
     public SocketConnection(
@@ -86,32 +83,34 @@ internal sealed class SocketConnection : IBroadcastSubscriber
             _idSubscription = await _runtime.PubSub.SubscribeAsync(Id, this, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_expiresAt is not null)
+        if (_expiresAt is { } expiresAt)
         {
+            bool scheduled;
             lock (_gate)
             {
-                _expiry = _terminated ? null : _runtime.Clock.CreateTimer(static state => ((SocketConnection)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                scheduled = _expiryScheduled = !_terminated && _runtime.Expiries.Add(this, expiresAt);
             }
 
-            OnExpiryTimer();
+            if (!scheduled)
+            {
+                CloseForExpiredCredentials();
+            }
         }
     }
 
-    /// <summary>Closes the socket once its credentials have expired, or sets the timer again for later.</summary>
-    private void OnExpiryTimer()
+    /// <summary>When the socket's credentials expire, if they do.</summary>
+    public DateTimeOffset? ExpiresAt => _expiresAt;
+
+    /// <summary>Closes the socket with 4001 once its credentials have expired (a no-op for one already ended).</summary>
+    internal void CloseForExpiredCredentials()
     {
-        var left = _expiresAt!.Value - _runtime.Clock.GetUtcNow();
-        if (left <= TimeSpan.Zero)
+        if (_expiresAt is null || _expiresAt > _runtime.Clock.GetUtcNow())
         {
-            ChannelsLog.CredentialsExpired(_runtime.Logger, Id);
-            _transport.Close(CredentialsExpired, "token expired");
             return;
         }
 
-        lock (_gate)
-        {
-            _expiry?.Change(left < LongestTimer ? left : LongestTimer, Timeout.InfiniteTimeSpan);
-        }
+        ChannelsLog.CredentialsExpired(_runtime.Logger, Id);
+        _transport.Close(CredentialsExpired, "token expired");
     }
 
     /// <summary>
@@ -351,10 +350,16 @@ internal sealed class SocketConnection : IBroadcastSubscriber
 
         StopReading();
         _idSubscription?.Dispose();
+        bool unschedule;
         lock (_gate)
         {
-            _expiry?.Dispose();
-            _expiry = null;
+            unschedule = _expiryScheduled;
+            _expiryScheduled = false;
+        }
+
+        if (unschedule)
+        {
+            _runtime.Expiries.Remove(this, _expiresAt!.Value);
         }
 
         foreach (var process in processes)
