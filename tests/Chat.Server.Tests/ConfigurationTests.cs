@@ -134,17 +134,18 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void Kestrel_schedules_socket_work_inline_unless_turned_off()
+    public void Kestrel_schedules_socket_work_inline_on_few_processors_unless_told_otherwise()
     {
         using (var services = Build())
         {
-            Assert.True(services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+            Assert.Equal(Environment.ProcessorCount <= 2, services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
         }
 
-        using (var services = Build(("Chat:Transport:InlineScheduling", "false")))
+        foreach (var setting in new[] { false, true })
         {
+            using var services = Build(("Chat:Transport:InlineScheduling", setting ? "true" : "false"));
             services.ValidateChatConfiguration();
-            Assert.False(services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+            Assert.Equal(setting, services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
         }
     }
 }
