@@ -8,7 +8,7 @@ namespace Chat.Channels.Internal;
 /// One joined channel: the <see cref="Channel"/> instance, its mailbox, and its subscription
 /// (Phoenix.Channel.Server). Every callback of the channel runs from the mailbox, one at a time.
 /// </summary>
-internal sealed class ChannelProcess : IBroadcastSubscriber
+internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<ChannelProcess.Command>
 {
     private static readonly Payload ChannelCrash = Payload.FromJson("""{"reason":"channel_crash"}"""u8.ToArray());
     private static readonly Payload JoinCrashed = Payload.FromJson("""{"reason":"join crashed"}"""u8.ToArray());
@@ -25,8 +25,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private static readonly CancellationTokenSource EndedSignal = new();
 
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _joinGate = new();
-    private readonly Lock _monitorGate = new();
+    // One lock for the join's hand-over to the fastlane and for the exit monitors: both are
+    // short and rare, and a lock object is 40 bytes of every idle channel.
+    private readonly Lock _gate = new();
     private List<ExitMonitor>? _monitors;
     private bool _exited;
     private List<Broadcast>? _heldDuringJoin;
@@ -36,7 +37,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private Channel? _channel;
     private IServiceScope? _scope;
     private CancellationTokenSource? _ended;
-    private HashSet<string>? _intercepts;
+    private InterceptedEvents? _intercepts;
     private IDisposable? _subscription;
     private volatile State _state = State.Joining;
     private volatile bool _interrupted;
@@ -52,7 +53,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         Topic = topic;
         JoinRef = joinRef;
         _channelType = channelType;
-        _mailbox = new Mailbox<Command>(ProcessAsync, ex => ChannelsLog.UnexpectedFailure(connection.Runtime.Logger, ex));
+        _mailbox = new Mailbox<Command>(this);
         _socket = new ChannelSocket(this, connection.Assigns);
     }
 
@@ -63,7 +64,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         Closed,
     }
 
-    private enum CommandKind
+    internal enum CommandKind
     {
         Join,
         In,
@@ -156,7 +157,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     public IDisposable? Monitor(Func<ValueTask> onExit)
     {
         ArgumentNullException.ThrowIfNull(onExit);
-        lock (_monitorGate)
+        lock (_gate)
         {
             if (_exited)
             {
@@ -221,7 +222,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
         if (_state == State.Joining)
         {
-            lock (_joinGate)
+            lock (_gate)
             {
                 if (_state == State.Joining)
                 {
@@ -258,7 +259,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             return;
         }
 
-        if (_intercepts is { Count: > 0 } intercepts && intercepts.Contains(broadcast.Event))
+        if (_intercepts is { } intercepts && intercepts.Contains(broadcast.Event))
         {
             if (!_mailbox.TryPost(new Command(CommandKind.Out, Broadcast: broadcast), Runtime.Options.MailboxCapacity))
             {
@@ -277,6 +278,10 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             ChannelsLog.UnencodableFrame(Runtime.Logger, ex.Message);
         }
     }
+
+    ValueTask IMailboxHandler<Command>.HandleAsync(Command command) => ProcessAsync(command);
+
+    void IMailboxHandler<Command>.OnHandlerFault(Exception exception) => ChannelsLog.UnexpectedFailure(Runtime.Logger, exception);
 
     private async ValueTask ProcessAsync(Command command)
     {
@@ -315,7 +320,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     /// <summary>A join whose socket closed before it ran: it never starts, and the channel ends here.</summary>
     private async ValueTask AbandonJoinAsync()
     {
-        lock (_joinGate)
+        lock (_gate)
         {
             _state = State.Closed;
         }
@@ -335,7 +340,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             // A scope per joined channel, ended with it, as SignalR gives each hub invocation.
             _scope = Runtime.Scopes.CreateScope();
             _channel = (Channel)ActivatorUtilities.CreateInstance(_scope.ServiceProvider, _channelType);
-            _intercepts = _channel.Intercepts.Count == 0 ? null : new HashSet<string>(_channel.Intercepts, StringComparer.Ordinal);
+            _intercepts = InterceptedEvents.For(_channelType, _channel.Intercepts);
             // Subscribe before the channel's join reads any state, so nothing published while
             // it runs is lost: such broadcasts are held and delivered right after the reply.
             _subscription = await Runtime.PubSub.SubscribeAsync(Topic, this).ConfigureAwait(false);
@@ -360,7 +365,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         }
 
         Connection.SendReply(message.JoinRef, message.Ref, Topic, "ok", result.Response);
-        lock (_joinGate)
+        lock (_gate)
         {
             _sequencedThrough = result.SequencedThrough;
             foreach (var broadcast in _heldDuringJoin ?? [])
@@ -384,7 +389,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
     private async ValueTask EndJoinAsync(InboundMessage message, string status, Payload response)
     {
-        lock (_joinGate)
+        lock (_gate)
         {
             _state = State.Closed;
             _heldDuringJoin = null;
@@ -553,7 +558,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         }
 
         List<ExitMonitor>? monitors;
-        lock (_monitorGate)
+        lock (_gate)
         {
             _exited = true;
             monitors = _monitors;
@@ -660,14 +665,14 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
         public void Dispose()
         {
-            lock (process._monitorGate)
+            lock (process._gate)
             {
                 process._monitors?.Remove(this);
             }
         }
     }
 
-    private readonly record struct Command(
+    internal readonly record struct Command(
         CommandKind Kind,
         InboundMessage Message = default,
         Broadcast? Broadcast = null,

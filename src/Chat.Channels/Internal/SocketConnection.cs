@@ -47,10 +47,11 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         _handler = handler;
         _transport = transport;
         Serializer = serializer;
-        Assigns = connection.Assigns;
+        // Copied into one small array: the socket keeps its assigns for its whole life.
+        Assigns = connection.Assigns is { Count: > 0 and <= SmallAssigns.MaxCount } few ? new SmallAssigns(few) : connection.Assigns;
         Id = connection.Id;
         _expiresAt = connection.ExpiresAt;
-        Inbound = new InboundBudget(runtime.Options.MaxQueuedInboundBytes);
+        Inbound = new InboundBudget(runtime.Options.MaxQueuedInboundBytes, _gate);
     }
 
     /// <summary>The bytes of client messages queued for this socket's channels and not yet handled.</summary>
