@@ -26,7 +26,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     private readonly ChannelsRuntime _runtime;
     private readonly SocketHandler _handler;
     private readonly ISocketTransport _transport;
-    private readonly Dictionary<string, ChannelProcess> _channels = new(StringComparer.Ordinal);
+    private readonly ChannelTable _channels = new();
     private readonly Lock _gate = new();
     // Cancelled when the transport closes: a reader held back by this socket's own backlog
     // stops waiting, so the socket ends and its queued work is dropped instead of run.
@@ -162,7 +162,8 @@ internal sealed class SocketConnection : IBroadcastSubscriber
                         return;
                     }
 
-                    if (_channels.TryGetValue(message.Topic, out previous))
+                    previous = _channels.Find(message.Topic);
+                    if (previous is not null)
                     {
                         ChannelsLog.DuplicateJoin(_runtime.Logger, message.Topic);
                     }
@@ -183,7 +184,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
                     else
                     {
                         var process = new ChannelProcess(this, matched.ChannelType, matched.Pattern, message.Topic, message.JoinRef ?? message.Ref);
-                        _channels[message.Topic] = process;
+                        _channels.Set(process);
                         process.PostJoin(message, cost);
                         posted = true;
                         return;
@@ -254,7 +255,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     {
         lock (_gate)
         {
-            return _channels.GetValueOrDefault(topic);
+            return _channels.Find(topic);
         }
     }
 
@@ -263,10 +264,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     {
         lock (_gate)
         {
-            if (_channels.TryGetValue(process.Topic, out var current) && ReferenceEquals(current, process))
-            {
-                _channels.Remove(process.Topic);
-            }
+            _channels.Remove(process);
         }
     }
 
@@ -346,8 +344,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
             }
 
             _terminated = true;
-            processes = [.. _channels.Values];
-            _channels.Clear();
+            processes = _channels.TakeAll();
         }
 
         StopReading();

@@ -152,21 +152,7 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         ChannelsMetrics.Connects.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         ChannelsMetrics.ActiveSockets.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         registry.Add(session);
-        return ServeAsync(session, connection, claim);
-    }
-
-    private async Task ServeAsync(WebSocketSession session, SocketConnection connection, IDisposable claim)
-    {
-        try
-        {
-            await session.RunAsync(connection, registry).ConfigureAwait(false);
-        }
-        finally
-        {
-            registry.Remove(session);
-            claim.Dispose();
-            ChannelsMetrics.ActiveSockets.Add(-1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
-        }
+        return session.RunAsync(connection, registry, claim);
     }
 
     private static void DisableRequestTimeouts(HttpContext context)
