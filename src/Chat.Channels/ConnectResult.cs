@@ -20,7 +20,7 @@ public sealed class ConnectResult
     /// <summary>True when the socket may open.</summary>
     public bool IsAccepted { get; }
 
-    /// <summary>Values every channel of the socket starts with, such as the signed-in user.</summary>
+    /// <summary>Values every channel of the socket starts with, such as the signed-in user. Read once, when the socket opens.</summary>
     public IReadOnlyDictionary<string, object?> Assigns { get; }
 
     /// <summary>

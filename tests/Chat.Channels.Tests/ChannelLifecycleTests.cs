@@ -87,6 +87,44 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_socket_with_more_channels_than_it_keeps_in_its_small_table_finds_each_and_leaves_one_alone()
+    {
+        await using var host = ChannelTestHost.Create(
+            services => services.AddSingleton<TerminateLog>(),
+            options => options.MaxChannelsPerSocket = 40);
+        var socket = host.Connect<TestSocketHandler>(new Dictionary<string, object?> { ["user"] = "ann" });
+        var channels = new List<TestChannel>();
+        for (var i = 0; i < 20; i++)
+        {
+            var (reply, channel) = await socket.JoinAsync($"echo:{i}");
+            Assert.True(reply.IsOk);
+            channels.Add(channel);
+        }
+
+        Assert.True((await channels[3].LeaveAsync()).IsOk);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (socket.ChannelCount != 19 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(19, socket.ChannelCount);
+        for (var i = 0; i < 20; i++)
+        {
+            var reply = await channels[i].PushAsync("echo", new { text = $"to {i}" });
+            if (i == 3)
+            {
+                Assert.Equal("unmatched topic", reply.Response.Str("reason"));
+            }
+            else
+            {
+                Assert.True(reply.IsOk);
+                Assert.Equal($"to {i}", reply.Response.Str("text"));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Push_gets_a_reply_with_any_status()
     {
         var (_, channel) = await Connect().JoinAsync("echo:1");

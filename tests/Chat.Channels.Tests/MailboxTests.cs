@@ -41,6 +41,47 @@ public sealed class MailboxTests
     }
 
     [Fact]
+    public async Task Items_posted_while_one_is_handled_keep_their_order()
+    {
+        var handled = new List<int>();
+        var gate = new TaskCompletionSource();
+        var started = new TaskCompletionSource();
+        var done = new TaskCompletionSource();
+        var mailbox = new Mailbox<int>(
+            async item =>
+            {
+                if (item == 0)
+                {
+                    started.SetResult();
+                    await gate.Task;
+                }
+
+                lock (handled)
+                {
+                    handled.Add(item);
+                }
+
+                if (item == 4)
+                {
+                    done.SetResult();
+                }
+            },
+            ex => throw ex);
+
+        // 0 is taken and waits; 1 takes the slot, 2 and 3 queue behind it; 4 comes after the release.
+        mailbox.Post(0);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        mailbox.Post(1);
+        mailbox.Post(2);
+        mailbox.Post(3);
+        gate.SetResult();
+        mailbox.Post(4);
+
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([0, 1, 2, 3, 4], handled);
+    }
+
+    [Fact]
     public async Task A_handler_that_throws_does_not_stop_the_mailbox()
     {
         var faults = 0;

@@ -133,6 +133,23 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
     }
 
     [Fact]
+    public async Task A_room_found_again_is_the_same_view_until_it_changes()
+    {
+        var room = await NewRoomAsync();
+
+        var first = await Rooms.FindAsync(room.Slug);
+        var again = await Rooms.FindAsync(room.Slug);
+        Assert.Same(first, again);
+
+        var renamed = await Rooms.RenameAsync(room.Slug, Unique("Renamed"));
+        Assert.True(renamed.IsOk, renamed.Errors?.ToString());
+        var afterRename = await Rooms.FindAsync(room.Slug);
+        Assert.NotSame(first, afterRename);
+        Assert.Equal(renamed.Value!.Name, afterRename!.Name);
+        Assert.Equal(first!.Name, room.Name);
+    }
+
+    [Fact]
     public async Task Slugs_fold_accents_and_clashes_get_numbered()
     {
         var stem = "Café Crème " + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();

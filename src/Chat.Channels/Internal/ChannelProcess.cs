@@ -8,7 +8,7 @@ namespace Chat.Channels.Internal;
 /// One joined channel: the <see cref="Channel"/> instance, its mailbox, and its subscription
 /// (Phoenix.Channel.Server). Every callback of the channel runs from the mailbox, one at a time.
 /// </summary>
-internal sealed class ChannelProcess : IBroadcastSubscriber
+internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<ChannelProcess.Command>
 {
     private static readonly Payload ChannelCrash = Payload.FromJson("""{"reason":"channel_crash"}"""u8.ToArray());
     private static readonly Payload JoinCrashed = Payload.FromJson("""{"reason":"join crashed"}"""u8.ToArray());
@@ -24,10 +24,15 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     // cancels anything for pays nothing; EndedSignal once the channel has ended.
     private static readonly CancellationTokenSource EndedSignal = new();
 
-    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _joinGate = new();
-    private readonly Lock _monitorGate = new();
-    private List<ExitMonitor>? _monitors;
+    // Made when someone waits for the end (a rejoin, the socket's close), not for every channel.
+    private TaskCompletionSource? _terminated;
+    private bool _isTerminated;
+    // One lock for the join's hand-over to the fastlane and for the exit monitors: both are
+    // short and rare, and a lock object is 40 bytes of every idle channel.
+    private readonly Lock _gate = new();
+    // The first exit monitor, and a list only for those after it: a channel mostly has one (its presence).
+    private ExitMonitor? _monitor;
+    private List<ExitMonitor>? _moreMonitors;
     private bool _exited;
     private List<Broadcast>? _heldDuringJoin;
 
@@ -36,7 +41,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     private Channel? _channel;
     private IServiceScope? _scope;
     private CancellationTokenSource? _ended;
-    private HashSet<string>? _intercepts;
+    private InterceptedEvents? _intercepts;
     private IDisposable? _subscription;
     private volatile State _state = State.Joining;
     private volatile bool _interrupted;
@@ -52,7 +57,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         Topic = topic;
         JoinRef = joinRef;
         _channelType = channelType;
-        _mailbox = new Mailbox<Command>(ProcessAsync, ex => ChannelsLog.UnexpectedFailure(connection.Runtime.Logger, ex));
+        _mailbox = new Mailbox<Command>(this);
         _socket = new ChannelSocket(this, connection.Assigns);
     }
 
@@ -63,7 +68,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         Closed,
     }
 
-    private enum CommandKind
+    internal enum CommandKind
     {
         Join,
         In,
@@ -85,7 +90,18 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     public SocketRef? CurrentRef { get; private set; }
 
     /// <summary>Completes once the channel has ended and its terminate has run.</summary>
-    public Task Terminated => _terminated.Task;
+    public Task Terminated
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _isTerminated
+                    ? Task.CompletedTask
+                    : (_terminated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+    }
 
     /// <summary>Cancelled when the channel ends (see <see cref="ChannelSocket.Ended"/>).</summary>
     public CancellationToken Ended
@@ -156,15 +172,34 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     public IDisposable? Monitor(Func<ValueTask> onExit)
     {
         ArgumentNullException.ThrowIfNull(onExit);
-        lock (_monitorGate)
+        return Monitor(static state => ((Func<ValueTask>)state)(), onExit);
+    }
+
+    /// <summary>
+    /// <see cref="Monitor(Func{ValueTask})"/> with the callback's state passed apart, so that a
+    /// static callback and an object the caller keeps anyway replace a closure and its delegate
+    /// (about 100 bytes of every channel that presence tracks).
+    /// </summary>
+    public IDisposable? Monitor(Func<object, ValueTask> onExit, object state)
+    {
+        ArgumentNullException.ThrowIfNull(onExit);
+        lock (_gate)
         {
             if (_exited)
             {
                 return null;
             }
 
-            var monitor = new ExitMonitor(this, onExit);
-            (_monitors ??= []).Add(monitor);
+            var monitor = new ExitMonitor(this, onExit, state);
+            if (_monitor is null)
+            {
+                _monitor = monitor;
+            }
+            else
+            {
+                (_moreMonitors ??= []).Add(monitor);
+            }
+
             return monitor;
         }
     }
@@ -221,7 +256,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
         if (_state == State.Joining)
         {
-            lock (_joinGate)
+            lock (_gate)
             {
                 if (_state == State.Joining)
                 {
@@ -258,7 +293,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             return;
         }
 
-        if (_intercepts is { Count: > 0 } intercepts && intercepts.Contains(broadcast.Event))
+        if (_intercepts is { } intercepts && intercepts.Contains(broadcast.Event))
         {
             if (!_mailbox.TryPost(new Command(CommandKind.Out, Broadcast: broadcast), Runtime.Options.MailboxCapacity))
             {
@@ -277,6 +312,10 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             ChannelsLog.UnencodableFrame(Runtime.Logger, ex.Message);
         }
     }
+
+    ValueTask IMailboxHandler<Command>.HandleAsync(Command command) => ProcessAsync(command);
+
+    void IMailboxHandler<Command>.OnHandlerFault(Exception exception) => ChannelsLog.UnexpectedFailure(Runtime.Logger, exception);
 
     private async ValueTask ProcessAsync(Command command)
     {
@@ -315,7 +354,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
     /// <summary>A join whose socket closed before it ran: it never starts, and the channel ends here.</summary>
     private async ValueTask AbandonJoinAsync()
     {
-        lock (_joinGate)
+        lock (_gate)
         {
             _state = State.Closed;
         }
@@ -335,7 +374,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             // A scope per joined channel, ended with it, as SignalR gives each hub invocation.
             _scope = Runtime.Scopes.CreateScope();
             _channel = (Channel)ActivatorUtilities.CreateInstance(_scope.ServiceProvider, _channelType);
-            _intercepts = _channel.Intercepts.Count == 0 ? null : new HashSet<string>(_channel.Intercepts, StringComparer.Ordinal);
+            _intercepts = InterceptedEvents.For(_channelType, _channel.Intercepts);
             // Subscribe before the channel's join reads any state, so nothing published while
             // it runs is lost: such broadcasts are held and delivered right after the reply.
             _subscription = await Runtime.PubSub.SubscribeAsync(Topic, this).ConfigureAwait(false);
@@ -360,7 +399,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         }
 
         Connection.SendReply(message.JoinRef, message.Ref, Topic, "ok", result.Response);
-        lock (_joinGate)
+        lock (_gate)
         {
             _sequencedThrough = result.SequencedThrough;
             foreach (var broadcast in _heldDuringJoin ?? [])
@@ -384,7 +423,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
 
     private async ValueTask EndJoinAsync(InboundMessage message, string status, Payload response)
     {
-        lock (_joinGate)
+        lock (_gate)
         {
             _state = State.Closed;
             _heldDuringJoin = null;
@@ -552,28 +591,46 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
             ChannelsMetrics.ActiveChannels.Add(-1, ChannelsMetrics.Route(_route));
         }
 
-        List<ExitMonitor>? monitors;
-        lock (_monitorGate)
+        ExitMonitor? first;
+        List<ExitMonitor>? more;
+        lock (_gate)
         {
             _exited = true;
-            monitors = _monitors;
-            _monitors = null;
+            (first, more) = (_monitor, _moreMonitors);
+            (_monitor, _moreMonitors) = (null, null);
         }
 
-        foreach (var monitor in monitors ?? [])
+        if (first is not null)
         {
-            try
-            {
-                await monitor.OnExit().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                ChannelsLog.ExitMonitorFailed(Runtime.Logger, ex, _channelType.Name, Topic);
-            }
+            await RunMonitorAsync(first).ConfigureAwait(false);
+        }
+
+        foreach (var monitor in more ?? [])
+        {
+            await RunMonitorAsync(monitor).ConfigureAwait(false);
         }
 
         await DisposeChannelAsync().ConfigureAwait(false);
-        _terminated.TrySetResult();
+        TaskCompletionSource? waiting;
+        lock (_gate)
+        {
+            _isTerminated = true;
+            waiting = _terminated;
+        }
+
+        waiting?.TrySetResult();
+    }
+
+    private async ValueTask RunMonitorAsync(ExitMonitor monitor)
+    {
+        try
+        {
+            await monitor.OnExit().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ChannelsLog.ExitMonitorFailed(Runtime.Logger, ex, _channelType.Name, Topic);
+        }
     }
 
     /// <summary>Ends the channel's own lifetime: the instance if it is disposable, then its scope.</summary>
@@ -654,20 +711,33 @@ internal sealed class ChannelProcess : IBroadcastSubscriber
         }
     }
 
-    private sealed class ExitMonitor(ChannelProcess process, Func<ValueTask> onExit) : IDisposable
+    private sealed class ExitMonitor(ChannelProcess process, Func<object, ValueTask> onExit, object state) : IDisposable
     {
-        public Func<ValueTask> OnExit => onExit;
+        public ValueTask OnExit() => onExit(state);
 
         public void Dispose()
         {
-            lock (process._monitorGate)
+            lock (process._gate)
             {
-                process._monitors?.Remove(this);
+                if (!ReferenceEquals(process._monitor, this))
+                {
+                    process._moreMonitors?.Remove(this);
+                }
+                else if (process._moreMonitors is { Count: > 0 } more)
+                {
+                    // The next in line moves up, so that monitors still run in the order they were set.
+                    process._monitor = more[0];
+                    more.RemoveAt(0);
+                }
+                else
+                {
+                    process._monitor = null;
+                }
             }
         }
     }
 
-    private readonly record struct Command(
+    internal readonly record struct Command(
         CommandKind Kind,
         InboundMessage Message = default,
         Broadcast? Broadcast = null,

@@ -13,7 +13,7 @@ namespace Chat.Channels.Internal;
 /// still gets handled. Only the socket's reader waits here, and it waits for one message at a
 /// time, so one waiter is all there ever is.
 /// </remarks>
-internal sealed class InboundBudget(long limit)
+internal sealed class InboundBudget(long limit, Lock gate)
 {
     /// <summary>
     /// What a queued message costs beyond its payload: the command in the mailbox, the decoded
@@ -21,7 +21,8 @@ internal sealed class InboundBudget(long limit)
     /// </summary>
     private const int MessageOverhead = 256;
 
-    private readonly Lock _gate = new();
+    // The socket's own lock, shared: a lock object of its own would be 40 bytes of every idle socket.
+    private readonly Lock _gate = gate;
     private long _queued;
     private TaskCompletionSource? _room;
 

@@ -23,7 +23,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     private readonly ChannelsRuntime _runtime;
     private readonly SocketHandler _handler;
     private readonly ISocketTransport _transport;
-    private readonly Dictionary<string, ChannelProcess> _channels = new(StringComparer.Ordinal);
+    private readonly ChannelTable _channels = new();
     private readonly Lock _gate = new();
     // Cancelled when the transport closes: a reader held back by this socket's own backlog
     // stops waiting, so the socket ends and its queued work is dropped instead of run.
@@ -44,10 +44,11 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         _handler = handler;
         _transport = transport;
         Serializer = serializer;
-        Assigns = connection.Assigns;
+        // Copied into one small array: the socket keeps its assigns for its whole life.
+        Assigns = connection.Assigns is { Count: > 0 and <= SmallAssigns.MaxCount } few ? new SmallAssigns(few) : connection.Assigns;
         Id = connection.Id;
         _expiresAt = connection.ExpiresAt;
-        Inbound = new InboundBudget(runtime.Options.MaxQueuedInboundBytes);
+        Inbound = new InboundBudget(runtime.Options.MaxQueuedInboundBytes, _gate);
     }
 
     /// <summary>The bytes of client messages queued for this socket's channels and not yet handled.</summary>
@@ -160,7 +161,8 @@ internal sealed class SocketConnection : IBroadcastSubscriber
                         return;
                     }
 
-                    if (_channels.TryGetValue(message.Topic, out previous))
+                    previous = _channels.Find(message.Topic);
+                    if (previous is not null)
                     {
                         ChannelsLog.DuplicateJoin(_runtime.Logger, message.Topic);
                     }
@@ -181,7 +183,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
                     else
                     {
                         var process = new ChannelProcess(this, matched.ChannelType, matched.Pattern, message.Topic, message.JoinRef ?? message.Ref);
-                        _channels[message.Topic] = process;
+                        _channels.Set(process);
                         process.PostJoin(message, cost);
                         posted = true;
                         return;
@@ -252,7 +254,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     {
         lock (_gate)
         {
-            return _channels.GetValueOrDefault(topic);
+            return _channels.Find(topic);
         }
     }
 
@@ -261,10 +263,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     {
         lock (_gate)
         {
-            if (_channels.TryGetValue(process.Topic, out var current) && ReferenceEquals(current, process))
-            {
-                _channels.Remove(process.Topic);
-            }
+            _channels.Remove(process);
         }
     }
 
@@ -344,8 +343,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
             }
 
             _terminated = true;
-            processes = [.. _channels.Values];
-            _channels.Clear();
+            processes = _channels.TakeAll();
         }
 
         StopReading();

@@ -58,8 +58,8 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
                 throw new InvalidOperationException($"This channel already tracks \"{key}\" on \"{channel.Topic}\"; untrack it first.");
             }
 
-            var entry = new LocalEntry(channel, new PresenceEntry(key, phxRef, topic.View.MaxSeq + 1, stamped));
-            entry.Monitor = channel.Monitor(() => UntrackEndedAsync(topic.Name, entry));
+            var entry = new LocalEntry(this, topic.Name, channel, new PresenceEntry(key, phxRef, topic.View.MaxSeq + 1, stamped));
+            entry.Monitor = channel.Monitor(static state => ((LocalEntry)state).UntrackEndedAsync(), entry);
             if (entry.Monitor is null)
             {
                 // The channel ended before it could be tracked: it would only leave again at once.
@@ -269,11 +269,14 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
     }
 
     /// <summary>One tracked channel under one key.</summary>
-    private sealed class LocalEntry(ChannelProcess channel, PresenceEntry presence)
+    private sealed class LocalEntry(InProcessPresence presence, string topic, ChannelProcess channel, PresenceEntry entry)
     {
         public ChannelProcess Channel { get; } = channel;
 
-        public PresenceEntry Presence { get; } = presence;
+        public PresenceEntry Presence { get; } = entry;
+
+        /// <summary>Untracks this entry once its channel has ended.</summary>
+        public ValueTask UntrackEndedAsync() => presence.UntrackEndedAsync(topic, this);
 
         /// <summary>The monitor on <see cref="Channel"/>; disposed when the entry is untracked.</summary>
         public IDisposable? Monitor { get; set; }

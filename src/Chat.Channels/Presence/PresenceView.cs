@@ -332,7 +332,8 @@ internal sealed class PresenceKey(string name)
 {
     public string Name { get; } = name;
 
-    public List<PresenceEntry> Entries { get; } = [];
+    // Room for one: a key is nearly always one user with one tab, and a list's first growth is four.
+    public List<PresenceEntry> Entries { get; } = new(1);
 
     public bool Listed { get; set; }
 

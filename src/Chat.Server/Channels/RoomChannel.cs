@@ -24,11 +24,14 @@ public sealed class RoomChannel(
     private RoomView _room = null!;
     private ChatUser _user = null!;
 
+    // One array for every room channel: an idle channel keeps nothing of its own for it.
+    private static readonly string[] Intercepted = [EventNames.Typing];
+
     /// <summary>
     /// <c>typing</c> is intercepted: it goes to the other members, but not to the sender's
     /// other tabs, which only handle_out can tell apart. <c>new_msg</c> stays on the fastlane.
     /// </summary>
-    public override IReadOnlyCollection<string> Intercepts { get; } = [EventNames.Typing];
+    public override IReadOnlyCollection<string> Intercepts => Intercepted;
 
     /// <summary>The seed's "subscribe topic": the room must exist; the reply carries what the client lacks.</summary>
     public override async ValueTask<JoinResult> JoinAsync(string topic, Payload payload, ChannelSocket socket)

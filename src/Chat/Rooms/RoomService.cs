@@ -33,6 +33,7 @@ public sealed class RoomService
 
     private readonly IChatEvents[] _events;
     private readonly TimeProvider _clock;
+    private readonly SharedRoomViews _shared = new();
 
     internal RoomService(IDbContextFactory<ChatDbContext> contexts, IEnumerable<IChatEvents> events, TimeProvider clock)
     {
@@ -91,7 +92,7 @@ public sealed class RoomService
     public async Task<RoomView?> FindAsync(string slug, CancellationToken cancellationToken = default)
     {
         await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await _findBySlug(db, slug, cancellationToken).ConfigureAwait(false);
+        return await _findBySlug(db, slug, cancellationToken).ConfigureAwait(false) is { } found ? _shared.Share(found) : null;
     }
 
     /// <summary>Creates a room with a slug made from its name (CONTRACT.md §2), and announces it.</summary>
@@ -217,6 +218,7 @@ public sealed class RoomService
         // The messages go with it: the foreign key cascades.
         db.Rooms.Remove(room);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        _shared.Forget(room.Id);
         return ChatResult<DeletedRoom>.Ok(new DeletedRoom(RoomView.Of(room), messages));
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -37,22 +38,38 @@ internal sealed class ConnectionHandoff
     /// <summary>The connection middleware; install it on a listener, before the HTTP layer.</summary>
     public static ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
     {
+        // Only the continuation outlives the HTTP layer: the handoff and its view of the
+        // connection live in ServeHttpAsync's frame, which ends before the socket runs, so an
+        // idle socket does not keep them (about 600 bytes each) for its whole life.
+        var (continuation, failure) = await ServeHttpAsync(next, connection).ConfigureAwait(false);
+        if (continuation is not null)
+        {
+            // Runs even when the HTTP layer failed after the takeover: the socket then finds
+            // its connection gone and cleans up after itself.
+            await continuation(connection).ConfigureAwait(false);
+        }
+
+        failure?.Throw();
+    };
+
+    /// <summary>Runs the HTTP layer on its view of the connection: what took the connection over, if anything did, and how the HTTP layer failed, if it did.</summary>
+    private static async Task<(Func<ConnectionContext, Task>? Continuation, ExceptionDispatchInfo? Failure)> ServeHttpAsync(ConnectionDelegate next, ConnectionContext connection)
+    {
         var handoff = new ConnectionHandoff(connection);
+        ExceptionDispatchInfo? failure = null;
         try
         {
             await next(handoff._httpView).ConfigureAwait(false);
         }
-        finally
+        catch (Exception ex) when (handoff._continuation is not null)
         {
-            // Runs even when the HTTP layer failed after the takeover: the socket then finds its
-            // connection gone and cleans up after itself.
-            if (handoff._continuation is { } continuation)
-            {
-                handoff._continuation = null;
-                await continuation(connection).ConfigureAwait(false);
-            }
+            failure = ExceptionDispatchInfo.Capture(ex);
         }
-    };
+
+        var continuation = handoff._continuation;
+        handoff._continuation = null;
+        return (continuation, failure);
+    }
 
     /// <summary>Whether this request's connection can be taken over (see the remarks).</summary>
     public static ConnectionHandoff? For(HttpContext context) =>
@@ -81,6 +98,7 @@ internal sealed class ConnectionHandoff
         private readonly DetachablePipe _pipe;
         private readonly Microsoft.AspNetCore.Http.Features.FeatureCollection _features;
         private List<(Action<object> Action, object State)>? _heartbeats;
+        private HeartbeatRelay? _relay;
         private volatile bool _detached;
 
         public HandoffConnectionContext(ConnectionContext inner, ConnectionHandoff handoff)
@@ -143,6 +161,11 @@ internal sealed class ConnectionHandoff
                 // Kestrel keeps heartbeat callbacks for the connection's life: drop the HTTP
                 // layer's, or its whole request would stay reachable through them.
                 _heartbeats = null;
+                if (_relay is not null)
+                {
+                    _relay.Target = null;
+                    _relay = null;
+                }
             }
         }
 
@@ -158,11 +181,22 @@ internal sealed class ConnectionHandoff
                 if (_heartbeats is null)
                 {
                     _heartbeats = [];
-                    _inner.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static self => ((HandoffConnectionContext)self).Tick(), this);
+                    // Kestrel keeps what is registered here for the connection's life: a relay
+                    // that lets go of this view on Detach, not the view itself.
+                    _relay = new HeartbeatRelay(this);
+                    _inner.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static relay => ((HeartbeatRelay)relay).Tick(), _relay);
                 }
 
                 _heartbeats.Add((action, state));
             }
+        }
+
+        /// <summary>Passes Kestrel's heartbeat on to the HTTP layer's callbacks, until the view is detached.</summary>
+        private sealed class HeartbeatRelay(HandoffConnectionContext target)
+        {
+            public volatile HandoffConnectionContext? Target = target;
+
+            public void Tick() => Target?.Tick();
         }
 
         private void Tick()

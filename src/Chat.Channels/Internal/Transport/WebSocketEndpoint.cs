@@ -142,24 +142,17 @@ internal sealed class WebSocketEndpoint(SocketHandler handler, ChannelsRuntime r
         }
     }
 
-    private async Task RunAsync(MessageSerializer serializer, ConnectResult result, IDisposable claim, IDuplexPipe transport, Action abort, System.Net.IPAddress? remoteIp)
+    private Task RunAsync(MessageSerializer serializer, ConnectResult result, IDisposable claim, IDuplexPipe transport, Action abort, System.Net.IPAddress? remoteIp)
     {
+        // Set up here, not in the async method below, whose frame lives as long as the socket:
+        // what is only needed to start it (the connect result, the address) is not kept.
         var session = new WebSocketSession(transport, abort, runtime);
         var connection = new SocketConnection(runtime, handler, serializer, result, session);
         ChannelsLog.SocketConnected(runtime.Logger, connection.Id, ChannelsMetrics.WebSocket, remoteIp, connection.Serializer.GetType().Name);
         ChannelsMetrics.Connects.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         ChannelsMetrics.ActiveSockets.Add(1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
         registry.Add(session);
-        try
-        {
-            await session.RunAsync(connection, registry).ConfigureAwait(false);
-        }
-        finally
-        {
-            registry.Remove(session);
-            claim.Dispose();
-            ChannelsMetrics.ActiveSockets.Add(-1, ChannelsMetrics.Transport(ChannelsMetrics.WebSocket));
-        }
+        return session.RunAsync(connection, registry, claim);
     }
 
     private static void DisableRequestTimeouts(HttpContext context)
