@@ -11,7 +11,7 @@ namespace Chat.Server.Memory;
 internal static class NativeHeap
 {
     // Set once the C library turns out not to have malloc_trim (musl, or not Linux): never asked again.
-    private static volatile bool s_unsupported = !OperatingSystem.IsLinux();
+    private static volatile bool _unsupported = !OperatingSystem.IsLinux();
 
     /// <summary>
     /// Asks glibc to give every free page of every arena back to the system. False where the C
@@ -19,7 +19,7 @@ internal static class NativeHeap
     /// </summary>
     public static bool Trim()
     {
-        if (s_unsupported)
+        if (_unsupported)
         {
             return false;
         }
@@ -33,7 +33,7 @@ internal static class NativeHeap
         }
         catch (Exception error) when (error is DllNotFoundException or EntryPointNotFoundException)
         {
-            s_unsupported = true;
+            _unsupported = true;
             return false;
         }
     }
