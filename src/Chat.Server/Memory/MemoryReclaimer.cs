@@ -68,10 +68,11 @@ internal sealed partial class MemoryReclaimer(
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var pause = clock.Elapsed;
         // After the collection, which frees what the runtime held natively for the dead sockets.
-        var trimmed = NativeHeap.Trim();
+        clock.Restart();
+        var nativeHeap = NativeHeap.Trim() ? $"trimmed in {clock.Elapsed.TotalMilliseconds:0.0} ms" : "left as it is";
         ServerDiagnostics.MemoryReclaims.Add(1);
         var heap = GC.GetGCMemoryInfo(GCKind.Any);
-        LogReclaimed(logger, Mebibytes(before), Mebibytes(Environment.WorkingSet), Mebibytes(pooled), Mebibytes(heap.HeapSizeBytes), Mebibytes(heap.TotalCommittedBytes), pause.TotalMilliseconds, trimmed ? "trimmed" : "left as it is");
+        LogReclaimed(logger, Mebibytes(before), Mebibytes(Environment.WorkingSet), Mebibytes(pooled), Mebibytes(heap.HeapSizeBytes), Mebibytes(heap.TotalCommittedBytes), pause.TotalMilliseconds, nativeHeap);
     }
 
     private static long Mebibytes(long bytes) => bytes / (1024 * 1024);
