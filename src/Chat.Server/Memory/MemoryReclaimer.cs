@@ -16,7 +16,9 @@ namespace Chat.Server.Memory;
 /// closed, or much allocated since the last time) and the process has then been quiet for two
 /// seconds (<see cref="ReclaimTrigger"/>), this empties the transport's pool and runs one
 /// aggressive collection, the runtime's mode for exactly this: compact, then decommit what is
-/// free; then it asks the C library to give back its free pages too (<see cref="NativeHeap"/>).
+/// free; then it asks the C library to give back its free pages too (<see cref="NativeHeap"/>),
+/// and a few seconds later has the runtime free the JIT's cached scratch memory
+/// (<see cref="ReleaseJitScratch"/>).
 /// It stops the process for as long as a full collection of the live heap takes (32 ms
 /// with 14 MiB live after the fuzz test), which is why it waits for quiet and runs at most
 /// twice a minute.
