@@ -67,7 +67,8 @@ internal sealed partial class MemoryReclaimer(
                 else if (readingsSinceReclaim is { } since && since < LastJitScratchRelease)
                 {
                     readingsSinceReclaim = ++since;
-                    if (since is FirstJitScratchRelease or LastJitScratchRelease)
+                    // Only while still quiet: a trim holds each arena's lock while it walks it.
+                    if (since is (FirstJitScratchRelease or LastJitScratchRelease) && cpuFraction < ReclaimTrigger.QuietCpuFraction)
                     {
                         ReleaseJitScratch(trim: since == LastJitScratchRelease);
                     }
