@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Chat.Server.Memory;
 
 namespace Chat.Server.Tests;
@@ -86,5 +87,16 @@ public sealed class MemoryReclaimTests
         rented[1].Dispose();
         Assert.Equal(2 * TransportMemoryPool.BlockSize, factory.FreeBytes);
         Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(TransportMemoryPool.BlockSize + 1));
+    }
+
+    [Fact]
+    public void The_C_heap_is_trimmed_where_the_C_library_is_glibc_and_left_alone_elsewhere()
+    {
+        // The one thing that can go wrong unseen: the call not resolving, so that the reclaim
+        // silently keeps the C heap's free pages. glibc is the C library of every Linux this runs
+        // on except musl-based ones (Alpine), whose runtime identifiers say so.
+        var glibc = OperatingSystem.IsLinux() && !RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.Ordinal);
+        Assert.Equal(glibc, NativeHeap.Trim());
+        Assert.Equal(glibc, NativeHeap.Trim());
     }
 }
