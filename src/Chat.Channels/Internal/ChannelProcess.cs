@@ -431,9 +431,11 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
 
         SignalEnded(inline: true);
         _subscription?.Dispose();
-        Connection.SendReply(message.JoinRef, message.Ref, Topic, status, response);
-        // A join may have registered work before it failed (a presence tracked in the join).
+        // A join may have registered work before it failed (a presence tracked in the join):
+        // undo it before the answer, so that a client told its join failed finds no trace of
+        // it, in the members' list or in its socket (a rejoin at once is a fresh join).
         await ExitAsync().ConfigureAwait(false);
+        Connection.SendReply(message.JoinRef, message.Ref, Topic, status, response);
     }
 
     private async ValueTask HandleInAsync(InboundMessage message)
