@@ -91,7 +91,7 @@ public static class HostingExtensions
         });
         services.AddChatOptions<TransportOptions>(configuration, TransportOptions.Section);
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<TransportOptions>>(
-            (sockets, transport) => sockets.UnsafePreferInlineScheduling = transport.Value.SchedulesInline);
+            (sockets, transport) => sockets.UnsafePreferInlineScheduling = transport.Value.InlineScheduling);
         return services;
     }
 

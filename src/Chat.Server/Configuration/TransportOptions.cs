@@ -13,17 +13,12 @@ public sealed class TransportOptions
     /// sockets itself. Safe here because the runtime completes socket operations on thread-pool
     /// threads (unless <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> is set, which this
     /// server does not do) and because nothing of a socket's receive loop blocks: channel
-    /// callbacks run in their own mailboxes. The price: an application that blocks in a request
-    /// holds up that connection's own reads and writes, not only the request; and the flush
-    /// thread, one for the process, then makes every broadcast's <c>send</c> itself, where
-    /// Kestrel's I/O queues spread them over the cores. So unset, it is on only where there
-    /// are no cores to spread them over: a process with at most two processors.
+    /// callbacks run in their own mailboxes. The price, measured (docs/benchmarks.md, change 13):
+    /// the flush thread, one for the process, then makes every broadcast's <c>send</c> itself,
+    /// and a big room's fan-out costs far more of the core: with it, the server's one core was
+    /// full from 200,000 deliveries a second and the peak fell from at least 1.99 million to 1.2
+    /// million. So it is off unless set: worth it only for a server that holds many idle
+    /// sockets and never fans out to big rooms fast.
     /// </summary>
-    public bool? InlineScheduling { get; set; }
-
-    /// <summary>Processors up to which <see cref="InlineScheduling"/> is on when it is not set.</summary>
-    internal const int InlineUpToProcessors = 2;
-
-    /// <summary><see cref="InlineScheduling"/> as set, or else as this machine suggests.</summary>
-    public bool SchedulesInline => InlineScheduling ?? Environment.ProcessorCount <= InlineUpToProcessors;
+    public bool InlineScheduling { get; set; }
 }
