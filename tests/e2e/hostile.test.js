@@ -450,12 +450,12 @@ describe("the fuzzer", () => {
     const settledMiB = await settlesBelow(server.process.pid, baselineMiB + keptMiB, 30000);
     console.log(`fuzzer (seed ${seed}): ${sent} frames from ${workers} sockets at once; closes by code ${JSON.stringify(Object.fromEntries(closes))}; `
       + `control pair ${pair[0].sent.length}+${pair[1].sent.length} messages, none lost; slowest heartbeat ${heartbeats.slowestMs} ms; `
-      + `memory ${Math.round(baselineMiB)} MiB before, peak ${heap.peakMiB}, ${settledMiB} after`);
+      + `memory ${Math.round(baselineMiB)} MiB before, peak ${heap.peakMiB}, ${Math.round(settledMiB)} after`);
 
     assert.equal(server.process.exitCode, null, "the server survived");
     assert.equal(heartbeats.answered, heartbeats.sent);
     assert.ok(heartbeats.slowestMs < 1000, `slowest heartbeat ${heartbeats.slowestMs} ms`);
-    assert.ok(settledMiB <= baselineMiB + keptMiB, `memory came back to ${settledMiB} MiB from a baseline of ${Math.round(baselineMiB)} MiB`);
+    assert.ok(settledMiB <= baselineMiB + keptMiB, `memory came back to ${settledMiB.toFixed(1)} MiB from a baseline of ${Math.round(baselineMiB)} MiB`);
     assert.ok(!server.output.join("").includes("crashed"), "no channel crashed");
   });
 });

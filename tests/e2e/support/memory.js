@@ -32,5 +32,6 @@ export async function settlesBelow(pid, limitMiB, timeoutMs = 20000) {
     await new Promise((r) => setTimeout(r, 250));
     now = residentMiB(pid);
   }
-  return Math.round(now);
+  // Unrounded: the caller compares it with the same limit this loop waited for.
+  return now;
 }
