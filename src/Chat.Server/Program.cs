@@ -6,6 +6,9 @@ using Chat.Server.Sockets;
 using Chat.Server.Telemetry;
 using Chat.Server.Web;
 
+// Before anything starts a pool thread: the runtime reads this once.
+ThreadPoolSpin.ConfigureForThisMachine();
+
 // Without a command, this serves the chat; `Chat.Server --help` lists the admin commands,
 // which build the same host from the same configuration (ChatHost) and exit.
 return await ChatCommandLine.InvokeAsync(args, ServeAsync);
