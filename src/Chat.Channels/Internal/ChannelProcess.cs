@@ -371,9 +371,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
         JoinResult result;
         try
         {
-            // A scope per joined channel, ended with it, as SignalR gives each hub invocation.
-            _scope = Runtime.Scopes.CreateScope();
-            _channel = (Channel)ActivatorUtilities.CreateInstance(_scope.ServiceProvider, _channelType);
+            // A scope per joined channel that asks for scoped services, ended with it, as
+            // SignalR gives each hub invocation; none for one that asks for singletons only.
+            _channel = Runtime.Channels.Create(_channelType, Runtime.Services, Runtime.Scopes, out _scope);
             _intercepts = InterceptedEvents.For(_channelType, _channel.Intercepts);
             // Subscribe before the channel's join reads any state, so nothing published while
             // it runs is lost: such broadcasts are held and delivered right after the reply.
