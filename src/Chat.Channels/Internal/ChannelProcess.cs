@@ -28,8 +28,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
     private TaskCompletionSource? _terminated;
     private bool _isTerminated;
     // One lock for the join's hand-over to the fastlane and for the exit monitors: both are
-    // short and rare, and a lock object is 40 bytes of every idle channel.
-    private readonly Lock _gate = new();
+    // short and rare, so the channel shares its socket's (a lock object is 40 bytes of every
+    // idle channel). Never held across an await or a callback, so sharing it cannot deadlock.
+    private readonly Lock _gate;
     // The first exit monitor, and a list only for those after it: a channel mostly has one (its presence).
     private ExitMonitor? _monitor;
     private List<ExitMonitor>? _moreMonitors;
@@ -57,6 +58,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
         Topic = topic;
         JoinRef = joinRef;
         _channelType = channelType;
+        _gate = connection.Gate;
         _mailbox = new Mailbox<Command>(this);
         _socket = new ChannelSocket(this, connection.Assigns);
     }
