@@ -18,7 +18,8 @@ namespace Chat.Server.Memory;
 /// aggressive collection, the runtime's mode for exactly this: compact, then decommit what is
 /// free; then it asks the C library to give back its free pages too (<see cref="NativeHeap"/>),
 /// and a few seconds later has the runtime free the JIT's cached scratch memory
-/// (<see cref="ReleaseJitScratch"/>).
+/// (<see cref="ReleaseJitScratch"/>). When blocks that were still in use during it come back
+/// to the pool afterwards, it runs once more (<see cref="RefillTrigger"/>).
 /// It stops the process for as long as a full collection of the live heap takes (32 ms
 /// with 14 MiB live after the fuzz test), which is why it waits for quiet and runs at most
 /// twice a minute.
@@ -47,6 +48,7 @@ internal sealed partial class MemoryReclaimer(
         }
 
         var trigger = new ReclaimTrigger(settings.ReclaimAfterClosedSockets, settings.ReclaimAfterAllocatedMiB * 1024L * 1024);
+        var refill = new RefillTrigger();
         using var timer = new PeriodicTimer(ReadingInterval);
         var cpu = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
@@ -59,8 +61,16 @@ internal sealed partial class MemoryReclaimer(
                 var cpuFraction = (cpuNow - cpu) / clock.Elapsed;
                 cpu = cpuNow;
                 clock.Restart();
-                if (trigger.Observe(channels.ConnectedSockets, GC.GetTotalAllocatedBytes(), cpuFraction))
+                var sockets = channels.ConnectedSockets;
+                if (trigger.Observe(sockets, GC.GetTotalAllocatedBytes(), cpuFraction))
                 {
+                    Reclaim();
+                    refill.Arm(sockets);
+                    readingsSinceReclaim = 0;
+                }
+                else if (refill.Armed && refill.Observe(sockets, pools.FreeBytes, cpuFraction))
+                {
+                    // Blocks that were in use during the reclaim are back: let them go too.
                     Reclaim();
                     readingsSinceReclaim = 0;
                 }
