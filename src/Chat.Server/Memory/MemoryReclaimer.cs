@@ -39,6 +39,9 @@ internal sealed partial class MemoryReclaimer(
     private const int FirstJitScratchRelease = 3;
     private const int LastJitScratchRelease = 6;
 
+    /// <summary>The pinned object heap's index in <see cref="GCMemoryInfo.GenerationInfo"/>.</summary>
+    private const int PinnedHeap = 4;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -64,8 +67,7 @@ internal sealed partial class MemoryReclaimer(
                 var sockets = channels.ConnectedSockets;
                 if (trigger.Observe(sockets, GC.GetTotalAllocatedBytes(), cpuFraction))
                 {
-                    Reclaim();
-                    refill.Arm(sockets);
+                    refill.Arm(sockets, pinnedFree: Reclaim());
                     readingsSinceReclaim = 0;
                 }
                 else if (refill.Armed && refill.Observe(sockets, pools.FreeBytes, cpuFraction))
@@ -90,7 +92,8 @@ internal sealed partial class MemoryReclaimer(
         }
     }
 
-    private void Reclaim()
+    /// <summary>Gives memory back; returns the free space the collection left in the pinned heap (see <see cref="RefillTrigger"/>).</summary>
+    private long Reclaim()
     {
         var before = Environment.WorkingSet;
         var pooled = pools.Trim();
@@ -103,6 +106,7 @@ internal sealed partial class MemoryReclaimer(
         ServerDiagnostics.MemoryReclaims.Add(1);
         var heap = GC.GetGCMemoryInfo(GCKind.Any);
         LogReclaimed(logger, Mebibytes(before), Mebibytes(Environment.WorkingSet), Mebibytes(pooled), Mebibytes(heap.HeapSizeBytes), Mebibytes(heap.TotalCommittedBytes), pause.TotalMilliseconds, nativeHeap);
+        return heap.GenerationInfo.Length > PinnedHeap ? heap.GenerationInfo[PinnedHeap].FragmentationAfterBytes : 0;
     }
 
     /// <summary>

@@ -10,15 +10,16 @@ namespace Chat.Server.Memory;
 /// little CPU, so the reclaim after it can run while their handshakes still hold blocks. Those
 /// come back to the pool afterwards and stay there, each on the pinned heap, which is never
 /// compacted: a region with one of them in it cannot be given back. In one development run
-/// 27 MiB of the pinned heap stayed committed that way (1 MiB in the run after it). So for
-/// half a minute after a reclaim, once the socket count has stopped moving and the process is
-/// quiet, a pool that has taken back at least <see cref="MinRefillBytes"/> asks for one more;
-/// never more than one per reclaim.
+/// 27 MiB of the pinned heap stayed committed that way (1 MiB in the run after it), held by a
+/// few dozen blocks. So when a reclaim leaves at least <see cref="MinPinnedFree"/> free in the
+/// pinned heap, then for half a minute, once the socket count has stopped moving and the
+/// process is quiet, a pool that has taken any block back asks for one more; never more than
+/// one per reclaim.
 /// </remarks>
 internal sealed class RefillTrigger
 {
-    /// <summary>Free bytes back in the pool that are worth a second collection: 64 blocks.</summary>
-    public const long MinRefillBytes = 64 * TransportMemoryPool.BlockSize;
+    /// <summary>Free space left in the pinned heap by a reclaim that is worth a second: one region's worth.</summary>
+    public const long MinPinnedFree = 4L * 1024 * 1024;
 
     // Readings since the reclaim this one follows, or -1 when there is none to follow.
     private int _readings = -1;
@@ -28,9 +29,15 @@ internal sealed class RefillTrigger
     /// <summary>True for the half minute after a reclaim with no follow-up yet: only then are readings worth taking.</summary>
     public bool Armed => _readings >= 0;
 
-    /// <summary>A reclaim has just run with this many sockets open.</summary>
-    public void Arm(int sockets)
+    /// <summary>A reclaim has just run with this many sockets open, and left this much free in the pinned heap.</summary>
+    public void Arm(int sockets, long pinnedFree)
     {
+        if (pinnedFree < MinPinnedFree)
+        {
+            _readings = -1;
+            return;
+        }
+
         _readings = 0;
         _quiet = 0;
         _lastSockets = sockets;
@@ -52,7 +59,7 @@ internal sealed class RefillTrigger
 
         _quiet = sockets == _lastSockets && cpuFraction < ReclaimTrigger.QuietCpuFraction ? _quiet + 1 : 0;
         _lastSockets = sockets;
-        if (_quiet < ReclaimTrigger.QuietReadings || pooledFreeBytes < MinRefillBytes)
+        if (_quiet < ReclaimTrigger.QuietReadings || pooledFreeBytes == 0)
         {
             return false;
         }
