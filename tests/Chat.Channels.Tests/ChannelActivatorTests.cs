@@ -75,6 +75,19 @@ public sealed class ChannelActivatorTests
     }
 
     [Fact]
+    public void A_channel_with_several_constructors_is_made_with_the_one_the_container_can_fill()
+    {
+        using var provider = _services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var activator = new ChannelActivator(new ServiceRegistrations(_services));
+
+        var channel = (TwoConstructorsChannel)activator.Create(typeof(TwoConstructorsChannel), provider, provider.GetRequiredService<IServiceScopeFactory>(), out var scope);
+
+        Assert.NotNull(scope);
+        Assert.NotNull(channel.Log);
+        scope.Dispose();
+    }
+
+    [Fact]
     public void Without_the_registrations_every_channel_gets_a_scope() =>
         Assert.True(ChannelActivator.NeedsScope(typeof(SingletonsChannel), null));
 

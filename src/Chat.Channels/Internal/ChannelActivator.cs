@@ -24,9 +24,13 @@ internal sealed class ChannelActivator(ServiceRegistrations? registrations)
     public Channel Create(Type channelType, IServiceProvider root, IServiceScopeFactory scopes, out IServiceScope? scope)
     {
         var recipe = _recipes.GetOrAdd(channelType, static (type, services) => new Recipe(
-            ActivatorUtilities.CreateFactory(type, Type.EmptyTypes), NeedsScope(type, services)), registrations);
+            // A factory made once picks its constructor without the container; with several to
+            // choose from, the container's choice at each join is kept, as it always was.
+            type.GetConstructors().Length == 1 ? ActivatorUtilities.CreateFactory(type, Type.EmptyTypes) : null,
+            NeedsScope(type, services)), registrations);
         scope = recipe.NeedsScope ? scopes.CreateScope() : null;
-        return (Channel)recipe.Factory(scope?.ServiceProvider ?? root, null);
+        var services = scope?.ServiceProvider ?? root;
+        return (Channel)(recipe.Factory is { } factory ? factory(services, null) : ActivatorUtilities.CreateInstance(services, channelType));
     }
 
     /// <summary>False only when the one constructor takes nothing but services registered as singletons.</summary>
@@ -50,5 +54,5 @@ internal sealed class ChannelActivator(ServiceRegistrations? registrations)
         return false;
     }
 
-    private sealed record Recipe(ObjectFactory Factory, bool NeedsScope);
+    private sealed record Recipe(ObjectFactory? Factory, bool NeedsScope);
 }
