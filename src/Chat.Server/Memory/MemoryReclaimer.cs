@@ -106,7 +106,9 @@ internal sealed partial class MemoryReclaimer(
         ServerDiagnostics.MemoryReclaims.Add(1);
         var heap = GC.GetGCMemoryInfo(GCKind.Any);
         LogReclaimed(logger, Mebibytes(before), Mebibytes(Environment.WorkingSet), Mebibytes(pooled), Mebibytes(heap.HeapSizeBytes), Mebibytes(heap.TotalCommittedBytes), pause.TotalMilliseconds, nativeHeap);
-        return heap.GenerationInfo.Length > PinnedHeap ? heap.GenerationInfo[PinnedHeap].FragmentationAfterBytes : 0;
+        // The reclaim's own collection, not a younger one that may have run since.
+        var full = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return full.GenerationInfo.Length > PinnedHeap ? full.GenerationInfo[PinnedHeap].FragmentationAfterBytes : 0;
     }
 
     /// <summary>
