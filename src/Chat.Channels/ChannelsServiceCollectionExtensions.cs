@@ -25,6 +25,8 @@ public static class ChannelsServiceCollectionExtensions
         services.TryAddSingleton<IPubSub, InProcessPubSub>();
         services.TryAddSingleton<IPresence, InProcessPresence>();
         services.TryAddSingleton<ChannelsRuntime>();
+        // Read at the first join, once the container is built: which services are singletons.
+        services.TryAddSingleton(new ServiceRegistrations(services));
         services.TryAddSingleton<SocketRegistry>();
         services.TryAddSingleton<SocketQuotas>();
         services.TryAddSingleton<Broadcaster>();

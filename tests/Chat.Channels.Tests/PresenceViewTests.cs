@@ -75,6 +75,31 @@ public sealed class PresenceViewTests
     }
 
     [Fact]
+    public void A_key_lists_its_entries_oldest_first_as_tabs_come_and_go()
+    {
+        var view = new PresenceView(listLimit: 5);
+        view.Add(Entry("ann", "a2", 2));
+        view.Add(Entry("ann", "a1", 1));
+        view.Add(Entry("ann", "a3", 3));
+        Assert.Equal("a1 a2 a3", Metas(view.State(), "ann"));
+
+        view.Remove("a2");
+        Assert.Equal("a1 a3", Metas(view.State(), "ann"));
+        view.Remove("a1");
+        view.Remove("a3");
+        Assert.Equal("", Keys(view.State()));
+        Assert.Equal(0, view.KeyCount);
+
+        view.Add(Entry("ann", "a4", 4));
+        Assert.Equal("a4", Metas(view.State(), "ann"));
+        // Never announced, the three tabs cancel out in the same window.
+        Assert.Equal("+a4 -", Describe(view.TakeDiff().Diff));
+    }
+
+    private static string Metas(Payload state, string key) =>
+        string.Join(" ", state.ToJsonElement().GetProperty(key).GetProperty("metas").EnumerateArray().Select(m => m.GetProperty("phx_ref").GetString()));
+
+    [Fact]
     public void Changes_within_one_window_cancel_out_and_unlisted_ones_say_nothing()
     {
         var view = new PresenceView(listLimit: 1);

@@ -48,6 +48,38 @@ public sealed class MemoryReclaimTests
         Assert.Equal(".R", Decisions(trigger, (25, 500, Idle), (25, 500, Idle)));
     }
 
+    /// <summary>One character per reading of a <see cref="RefillTrigger"/>: <c>R</c> where it says to reclaim again.</summary>
+    private static string Refills(RefillTrigger trigger, params (int Sockets, long PooledBlocks, double Cpu)[] readings) =>
+        string.Concat(readings.Select(reading => trigger.Observe(reading.Sockets, reading.PooledBlocks * TransportMemoryPool.BlockSize, reading.Cpu) ? 'R' : '.'));
+
+    [Fact]
+    public void Blocks_of_late_joins_that_come_back_after_a_reclaim_get_one_more_once_the_joins_have_stopped()
+    {
+        var refill = new RefillTrigger();
+        refill.Arm(9_850, pinnedFree: 27 * MiB);
+        // The last 150 joins trickle in, their blocks coming back; then the count stops moving.
+        Assert.Equal("...", Refills(refill, (9_900, 10, Idle), (9_950, 20, Idle), (10_000, 30, Idle)));
+        Assert.Equal(".R", Refills(refill, (10_000, 30, Idle), (10_000, 30, Idle)));
+        // Only one per reclaim.
+        Assert.Equal(new string('.', 40), Refills(refill, Enumerable.Repeat((10_000, 30L, Idle), 40).ToArray()));
+    }
+
+    [Fact]
+    public void No_second_reclaim_when_the_pinned_heap_was_left_compact_nor_for_an_empty_pool_nor_after_half_a_minute_nor_while_busy()
+    {
+        var refill = new RefillTrigger();
+        Assert.Equal("...", Refills(refill, (0, 1_000, Idle), (0, 1_000, Idle), (0, 1_000, Idle)));
+        refill.Arm(100, pinnedFree: 3 * MiB);
+        Assert.Equal("...", Refills(refill, (100, 1_000, Idle), (100, 1_000, Idle), (100, 1_000, Idle)));
+
+        refill.Arm(100, pinnedFree: 8 * MiB);
+        Assert.Equal(new string('.', 10), Refills(refill, Enumerable.Repeat((100, 0L, Idle), 10).ToArray()));
+        Assert.Equal(new string('.', 5), Refills(refill, Enumerable.Repeat((100, 500L, Busy), 5).ToArray()));
+        Assert.Equal(new string('.', 15), Refills(refill, Enumerable.Repeat((100, 0L, Idle), 15).ToArray()));
+        // Past the half minute after the reclaim: nothing.
+        Assert.Equal("..", Refills(refill, (100, 500, Idle), (100, 500, Idle)));
+    }
+
     [Fact]
     public void A_busy_second_between_quiet_ones_starts_the_count_again() =>
         Assert.Equal("...R", Decisions(Started(0, 0), (0, 100, Idle), (0, 100, Busy), (0, 100, Idle), (0, 100, Idle)));

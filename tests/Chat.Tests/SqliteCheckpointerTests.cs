@@ -1,11 +1,16 @@
 using Chat.Messages;
 using Chat.Persistence;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Chat.Tests;
 
-/// <summary>The WAL checkpointer on a real SQLite file: it must outlive any failure, and say when it is stuck.</summary>
+/// <summary>
+/// The WAL checkpointer on a real SQLite file: it must outlive any failure, and say when it is
+/// stuck; and the settings every connection has, whether the pool makes it or hands it out again
+/// (they are applied once per SQLite connection, not on every open).
+/// </summary>
 public sealed class SqliteCheckpointerTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "chat-checkpointer-" + Guid.NewGuid().ToString("N"));
@@ -66,6 +71,47 @@ public sealed class SqliteCheckpointerTests : IDisposable
         command.CommandText = "PRAGMA journal_size_limit;";
 
         Assert.Equal(SqlitePragmas.JournalSizeLimitBytes, (long)command.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public async Task A_pooled_connection_opened_again_keeps_every_setting()
+    {
+        var options = _database.CreateOptions();
+        for (var open = 0; open < 3; open++)
+        {
+            await using var db = new ChatDbContext(options);
+            await db.Database.OpenConnectionAsync();
+            var connection = (SqliteConnection)db.Database.GetDbConnection();
+
+            Assert.Equal("wal", Read(connection, "journal_mode"));
+            Assert.Equal(2L, Read(connection, "synchronous")); // FULL
+            Assert.Equal(5000L, Read(connection, "busy_timeout"));
+            Assert.Equal(1L, Read(connection, "foreign_keys"));
+            Assert.Equal(SqlitePragmas.JournalSizeLimitBytes, Read(connection, "journal_size_limit"));
+        }
+    }
+
+    [Fact]
+    public async Task A_new_connection_after_the_pool_is_cleared_gets_the_settings_again()
+    {
+        var options = _database.CreateOptions();
+        await using (var first = new ChatDbContext(options))
+        {
+            await first.Database.OpenConnectionAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using var db = new ChatDbContext(options);
+        await db.Database.OpenConnectionAsync();
+
+        Assert.Equal(1L, Read((SqliteConnection)db.Database.GetDbConnection(), "foreign_keys"));
+    }
+
+    private static object Read(SqliteConnection connection, string pragma)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {pragma};";
+        return command.ExecuteScalar()!;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -28,8 +28,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
     private TaskCompletionSource? _terminated;
     private bool _isTerminated;
     // One lock for the join's hand-over to the fastlane and for the exit monitors: both are
-    // short and rare, and a lock object is 40 bytes of every idle channel.
-    private readonly Lock _gate = new();
+    // short and rare, so the channel shares its socket's (a lock object is 40 bytes of every
+    // idle channel). Never held across an await or a callback, so sharing it cannot deadlock.
+    private readonly Lock _gate;
     // The first exit monitor, and a list only for those after it: a channel mostly has one (its presence).
     private ExitMonitor? _monitor;
     private List<ExitMonitor>? _moreMonitors;
@@ -57,6 +58,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
         Topic = topic;
         JoinRef = joinRef;
         _channelType = channelType;
+        _gate = connection.Gate;
         _mailbox = new Mailbox<Command>(this);
         _socket = new ChannelSocket(this, connection.Assigns);
     }
@@ -172,25 +174,26 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
     public IDisposable? Monitor(Func<ValueTask> onExit)
     {
         ArgumentNullException.ThrowIfNull(onExit);
-        return Monitor(static state => ((Func<ValueTask>)state)(), onExit);
+        var monitor = new CallbackMonitor(this, onExit);
+        return Monitor(monitor) ? monitor : null;
     }
 
     /// <summary>
-    /// <see cref="Monitor(Func{ValueTask})"/> with the callback's state passed apart, so that a
-    /// static callback and an object the caller keeps anyway replace a closure and its delegate
-    /// (about 100 bytes of every channel that presence tracks).
+    /// <see cref="Monitor(Func{ValueTask})"/> with an object the caller keeps anyway as the
+    /// monitor, in place of a callback and what it takes to stop it (a presence entry is its
+    /// own: a closure, its delegate and a wrapper were about 140 bytes of every tracked channel).
+    /// False when the channel has already ended; <see cref="Demonitor"/> stops it.
     /// </summary>
-    public IDisposable? Monitor(Func<object, ValueTask> onExit, object state)
+    public bool Monitor(ExitMonitor monitor)
     {
-        ArgumentNullException.ThrowIfNull(onExit);
+        ArgumentNullException.ThrowIfNull(monitor);
         lock (_gate)
         {
             if (_exited)
             {
-                return null;
+                return false;
             }
 
-            var monitor = new ExitMonitor(this, onExit, state);
             if (_monitor is null)
             {
                 _monitor = monitor;
@@ -200,7 +203,29 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
                 (_moreMonitors ??= []).Add(monitor);
             }
 
-            return monitor;
+            return true;
+        }
+    }
+
+    /// <summary>Stops a monitor set with <see cref="Monitor(ExitMonitor)"/>; nothing if it already ran or was stopped.</summary>
+    public void Demonitor(ExitMonitor monitor)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_monitor, monitor))
+            {
+                _moreMonitors?.Remove(monitor);
+            }
+            else if (_moreMonitors is { Count: > 0 } more)
+            {
+                // The next in line moves up, so that monitors still run in the order they were set.
+                _monitor = more[0];
+                more.RemoveAt(0);
+            }
+            else
+            {
+                _monitor = null;
+            }
         }
     }
 
@@ -371,9 +396,9 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
         JoinResult result;
         try
         {
-            // A scope per joined channel, ended with it, as SignalR gives each hub invocation.
-            _scope = Runtime.Scopes.CreateScope();
-            _channel = (Channel)ActivatorUtilities.CreateInstance(_scope.ServiceProvider, _channelType);
+            // A scope per joined channel that asks for scoped services, ended with it, as
+            // SignalR gives each hub invocation; none for one that asks for singletons only.
+            _channel = Runtime.Channels.Create(_channelType, Runtime.Services, Runtime.Scopes, out _scope);
             _intercepts = InterceptedEvents.For(_channelType, _channel.Intercepts);
             // Subscribe before the channel's join reads any state, so nothing published while
             // it runs is lost: such broadcasts are held and delivered right after the reply.
@@ -627,7 +652,7 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
     {
         try
         {
-            await monitor.OnExit().ConfigureAwait(false);
+            await monitor.OnExitAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -713,30 +738,12 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
         }
     }
 
-    private sealed class ExitMonitor(ChannelProcess process, Func<object, ValueTask> onExit, object state) : IDisposable
+    /// <summary>A <see cref="Monitor(Func{ValueTask})"/> callback, and disposing it stops it.</summary>
+    private sealed class CallbackMonitor(ChannelProcess process, Func<ValueTask> onExit) : ExitMonitor, IDisposable
     {
-        public ValueTask OnExit() => onExit(state);
+        public override ValueTask OnExitAsync() => onExit();
 
-        public void Dispose()
-        {
-            lock (process._gate)
-            {
-                if (!ReferenceEquals(process._monitor, this))
-                {
-                    process._moreMonitors?.Remove(this);
-                }
-                else if (process._moreMonitors is { Count: > 0 } more)
-                {
-                    // The next in line moves up, so that monitors still run in the order they were set.
-                    process._monitor = more[0];
-                    more.RemoveAt(0);
-                }
-                else
-                {
-                    process._monitor = null;
-                }
-            }
-        }
+        public void Dispose() => process.Demonitor(this);
     }
 
     internal readonly record struct Command(

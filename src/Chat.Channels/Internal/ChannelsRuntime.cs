@@ -22,6 +22,9 @@ internal sealed class ChannelsRuntime(
     /// <summary>Makes the scope each joined channel is created in and that ends with it.</summary>
     public IServiceScopeFactory Scopes { get; } = services.GetRequiredService<IServiceScopeFactory>();
 
+    /// <summary>Makes each joined channel, in a scope of its own when it needs one.</summary>
+    public ChannelActivator Channels { get; } = new(services.GetService<ServiceRegistrations>());
+
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Chat.Channels");
 
     /// <summary>The host's clock when it registers one (tests do), else the system's.</summary>

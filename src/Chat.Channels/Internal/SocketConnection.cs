@@ -24,6 +24,8 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     private readonly SocketHandler _handler;
     private readonly ISocketTransport _transport;
     private readonly ChannelTable _channels = new();
+    // Also the lock of every channel of this socket (ChannelProcess): their uses are short and
+    // rare, and a lock object is 40 bytes of every idle channel.
     private readonly Lock _gate = new();
     // Cancelled when the transport closes: a reader held back by this socket's own backlog
     // stops waiting, so the socket ends and its queued work is dropped instead of run.
@@ -50,6 +52,9 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         _expiresAt = connection.ExpiresAt;
         Inbound = new InboundBudget(runtime.Options.MaxQueuedInboundBytes, _gate);
     }
+
+    /// <summary>The socket's lock, which its channels share (see <see cref="ChannelProcess"/>).</summary>
+    internal Lock Gate => _gate;
 
     /// <summary>The bytes of client messages queued for this socket's channels and not yet handled.</summary>
     public InboundBudget Inbound { get; }

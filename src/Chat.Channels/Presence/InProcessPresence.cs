@@ -59,8 +59,7 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
             }
 
             var entry = new LocalEntry(this, topic.Name, channel, new PresenceEntry(key, phxRef, topic.View.MaxSeq + 1, stamped));
-            entry.Monitor = channel.Monitor(static state => ((LocalEntry)state).UntrackEndedAsync(), entry);
-            if (entry.Monitor is null)
+            if (!channel.Monitor(entry))
             {
                 // The channel ended before it could be tracked: it would only leave again at once.
                 return phxRef;
@@ -166,7 +165,7 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
     private void Remove(TopicState topic, LocalEntry entry)
     {
         topic.Local.Remove((entry.Channel, entry.Presence.Key));
-        entry.Monitor?.Dispose();
+        entry.Channel.Demonitor(entry);
         topic.View.Remove(entry.Presence.Ref);
         ScheduleBroadcast(topic);
     }
@@ -268,17 +267,13 @@ internal sealed partial class InProcessPresence(IPubSub pubSub, IOptions<Channel
         public Dictionary<(ChannelProcess, string), LocalEntry> Local { get; } = [];
     }
 
-    /// <summary>One tracked channel under one key.</summary>
-    private sealed class LocalEntry(InProcessPresence presence, string topic, ChannelProcess channel, PresenceEntry entry)
+    /// <summary>One tracked channel under one key, and the monitor on that channel that untracks it once the channel has ended.</summary>
+    private sealed class LocalEntry(InProcessPresence presence, string topic, ChannelProcess channel, PresenceEntry entry) : ExitMonitor
     {
         public ChannelProcess Channel { get; } = channel;
 
         public PresenceEntry Presence { get; } = entry;
 
-        /// <summary>Untracks this entry once its channel has ended.</summary>
-        public ValueTask UntrackEndedAsync() => presence.UntrackEndedAsync(topic, this);
-
-        /// <summary>The monitor on <see cref="Channel"/>; disposed when the entry is untracked.</summary>
-        public IDisposable? Monitor { get; set; }
+        public override ValueTask OnExitAsync() => presence.UntrackEndedAsync(topic, this);
     }
 }

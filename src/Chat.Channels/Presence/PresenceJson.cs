@@ -79,18 +79,20 @@ internal static class PresenceJson
         {
             w.WriteStartObject();
             w.WritePropertyName("joins"u8);
-            WriteEntries(w, s.Joins, s.Meta);
+            WriteEntries<TEntry, List<TEntry>>(w, s.Joins, s.Meta);
             w.WritePropertyName("leaves"u8);
-            WriteEntries(w, s.Leaves, s.Meta);
+            WriteEntries<TEntry, List<TEntry>>(w, s.Leaves, s.Meta);
             w.WriteEndObject();
         }).Data);
 
     /// <summary><c>{key: {"metas": [meta, ...]}, ...}</c>: the payload of <c>presence_state</c>.</summary>
-    public static Payload State<TEntry>(IEnumerable<KeyValuePair<string, List<TEntry>>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta) =>
-        Payload.FromJson(JsonFrameWriter.Write((byKey, meta), static (Utf8JsonWriter w, in (IEnumerable<KeyValuePair<string, List<TEntry>>> ByKey, Func<TEntry, ReadOnlyMemory<byte>> Meta) s) =>
-            WriteEntries(w, s.ByKey, s.Meta)).Data);
+    public static Payload State<TEntry, TEntries>(IEnumerable<KeyValuePair<string, TEntries>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta)
+        where TEntries : IReadOnlyList<TEntry> =>
+        Payload.FromJson(JsonFrameWriter.Write((byKey, meta), static (Utf8JsonWriter w, in (IEnumerable<KeyValuePair<string, TEntries>> ByKey, Func<TEntry, ReadOnlyMemory<byte>> Meta) s) =>
+            WriteEntries<TEntry, TEntries>(w, s.ByKey, s.Meta)).Data);
 
-    private static void WriteEntries<TEntry>(Utf8JsonWriter w, IEnumerable<KeyValuePair<string, List<TEntry>>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta)
+    private static void WriteEntries<TEntry, TEntries>(Utf8JsonWriter w, IEnumerable<KeyValuePair<string, TEntries>> byKey, Func<TEntry, ReadOnlyMemory<byte>> meta)
+        where TEntries : IReadOnlyList<TEntry>
     {
         w.WriteStartObject();
         foreach (var (key, entries) in byKey)
@@ -99,9 +101,9 @@ internal static class PresenceJson
             w.WriteStartObject();
             w.WritePropertyName("metas"u8);
             w.WriteStartArray();
-            foreach (var entry in entries)
+            for (var i = 0; i < entries.Count; i++)
             {
-                w.WriteRawValue(meta(entry).Span, skipInputValidation: true);
+                w.WriteRawValue(meta(entries[i]).Span, skipInputValidation: true);
             }
 
             w.WriteEndArray();

@@ -111,8 +111,8 @@ internal sealed class PresenceView(int listLimit)
 
         var oldest = key.OldestSeq;
         Detach(key);
-        key.Entries.Remove(entry);
-        if (key.Entries.Count == 0)
+        key.Remove(entry);
+        if (key.Count == 0)
         {
             _keys.Remove(key.Name);
             key.Listed = false;
@@ -131,7 +131,7 @@ internal sealed class PresenceView(int listLimit)
     /// encoded once per change of the listed keys (a crowd of unlisted joiners changes nothing).
     /// </summary>
     public Payload State() =>
-        _state ??= PresenceJson.State(_listed.Select(static key => KeyValuePair.Create(key.Name, key.Entries)), static entry => entry.Meta);
+        _state ??= PresenceJson.State<PresenceEntry, PresenceKey>(_listed.Select(static key => KeyValuePair.Create(key.Name, key)), static entry => entry.Meta);
 
     /// <summary>
     /// What clients must be told since the last call: the <c>presence_diff</c> payload (null when
@@ -286,9 +286,9 @@ internal sealed class PresenceView(int listLimit)
         if (key.Listed)
         {
             // Its new entry is announced with it.
-            foreach (var entry in key.Entries)
+            for (var i = 0; i < key.Count; i++)
             {
-                _touched.Add(entry);
+                _touched.Add(key[i]);
             }
         }
     }
@@ -308,9 +308,9 @@ internal sealed class PresenceView(int listLimit)
         _state = null;
         key.Listed = true;
         _listed.Add(key);
-        foreach (var entry in key.Entries)
+        for (var i = 0; i < key.Count; i++)
         {
-            _touched.Add(entry);
+            _touched.Add(key[i]);
         }
     }
 
@@ -320,35 +320,81 @@ internal sealed class PresenceView(int listLimit)
         _listed.Remove(key);
         key.Listed = false;
         _unlisted.Add(key);
-        foreach (var entry in key.Entries)
+        for (var i = 0; i < key.Count; i++)
         {
-            _touched.Add(entry);
+            _touched.Add(key[i]);
         }
     }
 }
 
 /// <summary>One key's entries, oldest first.</summary>
-internal sealed class PresenceKey(string name)
+/// <remarks>
+/// A key is nearly always one user with one tab, so its one entry is held in a field and a list
+/// is made only for a second (a list and its array were 64 bytes of every present member).
+/// </remarks>
+internal sealed class PresenceKey(string name) : IReadOnlyList<PresenceEntry>
 {
-    public string Name { get; } = name;
+    private PresenceEntry? _only;
+    private List<PresenceEntry>? _many;
 
-    // Room for one: a key is nearly always one user with one tab, and a list's first growth is four.
-    public List<PresenceEntry> Entries { get; } = new(1);
+    public string Name { get; } = name;
 
     public bool Listed { get; set; }
 
-    public long OldestSeq => Entries.Count == 0 ? long.MaxValue : Entries[0].Seq;
+    public int Count => _many?.Count ?? (_only is null ? 0 : 1);
+
+    public PresenceEntry this[int index] =>
+        _many is not null ? _many[index]
+        : index == 0 && _only is not null ? _only
+        : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public long OldestSeq => Count == 0 ? long.MaxValue : this[0].Seq;
 
     public void Insert(PresenceEntry entry)
     {
-        var at = Entries.Count;
-        while (at > 0 && Entries[at - 1].Seq > entry.Seq)
+        if (_many is null)
+        {
+            if (_only is null)
+            {
+                _only = entry;
+                return;
+            }
+
+            _many = [_only];
+            _only = null;
+        }
+
+        var at = _many.Count;
+        while (at > 0 && _many[at - 1].Seq > entry.Seq)
         {
             at--;
         }
 
-        Entries.Insert(at, entry);
+        _many.Insert(at, entry);
     }
+
+    public void Remove(PresenceEntry entry)
+    {
+        if (_many is not null)
+        {
+            // A key that had a second entry keeps its list: its user may well open that tab again.
+            _many.Remove(entry);
+        }
+        else if (ReferenceEquals(_only, entry))
+        {
+            _only = null;
+        }
+    }
+
+    public IEnumerator<PresenceEntry> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>One tracked presence: a key, a meta (encoded, <c>phx_ref</c> included), and its place in tracking order.</summary>

@@ -1,13 +1,8 @@
 using Chat.Channels;
-using Chat.Channels.Presence;
 using Chat.Messages;
-using Chat.Reactions;
-using Chat.ReadMarkers;
 using Chat.Rooms;
 using Chat.Server.Contract;
-using Chat.Server.Limits;
 using Chat.Server.Sockets;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Channels;
 
@@ -15,9 +10,7 @@ namespace Chat.Server.Channels;
 /// <c>room:{slug}</c> (the seed's <c>room_channel.ex</c>): history on join, with gapless catch-up
 /// from <c>last_seen_id</c>; durable sends; typing; presence.
 /// </summary>
-public sealed class RoomChannel(
-    RoomService rooms, MessageService messages, ReactionService reactions, ReadMarkerService markers,
-    RateLimits limits, IPresence presence, IOptions<ChannelsOptions> channels, TimeProvider clock) : Channel
+public sealed class RoomChannel(RoomChannelServices services) : Channel
 {
     private static readonly object AfterJoin = new();
 
@@ -36,7 +29,7 @@ public sealed class RoomChannel(
     /// <summary>The seed's "subscribe topic": the room must exist; the reply carries what the client lacks.</summary>
     public override async ValueTask<JoinResult> JoinAsync(string topic, Payload payload, ChannelSocket socket)
     {
-        var room = await rooms.FindAsync(Topics.RoomSlug(topic));
+        var room = await services.Rooms.FindAsync(Topics.RoomSlug(topic));
         if (room is null)
         {
             return JoinResult.Error(ChannelReplies.RoomNotFound);
@@ -56,17 +49,17 @@ public sealed class RoomChannel(
         RoomJoinReply reply;
         if (request.LastSeenId is { } lastSeen)
         {
-            var catchUp = await messages.CatchUpAsync(room.Id, lastSeen, request.LastRev);
+            var catchUp = await services.Messages.CatchUpAsync(room.Id, lastSeen, request.LastRev);
             reply = new RoomJoinReply(room, catchUp.Messages, catchUp.HasMore, catchUp.Changed, catchUp.ChangedMore);
         }
         else
         {
-            var page = (await messages.ListAsync(room.Id, new HistoryRequest())).Value!;
+            var page = (await services.Messages.ListAsync(room.Id, new HistoryRequest())).Value!;
             reply = new RoomJoinReply(room, page.Messages, page.HasMore);
         }
 
         // A room the user opens is one they follow: its unread count starts here.
-        await markers.FollowAsync(room, _user);
+        await services.Markers.FollowAsync(room, _user);
 
         // Presence may only be pushed after the join reply; the mailbox runs this next.
         socket.Send(AfterJoin);
@@ -80,14 +73,14 @@ public sealed class RoomChannel(
     {
         if (ReferenceEquals(message, AfterJoin))
         {
-            socket.Push(EventNames.PresenceState, await presence.ListAsync(socket.Topic));
-            if (await presence.CountAsync(socket.Topic) is var count && count > channels.Value.PresenceListLimit)
+            socket.Push(EventNames.PresenceState, await services.Presence.ListAsync(socket.Topic));
+            if (await services.Presence.CountAsync(socket.Topic) is var count && count > services.Channels.PresenceListLimit)
             {
                 // A big room lists only the members present longest; the count tells how many there are.
                 socket.Push(EventNames.PresenceCount, new PresenceCount(count));
             }
 
-            await presence.TrackAsync(socket, UserKey(_user.Id), new PresenceMeta(_user.Username, Clock.Now(clock)));
+            await services.Presence.TrackAsync(socket, UserKey(_user.Id), new PresenceMeta(_user.Username, Clock.Now(services.Clock)));
         }
     }
 
@@ -99,13 +92,13 @@ public sealed class RoomChannel(
         EventNames.Typing => await TypingAsync(socket),
         EventNames.MarkRead => await MarkReadAsync(payload),
         EventNames.EditMessage => await ChangeAsync<EditMessageRequest>(payload, socket,
-            (request, origin) => messages.EditAsync(_room, _user, request.Id, request.Content, origin)),
+            (request, origin) => services.Messages.EditAsync(_room, _user, request.Id, request.Content, origin)),
         EventNames.DeleteMessage => await ChangeAsync<MessageIdRequest>(payload, socket,
-            (request, origin) => messages.DeleteAsync(_room, _user, request.Id, origin)),
+            (request, origin) => services.Messages.DeleteAsync(_room, _user, request.Id, origin)),
         EventNames.React => await ChangeAsync<ReactionRequest>(payload, socket,
-            (request, origin) => reactions.ReactAsync(_room, _user, request.Id, request.Emoji, origin)),
+            (request, origin) => services.Reactions.ReactAsync(_room, _user, request.Id, request.Emoji, origin)),
         EventNames.Unreact => await ChangeAsync<ReactionRequest>(payload, socket,
-            (request, origin) => reactions.UnreactAsync(_room, _user, request.Id, request.Emoji, origin)),
+            (request, origin) => services.Reactions.UnreactAsync(_room, _user, request.Id, request.Emoji, origin)),
         _ => InResult.Error(ChannelReplies.UnknownEvent),
     };
 
@@ -116,12 +109,12 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!(await limits.SendAsync(_user.Id)).Allowed)
+        if (!(await services.Limits.SendAsync(_user.Id)).Allowed)
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
 
-        var posted = await messages.CreateAsync(_room, _user, request.Content, request.ClientId, origin: socket.Ref);
+        var posted = await services.Messages.CreateAsync(_room, _user, request.Content, request.ClientId, origin: socket.Ref);
         if (posted.IsOk)
         {
             // Already answered: the publisher replies to the sender right before it
@@ -147,7 +140,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!(await limits.SendAsync(_user.Id)).Allowed)
+        if (!(await services.Limits.SendAsync(_user.Id)).Allowed)
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
@@ -169,7 +162,7 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        var result = await markers.MarkReadAsync(_room, _user, request.Id);
+        var result = await services.Markers.MarkReadAsync(_room, _user, request.Id);
         return result.IsOk ? InResult.Ok() : ChannelReplies.Error(result);
     }
 
@@ -181,20 +174,20 @@ public sealed class RoomChannel(
             return ChannelReplies.Malformed();
         }
 
-        if (!(await limits.ReadHistoryAsync(_user.Id)).Allowed)
+        if (!(await services.Limits.ReadHistoryAsync(_user.Id)).Allowed)
         {
             return InResult.Error(ChannelReplies.RateLimited);
         }
 
         // Not worth finishing once the client has gone.
-        var page = await messages.ListAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: request.Limit), socket.Ended);
+        var page = await services.Messages.ListAsync(_room.Id, new HistoryRequest(BeforeId: request.BeforeId, Limit: request.Limit), socket.Ended);
         return page.IsOk ? InResult.Ok(new MessagesResponse(page.Value!.Messages, page.Value.HasMore)) : ChannelReplies.Error(page);
     }
 
     private async ValueTask<InResult> TypingAsync(ChannelSocket socket)
     {
         // Not stored, and throttled: a notice every keystroke would be noise on the wire.
-        if (await limits.TypeAsync(_user.Id, _room.Id))
+        if (await services.Limits.TypeAsync(_user.Id, _room.Id))
         {
             await socket.BroadcastFromAsync(EventNames.Typing, new TypingEvent(_user.Id, _user.Username));
         }

@@ -155,6 +155,7 @@ public static class HostingExtensions
     public static IServiceCollection AddChatChannels(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddChatRateLimits(configuration);
+        services.AddSingleton<RoomChannelServices>();
         var channels = services.AddChannels(options =>
         {
             options.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default);

@@ -18,7 +18,8 @@ namespace Chat.Server.Memory;
 /// aggressive collection, the runtime's mode for exactly this: compact, then decommit what is
 /// free; then it asks the C library to give back its free pages too (<see cref="NativeHeap"/>),
 /// and a few seconds later has the runtime free the JIT's cached scratch memory
-/// (<see cref="ReleaseJitScratch"/>).
+/// (<see cref="ReleaseJitScratch"/>). When blocks that were still in use during it come back
+/// to the pool afterwards, it runs once more (<see cref="RefillTrigger"/>).
 /// It stops the process for as long as a full collection of the live heap takes (32 ms
 /// with 14 MiB live after the fuzz test), which is why it waits for quiet and runs at most
 /// twice a minute.
@@ -38,6 +39,9 @@ internal sealed partial class MemoryReclaimer(
     private const int FirstJitScratchRelease = 3;
     private const int LastJitScratchRelease = 6;
 
+    /// <summary>The pinned object heap's index in <see cref="GCMemoryInfo.GenerationInfo"/>.</summary>
+    private const int PinnedHeap = 4;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -47,6 +51,7 @@ internal sealed partial class MemoryReclaimer(
         }
 
         var trigger = new ReclaimTrigger(settings.ReclaimAfterClosedSockets, settings.ReclaimAfterAllocatedMiB * 1024L * 1024);
+        var refill = new RefillTrigger();
         using var timer = new PeriodicTimer(ReadingInterval);
         var cpu = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
@@ -59,8 +64,15 @@ internal sealed partial class MemoryReclaimer(
                 var cpuFraction = (cpuNow - cpu) / clock.Elapsed;
                 cpu = cpuNow;
                 clock.Restart();
-                if (trigger.Observe(channels.ConnectedSockets, GC.GetTotalAllocatedBytes(), cpuFraction))
+                var sockets = channels.ConnectedSockets;
+                if (trigger.Observe(sockets, GC.GetTotalAllocatedBytes(), cpuFraction))
                 {
+                    refill.Arm(sockets, pinnedFree: Reclaim());
+                    readingsSinceReclaim = 0;
+                }
+                else if (refill.Armed && refill.Observe(sockets, pools.FreeBytes, cpuFraction))
+                {
+                    // Blocks that were in use during the reclaim are back: let them go too.
                     Reclaim();
                     readingsSinceReclaim = 0;
                 }
@@ -80,7 +92,8 @@ internal sealed partial class MemoryReclaimer(
         }
     }
 
-    private void Reclaim()
+    /// <summary>Gives memory back; returns the free space the collection left in the pinned heap (see <see cref="RefillTrigger"/>).</summary>
+    private long Reclaim()
     {
         var before = Environment.WorkingSet;
         var pooled = pools.Trim();
@@ -93,6 +106,9 @@ internal sealed partial class MemoryReclaimer(
         ServerDiagnostics.MemoryReclaims.Add(1);
         var heap = GC.GetGCMemoryInfo(GCKind.Any);
         LogReclaimed(logger, Mebibytes(before), Mebibytes(Environment.WorkingSet), Mebibytes(pooled), Mebibytes(heap.HeapSizeBytes), Mebibytes(heap.TotalCommittedBytes), pause.TotalMilliseconds, nativeHeap);
+        // The reclaim's own collection, not a younger one that may have run since.
+        var full = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return full.GenerationInfo.Length > PinnedHeap ? full.GenerationInfo[PinnedHeap].FragmentationAfterBytes : 0;
     }
 
     /// <summary>
