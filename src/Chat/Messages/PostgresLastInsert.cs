@@ -33,6 +33,9 @@ internal sealed class PostgresLastInsert(
         ORDER BY m.id
         """;
 
+    /// <summary>Whether it inserts anything (a batch may hold only changes, repeats and refusals).</summary>
+    public bool Inserted => run.Length > 0;
+
     /// <summary>After a lost answer to a COMMIT that committed: sets each message's stored result, in insert order.</summary>
     public async Task ReadBackAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

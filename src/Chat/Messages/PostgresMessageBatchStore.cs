@@ -32,7 +32,7 @@ namespace Chat.Messages;
 /// about a fifth of a batch's time under load, while the transaction held the lock that
 /// every other writer waits for.</para>
 /// </remarks>
-internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessageBatchStore
+internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresSearchIndexCleaner searchIndexCleaner) : IMessageBatchStore
 {
     // "chatmsgs" in ASCII: the key of the advisory lock that orders message commits.
     internal const long CommitOrderLock = 0x63686174_6d736773;
@@ -177,6 +177,10 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
         _phase = Phase.Committed;
         _lastInsert = null;
         last.AnswerRepeats();
+        if (last.Inserted)
+        {
+            searchIndexCleaner.MessagesStored();
+        }
     }
 
     /// <summary>
