@@ -166,10 +166,11 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         {
             await InsertAsync(connection, run, now, deadline, commit: true).ConfigureAwait(false);
         }
-        catch (PostgresException ex) when (ex.BatchCommand?.CommandText != CommitSql)
+        catch (PostgresException ex) when (ex.InvariantSeverity == "ERROR" && ex.BatchCommand is { CommandText: not CommitSql })
         {
             // The database refused a statement before the COMMIT, and skipped the rest of the
-            // round trip: nothing committed, and there is nothing to ask it afterwards.
+            // round trip: nothing committed, and there is nothing to ask it afterwards. (A
+            // FATAL error, a backend terminated, say, may come after a COMMIT: that is asked.)
             _phase = Phase.Writing;
             throw;
         }
