@@ -57,7 +57,7 @@ internal sealed partial class PostgresSearchIndexCleaner : IAsyncDisposable
     private async Task RunAsync()
     {
         using var timer = new PeriodicTimer(Interval, _clock);
-        var failures = 0;
+        var streak = new FailureStreak(Interval, MaxBackoff);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
@@ -72,21 +72,19 @@ internal sealed partial class PostgresSearchIndexCleaner : IAsyncDisposable
                     await using var connection = await _dataSource.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
                     await using var clean = new NpgsqlCommand("SELECT gin_clean_pending_list('ix_messages_search'::regclass)", connection);
                     await clean.ExecuteScalarAsync(_stop.Token).ConfigureAwait(false);
-                    if (failures > 0)
+                    if (streak.Succeeded() is > 0 and var failures)
                     {
                         LogRecovered(_logger, failures);
-                        failures = 0;
                     }
                 }
                 catch (Exception ex) when (!_stop.IsCancellationRequested)
                 {
-                    if (failures++ == 0)
+                    if (streak.Failed())
                     {
                         LogFailing(_logger, ex);
                     }
 
-                    var backoff = TimeSpan.FromTicks(Math.Min(Interval.Ticks * failures, MaxBackoff.Ticks));
-                    await Task.Delay(backoff, _clock, _stop.Token).ConfigureAwait(false);
+                    await Task.Delay(streak.Pause, _clock, _stop.Token).ConfigureAwait(false);
                 }
             }
         }
