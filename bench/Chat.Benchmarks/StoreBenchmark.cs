@@ -24,9 +24,12 @@ internal static class StoreBenchmark
             var rooms = await database.CreateRoomsAsync(options.Rooms);
             await Seeder.SeedAsync(database.Database, rooms[0], rooms[1..], options.Existing / rooms.Length, options.Existing - (options.Existing / rooms.Length));
             await using var checkpointer = new SqliteCheckpointer(database.Database, TimeProvider.System, NullLogger<SqliteCheckpointer>.Instance);
+            await using var cleaner = options.Provider == DatabaseProvider.Postgres
+                ? new PostgresSearchIndexCleaner(database.Database, TimeProvider.System, NullLogger<PostgresSearchIndexCleaner>.Instance)
+                : null;
             await using IMessageBatchStore store = options.Provider == DatabaseProvider.Sqlite
                 ? new SqliteMessageBatchStore(database.Database, checkpointer)
-                : new PostgresMessageBatchStore(database.Database);
+                : new PostgresMessageBatchStore(database.Database, cleaner!);
             var authors = Enumerable.Range(1, options.Authors).Select(i => new ChatUser(i, "user" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
             long sequence = 0;
             IReadOnlyList<PendingMessage> NextBatch()

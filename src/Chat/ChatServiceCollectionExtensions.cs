@@ -39,11 +39,13 @@ public static class ChatServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         // Only ever made on SQLite, by the SQLite store below.
         services.AddSingleton<SqliteCheckpointer>();
+        // Only ever made on PostgreSQL, by the PostgreSQL store below.
+        services.AddSingleton<PostgresSearchIndexCleaner>();
         services.AddSingleton<IMessageBatchStore>(provider => provider.GetRequiredService<ChatDatabase>() switch
         {
             // The writer turns SQLite's automatic checkpoints off, so the checkpointer must run.
             { Provider: DatabaseProvider.Sqlite } database => new SqliteMessageBatchStore(database, provider.GetRequiredService<SqliteCheckpointer>()),
-            { Provider: DatabaseProvider.Postgres } database => new PostgresMessageBatchStore(database),
+            { Provider: DatabaseProvider.Postgres } database => new PostgresMessageBatchStore(database, provider.GetRequiredService<PostgresSearchIndexCleaner>()),
             var database => throw new InvalidOperationException($"No message store for {database.Provider}."),
         });
         services.AddSingleton<MessagePublisher>();

@@ -15,6 +15,10 @@ internal sealed class CommitAnswerLosingProxy : IAsyncDisposable
     // The simple-query message a client sends to commit: 'Q', its length (11), "COMMIT" and a NUL.
     private static readonly byte[] CommitQuery = [(byte)'Q', 0, 0, 0, 11, .. "COMMIT"u8, 0];
 
+    // A COMMIT sent in the extended protocol, as one statement of a batch: the Parse message's
+    // unnamed statement (an empty name, a NUL), "COMMIT", its NUL and no parameter types.
+    private static readonly byte[] CommitParse = [0, .. "COMMIT"u8, 0, 0, 0];
+
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly DnsEndPoint _target;
     private readonly CancellationTokenSource _stopping = new();
@@ -67,7 +71,7 @@ internal sealed class CommitAnswerLosingProxy : IAsyncDisposable
             var up = PumpAsync(client.GetStream(), server.GetStream(), chunk =>
             {
                 // Flag the commit before it is forwarded, so its answer cannot overtake the flag.
-                if (chunk.Span.IndexOf(CommitQuery) >= 0 && Interlocked.Exchange(ref _armed, 0) == 1)
+                if ((chunk.Span.IndexOf(CommitQuery) >= 0 || chunk.Span.IndexOf(CommitParse) >= 0) && Interlocked.Exchange(ref _armed, 0) == 1)
                 {
                     Volatile.Write(ref committing, 1);
                 }

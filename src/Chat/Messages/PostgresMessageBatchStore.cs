@@ -6,9 +6,11 @@ using NpgsqlTypes;
 namespace Chat.Messages;
 
 /// <summary>
-/// PostgreSQL: the whole batch in three round trips, whatever its size. One multi-row
-/// <c>INSERT … SELECT FROM unnest(arrays)</c> carries every message; the arrays travel in
-/// Npgsql's binary format, so there is no SQL text to build and no per-row statement.
+/// PostgreSQL: a batch of new messages in two round trips, whatever its size. The first
+/// begins the transaction and reads what the insert depends on; the second carries the
+/// insert, the mentions and the <c>COMMIT</c>. One multi-row <c>INSERT … SELECT FROM unnest(arrays)</c>
+/// carries every message; the arrays travel in Npgsql's binary format, so there is no SQL
+/// text to build and no per-row statement.
 /// </summary>
 /// <remarks>
 /// <para>Every batch takes one transaction-scoped advisory lock first. Writers on several nodes
@@ -20,11 +22,17 @@ namespace Chat.Messages;
 /// on its connection.</para>
 /// <para>The first round trip also reads the transaction's id (<c>txid_current()</c>), for
 /// <see cref="CommittedAsync"/>: when the answer to <c>COMMIT</c> is lost, a new connection asks
-/// <c>txid_status</c> whether that transaction committed. And it locks the batch's rooms
-/// (<c>FOR KEY SHARE</c>, as the foreign key's own check does): a message to a room deleted
-/// while it waited is left out and answered alone, instead of failing the whole insert.</para>
+/// <c>txid_status</c> whether that transaction committed. That is why a batch is two round
+/// trips and not one: the id must be in hand before the <c>COMMIT</c> is sent. The first also
+/// locks the batch's rooms (<c>FOR KEY SHARE</c>, as the foreign key's own check does): a
+/// message to a room deleted while it waited is left out and answered alone, instead of
+/// failing the whole insert.</para>
+/// <para>The <c>COMMIT</c> travels with the last insert, not after its answer: the writer's
+/// commit used to wait for the server's thread pool to read the insert's ids and send it,
+/// about a fifth of a batch's time under load, while the transaction held the lock that
+/// every other writer waits for.</para>
 /// </remarks>
-internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessageBatchStore
+internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresSearchIndexCleaner searchIndexCleaner) : IMessageBatchStore
 {
     // "chatmsgs" in ASCII: the key of the advisory lock that orders message commits.
     internal const long CommitOrderLock = 0x63686174_6d736773;
@@ -63,28 +71,10 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
         RETURNING rev
         """;
 
-    // ORDER BY ord makes the identity values follow the batch's order. The search column holds
-    // the message's words as they are (SearchText): array_to_tsvector applies no parser and
-    // no dictionary, so the index matches exactly what the same words find on SQLite.
-    // Each row also gets the id of the message before it in its room: the one before it in
-    // this statement, else the room's newest before the statement (which the outer query
-    // sees, not the CTE's rows). The advisory lock makes that exact: no other commit can
-    // come between, so a room's broadcasts can be put in one order across nodes.
-    private const string InsertSql = """
-        WITH inserted AS (
-            INSERT INTO messages (content, user_id, username, room_id, client_id, inserted_at, updated_at, search)
-            SELECT t.content, t.user_id, t.username, t.room_id, t.client_id, @now, @now, array_to_tsvector(string_to_array(t.document, ' '))
-            FROM unnest(@contents, @user_ids, @usernames, @room_ids, @client_ids, @documents)
-                 WITH ORDINALITY AS t(content, user_id, username, room_id, client_id, document, ord)
-            ORDER BY t.ord
-            RETURNING id, room_id)
-        SELECT i.id, coalesce(
-            lag(i.id) OVER (PARTITION BY i.room_id ORDER BY i.id),
-            (SELECT max(o.id) FROM messages o WHERE o.room_id = i.room_id),
-            0)
-        FROM inserted i
-        ORDER BY i.id
-        """;
+    // Explicit, so that a database whose default_transaction_isolation was changed still
+    // runs the writer as it was written for.
+    private const string BeginSql = "BEGIN ISOLATION LEVEL READ COMMITTED";
+    private const string CommitSql = "COMMIT";
 
     private readonly NpgsqlDataSource _dataSource = database.PostgresDataSource
         ?? throw new InvalidOperationException("The PostgreSQL store needs a PostgreSQL database.");
@@ -92,6 +82,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
     // The last attempt, for CommittedAsync: its transaction's id, and whether its COMMIT was sent or answered.
     private long _transactionId;
     private Phase _phase;
+    private PostgresLastInsert? _lastInsert;
 
     private enum Phase
     {
@@ -118,11 +109,14 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
 
     private async Task WriteBatchAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
     {
+        // The transaction is begun and committed in SQL, inside the batches, rather than with
+        // an NpgsqlTransaction: its COMMIT then goes out in the same round trip as the last
+        // insert. A connection given back in a transaction (the batch threw) is rolled back
+        // by the pool.
         await using var connection = await _dataSource.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
         deadline.Answered();
-        await using var transaction = await connection.BeginTransactionAsync(deadline.Token).ConfigureAwait(false);
 
-        var start = await BeginAsync(connection, transaction, batch, deadline).ConfigureAwait(false);
+        var start = await BeginAsync(connection, batch, deadline).ConfigureAwait(false);
         _transactionId = start.TransactionId;
         var firstInBatch = new Dictionary<(long, long, string), PendingMessage>();
         var repeats = new List<PendingMessage>();
@@ -133,8 +127,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             if (write is not PendingMessage message)
             {
                 // A change sees every message queued before it: the run so far goes in first.
-                await InsertAsync(connection, transaction, run, now, deadline).ConfigureAwait(false);
-                await ApplyAsync(connection, transaction, (PendingChange)write, now, deadline).ConfigureAwait(false);
+                await InsertAsync(connection, run, now, deadline, commit: false).ConfigureAwait(false);
+                await ApplyAsync(connection, (PendingChange)write, now, deadline).ConfigureAwait(false);
                 continue;
             }
 
@@ -165,20 +159,35 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             run.Add(message);
         }
 
-        await InsertAsync(connection, transaction, run, now, deadline).ConfigureAwait(false);
-        foreach (var repeat in repeats)
+        var last = new PostgresLastInsert(_transactionId, start.IdFloor, now, [.. run], repeats, firstInBatch);
+        _lastInsert = last;
+        _phase = Phase.Committing;
+        try
         {
-            repeat.Stored = firstInBatch[(repeat.RoomId, repeat.Author.Id, repeat.ClientId!)].Stored! with { Created = false };
+            await InsertAsync(connection, run, now, deadline, commit: true).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.InvariantSeverity == "ERROR" && ex.BatchCommand is { CommandText: not CommitSql })
+        {
+            // The database refused a statement before the COMMIT, and skipped the rest of the
+            // round trip: nothing committed, and there is nothing to ask it afterwards. (A
+            // FATAL error, a backend terminated, say, may come after a COMMIT: that is asked.)
+            _phase = Phase.Writing;
+            throw;
         }
 
-        _phase = Phase.Committing;
-        await transaction.CommitAsync(deadline.Token).ConfigureAwait(false);
         _phase = Phase.Committed;
+        _lastInsert = null;
+        last.AnswerRepeats();
+        if (last.Inserted)
+        {
+            searchIndexCleaner.MessagesStored();
+        }
     }
 
     /// <summary>
     /// After a failed write: false when it failed before its COMMIT was sent; else what
-    /// PostgreSQL says of its transaction, asked on a new connection. A transaction still in
+    /// PostgreSQL says of its transaction, asked on a new connection (which, when it did
+    /// commit, also reads back the ids of the insert that went with the COMMIT). A transaction still in
     /// progress (the old backend has not yet noticed that its client is gone, or is still
     /// committing) is asked about again until it ends, as long as the token allows.
     /// </summary>
@@ -196,6 +205,13 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             switch (await status.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))
             {
                 case "committed":
+                    if (_lastInsert is { } last)
+                    {
+                        // The answer to the COMMIT carried the ids of the last insert too.
+                        await last.ReadBackAsync(connection, cancellationToken).ConfigureAwait(false);
+                        _lastInsert = null;
+                    }
+
                     _phase = Phase.Committed;
                     return true;
                 case "aborted":
@@ -239,16 +255,18 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
     };
 
     /// <summary>
-    /// The first round trip of a batch: the commit-order lock, the transaction's id, the rooms
+    /// The first round trip of a batch: BEGIN, the commit-order lock, the transaction's id, the
+    /// newest message id committed before it, the rooms
     /// that exist among the batch's (locked until it commits), and the stored originals of its
     /// client_ids.
     /// </summary>
     private static async Task<BatchStart> BeginAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PendingWrite> batch, AnswerDeadline deadline)
+        NpgsqlConnection connection, IReadOnlyList<PendingWrite> batch, AnswerDeadline deadline)
     {
         var messages = batch.OfType<PendingMessage>().ToArray();
         var keyed = messages.Where(m => m.ClientId is not null).ToArray();
-        await using var commands = new NpgsqlBatch(connection, transaction);
+        await using var commands = new NpgsqlBatch(connection);
+        commands.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql));
         commands.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT set_config('idle_in_transaction_session_timeout', @idle, true), pg_advisory_xact_lock(@lock), txid_current()")
         {
@@ -258,6 +276,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
                 new("lock", CommitOrderLock),
             },
         });
+        // A statement of its own, after the lock: its snapshot then holds every message committed before it.
+        commands.BatchCommands.Add(new NpgsqlBatchCommand("SELECT coalesce(max(id), 0) FROM messages"));
         if (messages.Length > 0)
         {
             commands.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id FROM rooms WHERE id = ANY(@ids) FOR KEY SHARE")
@@ -283,6 +303,9 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
         deadline.Answered();
         await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
         var transactionId = reader.GetInt64(2);
+        await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
+        await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+        var idFloor = reader.GetInt64(0);
 
         var rooms = new HashSet<long>();
         if (messages.Length > 0)
@@ -305,60 +328,64 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             }
         }
 
-        return new BatchStart(transactionId, rooms, originals);
+        return new BatchStart(transactionId, idFloor, rooms, originals);
     }
 
-    private sealed record BatchStart(long TransactionId, HashSet<long> Rooms, Dictionary<(long, long, string), MessageView> Originals);
+    /// <param name="IdFloor">The newest message id committed before this batch: every id it inserts is above.</param>
+    private sealed record BatchStart(long TransactionId, long IdFloor, HashSet<long> Rooms, Dictionary<(long, long, string), MessageView> Originals);
 
-    /// <summary>Inserts a run of new messages in one statement and clears the run; nothing when it is empty.</summary>
+    /// <summary>
+    /// Inserts a run of new messages and their mentions in one statement, and clears the run;
+    /// with <paramref name="commit"/>, the COMMIT goes in the same round trip. No statement
+    /// for an empty run.
+    /// </summary>
     private static async Task InsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<PendingMessage> run, DateTime now, AnswerDeadline deadline)
+        NpgsqlConnection connection, List<PendingMessage> run, DateTime now, AnswerDeadline deadline, bool commit)
     {
-        if (run.Count == 0)
+        if (run.Count == 0 && !commit)
         {
             return;
         }
 
-        await using var insert = new NpgsqlCommand(InsertSql, connection, transaction)
+        await using var commands = new NpgsqlBatch(connection);
+        if (run.Count > 0)
         {
-            Parameters =
-            {
-                new("contents", run.Select(m => m.Content).ToArray()),
-                new("user_ids", run.Select(m => m.Author.Id).ToArray()),
-                new("usernames", run.Select(m => m.Author.Username).ToArray()),
-                new("room_ids", run.Select(m => m.RoomId).ToArray()),
-                new("client_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = run.Select(m => m.ClientId).ToArray() },
-                new("documents", run.Select(m => m.SearchDocument).ToArray()),
-                new("now", NpgsqlDbType.TimestampTz) { Value = now },
-            },
-        };
+            commands.BatchCommands.Add(PostgresInsertStatement.Create(run, now));
+        }
+
+        if (commit)
+        {
+            commands.BatchCommands.Add(new NpgsqlBatchCommand(CommitSql));
+        }
 
         // Rows come back in id order, which is the insert order: identity values follow it.
         var ids = new (long Id, long PreviousId)[run.Count];
         var count = 0;
-        await using (var reader = await insert.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
+        await using (var reader = await commands.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
         {
             deadline.Answered();
             while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
             {
                 ids[count++] = (reader.GetInt64(0), reader.GetInt64(1));
             }
+
+            // The COMMIT's answer (or its error) is read with the rest of the round trip.
+            while (await reader.NextResultAsync(deadline.Token).ConfigureAwait(false))
+            {
+            }
         }
 
-        var mentions = new List<(long MessageId, long UserId, long RoomId)>();
         for (var i = 0; i < run.Count; i++)
         {
             run[i].Stored = new PostedMessage(run[i].ToView(ids[i].Id, now), Created: true, ids[i].PreviousId);
-            mentions.AddRange(run[i].Mentions.Select(userId => (ids[i].Id, userId, run[i].RoomId)));
         }
 
-        await InsertMentionsAsync(connection, transaction, mentions, deadline).ConfigureAwait(false);
         run.Clear();
     }
 
-    /// <summary>Stores mentions in one statement; nothing when there are none, as for most batches.</summary>
+    /// <summary>Stores an edit's mentions in one statement; nothing when there are none.</summary>
     private static async Task InsertMentionsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<(long MessageId, long UserId, long RoomId)> mentions, AnswerDeadline deadline)
+        NpgsqlConnection connection, List<(long MessageId, long UserId, long RoomId)> mentions, AnswerDeadline deadline)
     {
         if (mentions.Count == 0)
         {
@@ -366,7 +393,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
         }
 
         await using var insert = new NpgsqlCommand(
-            "INSERT INTO mentions (message_id, user_id, room_id) SELECT * FROM unnest(@message_ids, @user_ids, @room_ids)", connection, transaction)
+            "INSERT INTO mentions (message_id, user_id, room_id) SELECT * FROM unnest(@message_ids, @user_ids, @room_ids)", connection)
         {
             Parameters =
             {
@@ -385,10 +412,10 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
     /// taken first makes that number follow commit order across nodes (see <see cref="Revisions"/>).
     /// </summary>
     private static async Task ApplyAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, PendingChange change, DateTime now, AnswerDeadline deadline)
+        NpgsqlConnection connection, PendingChange change, DateTime now, AnswerDeadline deadline)
     {
         MessageView? current = null;
-        await using (var load = new NpgsqlCommand(LoadSql, connection, transaction) { Parameters = { new("id", change.MessageId) } })
+        await using (var load = new NpgsqlCommand(LoadSql, connection) { Parameters = { new("id", change.MessageId) } })
         await using (var reader = await load.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
         {
             deadline.Answered();
@@ -405,7 +432,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
             return;
         }
 
-        await using var update = new NpgsqlCommand(UpdateSql, connection, transaction)
+        await using var update = new NpgsqlCommand(UpdateSql, connection)
         {
             Parameters =
             {
@@ -426,7 +453,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
         {
             // An edit's mentions replace the old ones; those not mentioned before are told.
             var before = new HashSet<long>();
-            await using (var delete = new NpgsqlCommand("DELETE FROM mentions WHERE message_id = @id RETURNING user_id", connection, transaction) { Parameters = { new("id", change.MessageId) } })
+            await using (var delete = new NpgsqlCommand("DELETE FROM mentions WHERE message_id = @id RETURNING user_id", connection) { Parameters = { new("id", change.MessageId) } })
             await using (var reader = await delete.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
             {
                 deadline.Answered();
@@ -436,7 +463,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database) : IMessag
                 }
             }
 
-            await InsertMentionsAsync(connection, transaction, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], deadline).ConfigureAwait(false);
+            await InsertMentionsAsync(connection, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], deadline).ConfigureAwait(false);
             mentioned = [.. mentions.Where(id => !before.Contains(id))];
         }
 

@@ -89,7 +89,7 @@ internal sealed partial class SqliteCheckpointer : IAsyncDisposable
     {
         using var timer = new PeriodicTimer(Interval, _clock);
         SqliteConnection? connection = null;
-        var failures = 0;
+        var streak = new FailureStreak(Interval, MaxBackoff);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
@@ -99,17 +99,16 @@ internal sealed partial class SqliteCheckpointer : IAsyncDisposable
                     connection ??= await OpenAsync().ConfigureAwait(false);
                     await _checkpoint(connection, _stop.Token).ConfigureAwait(false);
                     Interlocked.Exchange(ref _lastSuccessTimestamp, _clock.GetTimestamp());
-                    if (failures > 0)
+                    if (streak.Succeeded() is > 0 and var failures)
                     {
                         LogRecovered(_logger, failures);
-                        failures = 0;
                     }
                 }
                 catch (Exception ex) when (!_stop.IsCancellationRequested)
                 {
                     // Busy, locked, or worse: start again on a fresh connection after a pause
                     // that grows with the streak, and say so once per streak, not every tick.
-                    if (failures++ == 0)
+                    if (streak.Failed())
                     {
                         LogFailing(_logger, ex);
                     }
@@ -120,8 +119,7 @@ internal sealed partial class SqliteCheckpointer : IAsyncDisposable
                         connection = null;
                     }
 
-                    var backoff = TimeSpan.FromTicks(Math.Min(Interval.Ticks * failures, MaxBackoff.Ticks));
-                    await Task.Delay(backoff, _clock, _stop.Token).ConfigureAwait(false);
+                    await Task.Delay(streak.Pause, _clock, _stop.Token).ConfigureAwait(false);
                 }
             }
         }
