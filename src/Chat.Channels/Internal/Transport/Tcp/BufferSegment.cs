@@ -4,11 +4,17 @@ namespace Chat.Channels.Internal.Transport.Tcp;
 
 /// <summary>
 /// One rented block of a socket pipe's data: the first <see cref="End"/> bytes hold data, the
-/// rest is free. The pipes keep a segment object aside when they give its block back, so that
-/// a busy socket does not allocate one per read or write, and an idle one holds no block.
+/// rest is free. Segment objects are shared by every connection through a small pool, so that a
+/// busy socket does not allocate one per read or write and an idle one holds none.
 /// </summary>
 internal sealed class BufferSegment : ReadOnlySequenceSegment<byte>
 {
+    /// <summary>Enough for every segment in use at once on a busy server; beyond it they are left to the collector.</summary>
+    private const int MaxPooled = 4096;
+
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<BufferSegment> s_pool = new();
+    private static int s_pooled;
+
     private IMemoryOwner<byte>? _owner;
     private byte[]? _largeArray;
     private Memory<byte> _block;
@@ -21,8 +27,23 @@ internal sealed class BufferSegment : ReadOnlySequenceSegment<byte>
     /// <summary>The data, from <paramref name="start"/>.</summary>
     public ReadOnlyMemory<byte> Data(int start) => _block[start..End];
 
-    /// <summary>Takes a block of at least <paramref name="sizeHint"/> bytes: from the pool, or from the array pool when the pool's blocks are too small.</summary>
-    public void Rent(MemoryPool<byte> pool, int sizeHint)
+    /// <summary>A segment holding a block of at least <paramref name="sizeHint"/> bytes: from <paramref name="pool"/>, or from the array pool when its blocks are too small.</summary>
+    public static BufferSegment Rent(MemoryPool<byte> pool, int sizeHint)
+    {
+        if (s_pool.TryDequeue(out var segment))
+        {
+            Interlocked.Decrement(ref s_pooled);
+        }
+        else
+        {
+            segment = new BufferSegment();
+        }
+
+        segment.Take(pool, sizeHint);
+        return segment;
+    }
+
+    private void Take(MemoryPool<byte> pool, int sizeHint)
     {
         if (sizeHint <= pool.MaxBufferSize)
         {
@@ -56,8 +77,24 @@ internal sealed class BufferSegment : ReadOnlySequenceSegment<byte>
 
     public BufferSegment? NextSegment => (BufferSegment?)Next;
 
-    /// <summary>Gives the block back; the segment may be rented again.</summary>
-    public void Release()
+    /// <summary>Gives the block back, and the segment to the shared pool; returns the next segment.</summary>
+    public BufferSegment? Return()
+    {
+        var next = NextSegment;
+        Release();
+        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
+        {
+            s_pool.Enqueue(this);
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_pooled);
+        }
+
+        return next;
+    }
+
+    private void Release()
     {
         _owner?.Dispose();
         _owner = null;

@@ -35,7 +35,6 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private BufferSegment? _head;
     private int _headStart;
     private BufferSegment? _tail;
-    private BufferSegment? _spare;
 
     private ReadState _state;
     /// <summary>A zero-byte receive is outstanding (it may outlive a cancelled read).</summary>
@@ -206,9 +205,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         var fresh = target is null;
         if (fresh)
         {
-            target = _spare ?? new BufferSegment();
-            _spare = null;
-            target.Rent(_connection.Pool, -1);
+            target = BufferSegment.Rent(_connection.Pool, -1);
         }
 
         int received;
@@ -248,7 +245,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         if (fresh)
         {
-            ReleaseSegment(target!);
+            target!.Return();
         }
 
         if (error == SocketError.WouldBlock)
@@ -391,9 +388,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         while (!ReferenceEquals(_head, consumedSegment))
         {
-            var next = _head!.NextSegment;
-            ReleaseSegment(_head);
-            _head = next;
+            _head = _head!.Return();
             if (_head is null)
             {
                 throw new InvalidOperationException("The position is not in this reader's buffer.");
@@ -419,7 +414,6 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             {
                 // A read still pending keeps its buffer; the collector takes it with the reader.
                 ReleaseAll();
-                _spare = null;
             }
         }
 
@@ -430,20 +424,12 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     {
         for (var segment = _head; segment is not null;)
         {
-            var next = segment.NextSegment;
-            ReleaseSegment(segment);
-            segment = next;
+            segment = segment.Return();
         }
 
         _head = null;
         _tail = null;
         _headStart = 0;
-    }
-
-    private void ReleaseSegment(BufferSegment segment)
-    {
-        segment.Release();
-        _spare ??= segment;
     }
 
     ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _waiter.GetResult(token);

@@ -28,7 +28,6 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
     private BufferSegment? _first;
     private BufferSegment? _last;
     private long _unflushed;
-    private BufferSegment? _spare;
 
     // What a pending flush is sending.
     private BufferSegment? _sending;
@@ -68,9 +67,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
             return last;
         }
 
-        var segment = _spare ?? new BufferSegment();
-        _spare = null;
-        segment.Rent(_connection.Pool, sizeHint);
+        var segment = BufferSegment.Rent(_connection.Pool, sizeHint);
         if (_last is null)
         {
             _first = segment;
@@ -382,15 +379,9 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
 
     private void DropUnflushed() => ReleaseFrom(TakeUnflushed());
 
-    private BufferSegment? ReleaseAndNext(BufferSegment segment)
-    {
-        var next = segment.NextSegment;
-        segment.Release();
-        _spare ??= segment;
-        return next;
-    }
+    private static BufferSegment? ReleaseAndNext(BufferSegment segment) => segment.Return();
 
-    private void ReleaseFrom(BufferSegment? segment)
+    private static void ReleaseFrom(BufferSegment? segment)
     {
         while (segment is not null)
         {

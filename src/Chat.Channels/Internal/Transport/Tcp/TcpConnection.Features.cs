@@ -96,6 +96,16 @@ internal sealed partial class TcpConnection : IFeatureCollection,
         }
     }
 
+    private void ForgetAddedFeatures()
+    {
+        lock (Gate)
+        {
+            _revision++;
+            _added = null;
+            _addedCount = 0;
+        }
+    }
+
     IEnumerator<KeyValuePair<Type, object>> IEnumerable<KeyValuePair<Type, object>>.GetEnumerator()
     {
         KeyValuePair<Type, object>[] added;

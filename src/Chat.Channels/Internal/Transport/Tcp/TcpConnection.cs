@@ -32,6 +32,7 @@ internal sealed partial class TcpConnection : ConnectionContext, IDuplexPipe
     private volatile ConnectionAbortedException? _abortReason;
     private int _closed;
     private int _closedFired;
+    private volatile bool _leftServer;
 
     public TcpConnection(Socket socket, MemoryPool<byte> pool)
     {
@@ -88,20 +89,18 @@ internal sealed partial class TcpConnection : ConnectionContext, IDuplexPipe
     {
         get
         {
-            if (_closedSource is null)
+            var source = Volatile.Read(ref _closedSource);
+            if (source is null)
             {
-                var source = new CancellationTokenSource();
-                if (Interlocked.CompareExchange(ref _closedSource, source, null) is not null)
+                var created = new CancellationTokenSource();
+                source = Interlocked.CompareExchange(ref _closedSource, created, null) ?? created;
+                if (ReferenceEquals(source, created) && Volatile.Read(ref _closedFired) != 0)
                 {
-                    source.Dispose();
-                }
-                else if (Volatile.Read(ref _closedFired) != 0)
-                {
-                    source.Cancel();
+                    created.Cancel();
                 }
             }
 
-            return _closedSource.Token;
+            return source.Token;
         }
         set => throw new NotSupportedException("The transport owns the connection's closed token.");
     }
@@ -178,8 +177,34 @@ internal sealed partial class TcpConnection : ConnectionContext, IDuplexPipe
         }
     }
 
+    /// <summary>
+    /// Kestrel lets go of the connection (see <see cref="ConnectionHandoff"/>): the socket that
+    /// took it over owns it from now on and ends it by completing both pipe ends, so Kestrel's
+    /// dispose, when its connection ends, leaves it alone.
+    /// </summary>
+    public void LeaveServer()
+    {
+        _leftServer = true;
+        // What Kestrel and its HTTP layer left on the connection would live as long as the
+        // socket: the features Kestrel added (its connection object among them, and through it
+        // its whole bookkeeping), the closed token the HTTP layer listened on (a source keeps
+        // its callback nodes after they are unregistered), the id and the endpoints.
+        ForgetAddedFeatures();
+        // Dropped, not disposed: a closing connection may be cancelling it on the pool now.
+        Volatile.Write(ref _closedSource, null);
+        _connectionId = null;
+        _localEndPoint = null;
+        _remoteEndPoint = null;
+        _items = null;
+    }
+
     public override ValueTask DisposeAsync()
     {
+        if (_leftServer)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         _input.Complete();
         _output.Complete();
         return ValueTask.CompletedTask;

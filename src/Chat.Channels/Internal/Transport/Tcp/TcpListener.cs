@@ -101,7 +101,8 @@ internal sealed class TcpListener : IConnectionListener
     {
         _unbound = true;
         _socket.Dispose();
-        _pool.Dispose();
+        // The pool is not disposed: sockets that left the server (ConnectionHandoff) may
+        // outlive the listener, and they still rent from it until they close.
         return ValueTask.CompletedTask;
     }
 }
