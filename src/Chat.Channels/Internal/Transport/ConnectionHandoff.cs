@@ -52,7 +52,13 @@ internal sealed class ConnectionHandoff
                 // middleware's and its own frames, its heartbeat's walk over the socket every
                 // second). The socket closes itself; shutdown closes it through the registry.
                 own.LeaveServer();
-                _ = continuation(connection);
+                // Started without the execution context: it carries Kestrel's per-connection
+                // logging scope, which every await of the socket's life would otherwise keep.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = continuation(connection);
+                }
+
                 return;
             }
 
