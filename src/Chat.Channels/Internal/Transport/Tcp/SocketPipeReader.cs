@@ -180,12 +180,20 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             again = !Receive();
         }
 
+        var canceled = false;
         lock (Gate)
         {
-            if (again)
+            if (again && !_cancelNext)
             {
                 _state = ReadState.Waiting;
                 return true;
+            }
+
+            if (again)
+            {
+                // Cancelled while it looked: the read ends cancelled instead of waiting again.
+                _cancelNext = false;
+                canceled = true;
             }
 
             _receiveOutstanding = false;
@@ -194,7 +202,16 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         _cancellation.Dispose();
         _cancellation = default;
-        CompleteWaiter(inline: true);
+        if (canceled)
+        {
+            _waiter.RunContinuationsAsynchronously = false;
+            _waiter.SetResult(Result(canceled: true));
+        }
+        else
+        {
+            CompleteWaiter(inline: true);
+        }
+
         return false;
     }
 
