@@ -11,6 +11,9 @@ internal sealed class TcpListener : IConnectionListener
     /// <summary>Kestrel's own transport listens with this backlog.</summary>
     private const int Backlog = 512;
 
+    /// <summary>How long an accept that failed for want of resources waits before the next.</summary>
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly Socket _socket;
     private readonly MemoryPool<byte> _pool;
     private volatile bool _unbound;
@@ -66,9 +69,17 @@ internal sealed class TcpListener : IConnectionListener
                 // Unbound: Kestrel stops accepting.
                 return null;
             }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
             {
                 // The client gave up before it was accepted; the next one may not.
+                continue;
+            }
+            catch (SocketException)
+            {
+                // Out of file descriptors or memory, most likely: an exception from here would
+                // end Kestrel's accept loop for good, so wait a moment (not spinning on the
+                // error) and accept again once something was freed.
+                await Task.Delay(AcceptRetryDelay, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
