@@ -13,10 +13,12 @@ namespace Chat.Channels.Tests;
 public sealed class KestrelSocketServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly Recorder _recorder;
 
-    private KestrelSocketServer(WebApplication app, Uri address)
+    private KestrelSocketServer(WebApplication app, Uri address, Recorder recorder)
     {
         _app = app;
+        _recorder = recorder;
         Address = address;
     }
 
@@ -29,23 +31,42 @@ public sealed class KestrelSocketServer : IAsyncDisposable
     /// Whether sockets take their connections over from the HTTP layer (the host's setting), or
     /// are served on the upgraded stream, as on a server without the connection middleware.
     /// </param>
-    public static async Task<KestrelSocketServer> StartAsync(Action<ChannelsOptions>? configure = null, bool takeOverConnections = true)
+    /// <param name="ownSockets">Whether Kestrel accepts through the channels' own TCP transport (the host's default) or its own socket transport.</param>
+    public static async Task<KestrelSocketServer> StartAsync(Action<ChannelsOptions>? configure = null, bool takeOverConnections = true, bool ownSockets = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        if (takeOverConnections)
+        var recorder = new Recorder();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
         {
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseChannelsConnections()));
-        }
+            listen.Use(next => connection =>
+            {
+                recorder.LastConnectionType = connection.GetType();
+                return next(connection);
+            });
+            if (takeOverConnections)
+            {
+                listen.UseChannelsConnections();
+            }
+        }));
 
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TerminateLog>();
         builder.Services.AddChannels(configure);
+        builder.Services.AddChannelsTransport(transport => transport.OwnSockets = ownSockets);
         var app = builder.Build();
         app.MapSocket<TestSocketHandler>("/socket");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new KestrelSocketServer(app, new Uri(address));
+        return new KestrelSocketServer(app, new Uri(address), recorder);
+    }
+
+    /// <summary>The type of the transport's connection that Kestrel handed the listener last: whose transport accepted it.</summary>
+    public Type? LastConnectionType => _recorder.LastConnectionType;
+
+    private sealed class Recorder
+    {
+        public volatile Type? LastConnectionType;
     }
 
     public Uri SocketUri(string query = "vsn=2.0.0&token=good") =>

@@ -147,4 +147,23 @@ public sealed class ConfigurationTests
             Assert.True(services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
         }
     }
+
+    [Fact]
+    public void Tcp_listeners_use_the_channels_transport_unless_told_otherwise()
+    {
+        var tcp = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0);
+        using (var services = Build())
+        {
+            var ours = Assert.Single(services.GetServices<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>().OfType<Microsoft.AspNetCore.Connections.IConnectionListenerFactorySelector>());
+            Assert.True(ours.CanBind(tcp));
+            Assert.False(ours.CanBind(new System.Net.Sockets.UnixDomainSocketEndPoint("/tmp/chat.sock")));
+        }
+
+        using (var services = Build(("Chat:Transport:OwnSockets", "false")))
+        {
+            services.ValidateChatConfiguration();
+            var ours = Assert.Single(services.GetServices<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>().OfType<Microsoft.AspNetCore.Connections.IConnectionListenerFactorySelector>());
+            Assert.False(ours.CanBind(tcp));
+        }
+    }
 }

@@ -92,6 +92,11 @@ public static class HostingExtensions
         services.AddChatOptions<TransportOptions>(configuration, TransportOptions.Section);
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<TransportOptions>>(
             (sockets, transport) => sockets.UnsafePreferInlineScheduling = transport.Value.InlineScheduling);
+        // Registered after Kestrel's transport, so Kestrel asks it first; with OwnSockets off it
+        // declines and Kestrel's socket transport serves the listeners.
+        services.AddChannelsTransport();
+        services.AddOptions<ChannelsTransportOptions>().Configure<IOptions<TransportOptions>>(
+            (channels, transport) => channels.OwnSockets = transport.Value.OwnSockets);
         return services;
     }
 

@@ -1,6 +1,6 @@
 namespace Chat.Server.Configuration;
 
-/// <summary>The <c>Chat:Transport</c> section: how Kestrel's socket transport schedules its work.</summary>
+/// <summary>The <c>Chat:Transport</c> section: which transport accepts the TCP connections, and how Kestrel's schedules its work.</summary>
 public sealed class TransportOptions
 {
     public const string Section = "Chat:Transport";
@@ -21,4 +21,12 @@ public sealed class TransportOptions
     /// sockets and never fans out to big rooms fast.
     /// </summary>
     public bool InlineScheduling { get; set; }
+
+    /// <summary>
+    /// Accepts TCP connections with the channels' own transport instead of Kestrel's socket
+    /// transport: the connection's pipe ends read and write the socket directly, with no pipes,
+    /// receive or send loops and no buffer held while a socket is idle (docs/benchmarks.md,
+    /// change 17). <see cref="InlineScheduling"/> applies to Kestrel's transport only.
+    /// </summary>
+    public bool OwnSockets { get; set; } = true;
 }

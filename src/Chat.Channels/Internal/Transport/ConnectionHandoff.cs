@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Chat.Channels.Internal.Transport.Tcp;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +45,23 @@ internal sealed class ConnectionHandoff
         var (continuation, failure) = await ServeHttpAsync(next, connection).ConfigureAwait(false);
         if (continuation is not null)
         {
+            if (failure is null && connection is TcpConnection own)
+            {
+                // On our own transport the socket needs nothing of Kestrel's any more: Kestrel's
+                // connection ends here, and with it its bookkeeping (its connection object, this
+                // middleware's and its own frames, its heartbeat's walk over the socket every
+                // second). The socket closes itself; shutdown closes it through the registry.
+                own.LeaveServer();
+                // Started without the execution context: it carries Kestrel's per-connection
+                // logging scope, which every await of the socket's life would otherwise keep.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = continuation(connection);
+                }
+
+                return;
+            }
+
             // Runs even when the HTTP layer failed after the takeover: the socket then finds
             // its connection gone and cleans up after itself.
             await continuation(connection).ConfigureAwait(false);

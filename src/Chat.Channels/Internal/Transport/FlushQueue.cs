@@ -93,7 +93,15 @@ internal sealed class FlushQueue
             var started = Stopwatch.GetTimestamp();
             var flushed = 0;
             var frames = 0;
-            while (_dirty.TryDequeue(out var session))
+            // Only the sockets queued before the round began: when the flushes send on this
+            // thread (the channels' own transport sends inline), a crowd's round lasts as long
+            // as its sends, and broadcasts that come meanwhile queue the same sockets again.
+            // Taken into the same round, each would leave in a write of its own, with no pause
+            // between rounds: the batching below would never happen and the thread would never
+            // rest. They wait for the next round instead (at once when this one outlasted its
+            // pause), and leave together.
+            var queued = _dirty.Count;
+            while (queued-- > 0 && _dirty.TryDequeue(out var session))
             {
                 try
                 {
@@ -115,6 +123,13 @@ internal sealed class FlushQueue
                 {
                     Thread.Sleep(pause);
                 }
+            }
+
+            if (!_dirty.IsEmpty)
+            {
+                // Sockets queued during the round have signalled already; this only makes sure
+                // that what this round left is never stranded.
+                Signal();
             }
         }
     }

@@ -1,0 +1,398 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+
+namespace Chat.Channels.Internal.Transport.Tcp;
+
+/// <summary>
+/// The connection's output, written straight to the socket: what is written goes into rented
+/// blocks, and <see cref="FlushAsync"/> hands it to the kernel on the flushing thread with a
+/// non-blocking send, then gives the blocks back. Only what the kernel does not take at once is
+/// sent asynchronously; the flush is pending until it has gone, which is the backpressure the
+/// socket's writers rely on (a client that does not read keeps the flush pending).
+/// </summary>
+/// <remarks>
+/// One writer at a time, as with <see cref="Pipe"/>: no two flushes at once. Data written while
+/// a flush is pending waits for the next flush. A send that fails ends the output: the flush,
+/// and every one after it, returns <see cref="FlushResult.IsCompleted"/>.
+/// </remarks>
+internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
+{
+    private readonly TcpConnection _connection;
+    private ManualResetValueTaskSourceCore<FlushResult> _waiter;
+    private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _sent;
+    private Action? _onSent;
+
+    // What the writer has written since the last flush.
+    private BufferSegment? _first;
+    private BufferSegment? _last;
+    private long _unflushed;
+
+    // What a pending flush is sending.
+    private BufferSegment? _sending;
+    private int _sendingFrom;
+    private bool _sendPending;
+    /// <summary>A caller waits for the pending send (it may have been cancelled).</summary>
+    private bool _flushWaiting;
+    /// <summary>A flush arrived while a cancelled one's send was still going: send what it adds once that is done.</summary>
+    private bool _sendMore;
+    private bool _cancelNext;
+    private bool _completed;
+    private bool _closeWhenSent;
+    private bool _failed;
+
+    public SocketPipeWriter(TcpConnection connection) => _connection = connection;
+
+    private Lock Gate => _connection.Gate;
+
+    public override bool CanGetUnflushedBytes => true;
+
+    public override long UnflushedBytes => _unflushed;
+
+    public override Memory<byte> GetMemory(int sizeHint = 0) => Reserve(sizeHint).Free;
+
+    public override Span<byte> GetSpan(int sizeHint = 0) => Reserve(sizeHint).Free.Span;
+
+    private BufferSegment Reserve(int sizeHint)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        if (_last is { } last && last.Free.Length >= Math.Max(sizeHint, 1))
+        {
+            return last;
+        }
+
+        var segment = BufferSegment.Rent(_connection.Pool, sizeHint);
+        if (_last is null)
+        {
+            _first = segment;
+        }
+        else
+        {
+            _last.Append(segment);
+        }
+
+        _last = segment;
+        return segment;
+    }
+
+    public override void Advance(int bytes)
+    {
+        if (bytes == 0)
+        {
+            return;
+        }
+
+        if (_last is null || bytes < 0 || bytes > _last.Free.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes));
+        }
+
+        _last.Commit(bytes);
+        _unflushed += bytes;
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        lock (Gate)
+        {
+            if (_cancelNext)
+            {
+                _cancelNext = false;
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: true, isCompleted: false));
+            }
+
+            if (_sendPending)
+            {
+                if (_flushWaiting)
+                {
+                    throw new InvalidOperationException("A flush is already pending.");
+                }
+
+                // The flush before this one was cancelled, but its send goes on: this one waits for it, then sends its own data.
+                _waiter.Reset();
+                _flushWaiting = true;
+                _sendMore = true;
+                return new ValueTask<FlushResult>(this, _waiter.Version);
+            }
+        }
+
+        if (_failed || _connection.IsClosed)
+        {
+            DropUnflushed();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+        }
+
+        var data = TakeUnflushed();
+        return data is null
+            ? new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false))
+            : Send(data);
+    }
+
+    private BufferSegment? TakeUnflushed()
+    {
+        var first = _first;
+        _first = null;
+        _last = null;
+        _unflushed = 0;
+        return first;
+    }
+
+    /// <summary>Sends on this thread what the kernel takes at once, and the rest asynchronously.</summary>
+    private ValueTask<FlushResult> Send(BufferSegment first)
+    {
+        var segment = first;
+        var from = 0;
+        while (segment is not null)
+        {
+            var data = segment.Data(from);
+            if (data.Length == 0)
+            {
+                segment = ReleaseAndNext(segment);
+                from = 0;
+                continue;
+            }
+
+            int sent;
+            SocketError error;
+            try
+            {
+                sent = _connection.Socket.Send(data.Span, SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException)
+            {
+                sent = 0;
+                error = SocketError.OperationAborted;
+            }
+
+            if (error == SocketError.Success && sent == data.Length)
+            {
+                segment = ReleaseAndNext(segment);
+                from = 0;
+                continue;
+            }
+
+            if (error is not (SocketError.Success or SocketError.WouldBlock))
+            {
+                ReleaseFrom(segment);
+                OnSendFailed();
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+            }
+
+            // The kernel's buffer is full: the rest waits for the client to read.
+            lock (Gate)
+            {
+                _sending = segment;
+                _sendingFrom = from + (error == SocketError.Success ? sent : 0);
+                _sendPending = true;
+                _flushWaiting = true;
+                _waiter.Reset();
+            }
+
+            var version = _waiter.Version;
+            SendRest();
+            return new ValueTask<FlushResult>(this, version);
+        }
+
+        return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+    }
+
+    /// <summary>Sends the pending data asynchronously, a block at a time, until all of it is gone or a send fails.</summary>
+    private void SendRest()
+    {
+        while (true)
+        {
+            while (_sending is { } segment && segment.Data(_sendingFrom).Length == 0)
+            {
+                _sending = ReleaseAndNext(segment);
+                _sendingFrom = 0;
+            }
+
+            if (_sending is null)
+            {
+                lock (Gate)
+                {
+                    if (_sendMore)
+                    {
+                        // A flush waits that wrote more after a cancelled one: send that too.
+                        _sendMore = false;
+                        _sending = TakeUnflushed();
+                        _sendingFrom = 0;
+                        continue;
+                    }
+                }
+
+                FinishSend(failed: false);
+                return;
+            }
+
+            ValueTask<int> send;
+            try
+            {
+                send = _connection.Socket.SendAsync(_sending.Data(_sendingFrom), SocketFlags.None);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                send = ValueTask.FromException<int>(ex);
+            }
+
+            _sent = send.ConfigureAwait(false).GetAwaiter();
+            if (!send.IsCompleted)
+            {
+                _sent.UnsafeOnCompleted(_onSent ??= OnSent);
+                return;
+            }
+
+            if (!TakeSent())
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnSent()
+    {
+        if (TakeSent())
+        {
+            SendRest();
+        }
+    }
+
+    /// <summary>Counts what an asynchronous send took; false when it failed (the flush is then over).</summary>
+    private bool TakeSent()
+    {
+        int sent;
+        try
+        {
+            sent = _sent.GetResult();
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            _sent = default;
+            ReleaseFrom(_sending);
+            _sending = null;
+            FinishSend(failed: true);
+            return false;
+        }
+
+        _sent = default;
+        _sendingFrom += sent;
+        return true;
+    }
+
+    private void FinishSend(bool failed)
+    {
+        bool waiting;
+        bool close;
+        lock (Gate)
+        {
+            _sendPending = false;
+            waiting = _flushWaiting;
+            _flushWaiting = false;
+            _sendMore = false;
+            close = _closeWhenSent;
+        }
+
+        if (failed)
+        {
+            OnSendFailed();
+        }
+        else if (close)
+        {
+            _connection.OnOutputDone();
+        }
+
+        if (waiting)
+        {
+            // The flush's caller goes on on this thread: it is a pool thread, woken by the socket.
+            _waiter.RunContinuationsAsynchronously = false;
+            _waiter.SetResult(new FlushResult(isCanceled: false, isCompleted: failed));
+        }
+    }
+
+    private void OnSendFailed()
+    {
+        _failed = true;
+        _connection.OnOutputDone();
+    }
+
+    public override void CancelPendingFlush()
+    {
+        lock (Gate)
+        {
+            if (!_flushWaiting)
+            {
+                _cancelNext = true;
+                return;
+            }
+
+            _flushWaiting = false;
+            _sendMore = false;
+        }
+
+        _waiter.RunContinuationsAsynchronously = true;
+        _waiter.SetResult(new FlushResult(isCanceled: true, isCompleted: false));
+    }
+
+    /// <summary>
+    /// Ends the output: what was written and not flushed is sent first (unless the writer failed),
+    /// then the connection closes, as Kestrel's transport closes it when its output completes.
+    /// </summary>
+    public override void Complete(Exception? exception = null)
+    {
+        lock (Gate)
+        {
+            if (_completed)
+            {
+                return;
+            }
+
+            _completed = true;
+            _closeWhenSent = true;
+            if (_sendPending)
+            {
+                // The pending send closes the connection when it is done.
+                return;
+            }
+        }
+
+        if (exception is null && !_failed && !_connection.IsClosed && TakeUnflushed() is { } rest)
+        {
+            var flush = Send(rest);
+            if (!flush.IsCompleted)
+            {
+                return;
+            }
+        }
+        else
+        {
+            DropUnflushed();
+        }
+
+        _connection.OnOutputDone();
+    }
+
+    private void DropUnflushed() => ReleaseFrom(TakeUnflushed());
+
+    private static BufferSegment? ReleaseAndNext(BufferSegment segment) => segment.Return();
+
+    private static void ReleaseFrom(BufferSegment? segment)
+    {
+        while (segment is not null)
+        {
+            segment = ReleaseAndNext(segment);
+        }
+    }
+
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _waiter.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _waiter.GetStatus(token);
+
+    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waiter.OnCompleted(continuation, state, token, flags);
+}
