@@ -85,14 +85,28 @@ internal sealed class FlushQueue
 
     private void Run()
     {
+        // A crowd is counted over the rounds of one pause window, not per round: a round takes
+        // only the sockets queued before it began, so a broadcast to a big room that is still
+        // being written into its members' pipes when a round starts is flushed over several
+        // short rounds. Counted per round, none of them would reach a crowd, no pause would
+        // follow, and every member would get one write per broadcast: the cost per delivery
+        // would stop falling as the rate rises (measured: the fan-out peak fell from about two
+        // million deliveries a second to 1.2-1.5 million).
+        var windowStarted = 0L;
+        var flushedInWindow = 0;
+        var framesInWindow = 0;
         while (true)
         {
             _wake.WaitOne();
             // Reset before draining: a socket queued from now on signals again, so none is missed.
             Volatile.Write(ref _signaled, 0);
-            var started = Stopwatch.GetTimestamp();
-            var flushed = 0;
-            var frames = 0;
+            if (windowStarted == 0 || Stopwatch.GetElapsedTime(windowStarted) > CrowdPause)
+            {
+                windowStarted = Stopwatch.GetTimestamp();
+                flushedInWindow = 0;
+                framesInWindow = 0;
+            }
+
             // Only the sockets queued before the round began: when the flushes send on this
             // thread (the channels' own transport sends inline), a crowd's round lasts as long
             // as its sends, and broadcasts that come meanwhile queue the same sockets again.
@@ -105,7 +119,7 @@ internal sealed class FlushQueue
             {
                 try
                 {
-                    frames += session.FlushQueued();
+                    framesInWindow += session.FlushQueued();
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
                 {
@@ -113,16 +127,18 @@ internal sealed class FlushQueue
                     session.Abort();
                 }
 
-                flushed++;
+                flushedInWindow++;
             }
 
-            if (flushed >= CrowdRound)
+            if (flushedInWindow >= CrowdRound)
             {
-                var pause = (frames >= BusyFramesPerWrite * flushed ? BusyCrowdPause : CrowdPause) - Stopwatch.GetElapsedTime(started);
+                var pause = (framesInWindow >= BusyFramesPerWrite * flushedInWindow ? BusyCrowdPause : CrowdPause) - Stopwatch.GetElapsedTime(windowStarted);
                 if (pause > TimeSpan.Zero)
                 {
                     Thread.Sleep(pause);
                 }
+
+                windowStarted = 0;
             }
 
             if (!_dirty.IsEmpty)
