@@ -143,6 +143,52 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
         return first;
     }
 
+    /// <summary>The most segments one gathered send carries (one <c>sendmsg</c>).</summary>
+    private const int MaxGathered = 16;
+
+    [ThreadStatic]
+    private static List<ArraySegment<byte>>? t_gathered;
+
+    /// <summary>
+    /// What a round owes a socket in one system call: a socket owed more than a segment
+    /// (4 KiB) gets one gathered write instead of one per segment, as Kestrel's transport does.
+    /// Null when the first segment is all there is, or a block is not array-backed.
+    /// </summary>
+    private static List<ArraySegment<byte>>? Gather(BufferSegment first, ReadOnlyMemory<byte> firstData)
+    {
+        if (first.NextSegment is null
+            || !System.Runtime.InteropServices.MemoryMarshal.TryGetArray(firstData, out var head))
+        {
+            return null;
+        }
+
+        var gathered = t_gathered ??= new List<ArraySegment<byte>>(MaxGathered);
+        gathered.Add(head);
+        for (var segment = first.NextSegment; segment is not null && gathered.Count < MaxGathered; segment = segment.NextSegment)
+        {
+            var data = segment.Data(0);
+            if (data.Length == 0)
+            {
+                continue;
+            }
+
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var part))
+            {
+                break;
+            }
+
+            gathered.Add(part);
+        }
+
+        if (gathered.Count == 1)
+        {
+            gathered.Clear();
+            return null;
+        }
+
+        return gathered;
+    }
+
     /// <summary>Sends on this thread what the kernel takes at once, and the rest asynchronously.</summary>
     private ValueTask<FlushResult> Send(BufferSegment first)
     {
@@ -160,20 +206,49 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
 
             int sent;
             SocketError error;
+            var gathered = Gather(segment, data);
             try
             {
-                sent = _connection.Socket.Send(data.Span, SocketFlags.None, out error);
+                sent = gathered is null
+                    ? _connection.Socket.Send(data.Span, SocketFlags.None, out error)
+                    : _connection.Socket.Send(gathered, SocketFlags.None, out error);
             }
             catch (ObjectDisposedException)
             {
                 sent = 0;
                 error = SocketError.OperationAborted;
             }
+            finally
+            {
+                gathered?.Clear();
+            }
 
             if (error == SocketError.Success && sent == data.Length)
             {
                 segment = ReleaseAndNext(segment);
                 from = 0;
+                continue;
+            }
+
+            if (error == SocketError.Success && sent > data.Length)
+            {
+                // A gathered send went past the first segment: release what went, and go on
+                // from where the kernel stopped taking.
+                var left = sent;
+                while (segment is not null && left > 0)
+                {
+                    var length = segment.Data(from).Length;
+                    if (left < length)
+                    {
+                        from += left;
+                        break;
+                    }
+
+                    left -= length;
+                    segment = ReleaseAndNext(segment);
+                    from = 0;
+                }
+
                 continue;
             }
 
