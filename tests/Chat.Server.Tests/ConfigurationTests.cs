@@ -149,21 +149,21 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void Tcp_listeners_use_the_channels_transport_only_when_told_to()
+    public void Tcp_listeners_use_the_channels_transport_unless_told_otherwise()
     {
         var tcp = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0);
         using (var services = Build())
         {
             var ours = Assert.Single(services.GetServices<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>().OfType<Microsoft.AspNetCore.Connections.IConnectionListenerFactorySelector>());
-            Assert.False(ours.CanBind(tcp));
+            Assert.True(ours.CanBind(tcp));
+            Assert.False(ours.CanBind(new System.Net.Sockets.UnixDomainSocketEndPoint("/tmp/chat.sock")));
         }
 
-        using (var services = Build(("Chat:Transport:OwnSockets", "true")))
+        using (var services = Build(("Chat:Transport:OwnSockets", "false")))
         {
             services.ValidateChatConfiguration();
             var ours = Assert.Single(services.GetServices<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>().OfType<Microsoft.AspNetCore.Connections.IConnectionListenerFactorySelector>());
-            Assert.True(ours.CanBind(tcp));
-            Assert.False(ours.CanBind(new System.Net.Sockets.UnixDomainSocketEndPoint("/tmp/chat.sock")));
+            Assert.False(ours.CanBind(tcp));
         }
     }
 }

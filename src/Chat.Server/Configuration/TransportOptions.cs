@@ -26,13 +26,10 @@ public sealed class TransportOptions
     /// Accepts TCP connections with the channels' own transport instead of Kestrel's socket
     /// transport: the connection's pipe ends read and write the socket directly, with no pipes,
     /// receive or send loops and no buffer held while a socket is idle (docs/benchmarks.md,
-    /// change 18). <see cref="InlineScheduling"/> applies to Kestrel's transport only. Off unless
-    /// set, for now: in the locked runs it cut an idle socket from about 10 to about 6 KiB and
-    /// idle CPU at 19,000 sockets to 1.7 % of a core, and a big room's moderate fan-out got
-    /// faster, but its sends, made on the flush thread, cost about half again as much of the
-    /// core per delivery at a million deliveries a second, and the fan-out peak fell from about
-    /// 1.6-2 million to 1 million. Worth it for a server that holds many idle sockets and never
-    /// fans out to big rooms that fast.
+    /// changes 18 and 20). <see cref="InlineScheduling"/> applies to Kestrel's transport only.
+    /// In the locked runs it cut an idle socket from about 10 to about 6 KiB and idle CPU at
+    /// 19,000 sockets to 1.7 % of a core; with its sends gathered (one <c>sendmsg</c> per socket
+    /// per flush round) its fan-out peak is Kestrel's. <c>false</c> keeps Kestrel's transport.
     /// </summary>
-    public bool OwnSockets { get; set; }
+    public bool OwnSockets { get; set; } = true;
 }
