@@ -223,17 +223,10 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
                 gathered?.Clear();
             }
 
-            if (error == SocketError.Success && sent == data.Length)
+            if (error == SocketError.Success && sent >= data.Length)
             {
-                segment = ReleaseAndNext(segment);
-                from = 0;
-                continue;
-            }
-
-            if (error == SocketError.Success && sent > data.Length)
-            {
-                // A gathered send went past the first segment: release what went, and go on
-                // from where the kernel stopped taking.
+                // The first segment went, and with a gathered send perhaps more: release what
+                // went, and go on from where the kernel stopped taking.
                 var left = sent;
                 while (segment is not null && left > 0)
                 {
