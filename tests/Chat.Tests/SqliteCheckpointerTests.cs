@@ -37,12 +37,35 @@ public sealed class SqliteCheckpointerTests : IDisposable
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
             await command.ExecuteNonQueryAsync(ct);
             Interlocked.Increment(ref checkpoints);
-        }, TimeProvider.System, NullLogger.Instance, TimeSpan.FromMinutes(1));
+        }, TimeProvider.System, NullLogger.Instance, TimeSpan.FromMinutes(1), longestPause: TimeSpan.Zero);
 
         checkpointer.Start();
 
         await WaitUntilAsync(() => Volatile.Read(ref checkpoints) >= 2);
         Assert.False(checkpointer.IsStuck);
+    }
+
+    [Fact]
+    public async Task Checkpoints_again_only_once_the_writer_has_committed_enough()
+    {
+        var checkpoints = 0;
+        await using var checkpointer = new SqliteCheckpointer(_database, (_, _) =>
+        {
+            Interlocked.Increment(ref checkpoints);
+            return Task.CompletedTask;
+        }, TimeProvider.System, NullLogger.Instance, TimeSpan.FromMinutes(1), longestPause: TimeSpan.FromHours(1));
+
+        checkpointer.Start();
+        await WaitUntilAsync(() => Volatile.Read(ref checkpoints) == 1); // the first tick's, for what an earlier run left
+
+        // A trickle of commits: every one of them would once have been followed by a checkpoint,
+        // each making the writer's next commit start the WAL over with an extra fsync.
+        checkpointer.Committed(SqliteCheckpointer.WritesPerCheckpoint - 1);
+        await Task.Delay(SqliteCheckpointer.Interval * 4);
+        Assert.Equal(1, Volatile.Read(ref checkpoints));
+
+        checkpointer.Committed(1);
+        await WaitUntilAsync(() => Volatile.Read(ref checkpoints) == 2);
     }
 
     [Fact]

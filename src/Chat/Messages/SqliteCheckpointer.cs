@@ -17,6 +17,17 @@ namespace Chat.Messages;
 /// <see cref="Interval"/> instead: it never blocks the writer or a reader, and copies
 /// whatever they are not using at the moment.</para>
 ///
+/// <para>It checkpoints only when there is enough to copy: once the writer has committed
+/// <see cref="WritesPerCheckpoint"/> writes since the last checkpoint (it says so through
+/// <see cref="Committed"/>), or <see cref="DefaultLongestPause"/> after it, whichever comes first. A
+/// checkpoint is not free for the writer even from another connection: it fsyncs the WAL and
+/// the database file on the same disk as the writer's commits (a commit's fsync that overlapped
+/// one took about five times as long, measured), and once it has copied the whole WAL, the
+/// writer's next commit starts the WAL over and fsyncs its new header as well as its frames.
+/// At a few commits a second (one message each, a broadcast to a big room each), checkpointing
+/// four times a second made about one commit in six pay those two fsyncs, which is the slow
+/// tail of every member's latency. Busy writers still get a checkpoint every tick.</para>
+///
 /// <para>With automatic checkpoints off, nothing else ever empties the WAL, so this loop must
 /// not die: whatever a checkpoint throws, it logs, drops its connection, waits a little and
 /// tries again with a new one. If it still cannot checkpoint for <see cref="StuckAfter"/>, it
@@ -24,7 +35,17 @@ namespace Chat.Messages;
 /// </remarks>
 internal sealed partial class SqliteCheckpointer : IAsyncDisposable
 {
+    /// <summary>How often it looks whether a checkpoint is due: the shortest pause between two.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest pause between checkpoints while the writer commits little.</summary>
+    public static readonly TimeSpan DefaultLongestPause = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Committed writes that make a checkpoint due at the next tick: roughly SQLite's own
+    /// automatic threshold (1,000 pages), at the two to three WAL pages a message costs in a batch.
+    /// </summary>
+    public const int WritesPerCheckpoint = 400;
 
     /// <summary>A checkpointer without a completed checkpoint for this long is stuck.</summary>
     public static readonly TimeSpan DefaultStuckAfter = TimeSpan.FromSeconds(30);
@@ -36,10 +57,12 @@ internal sealed partial class SqliteCheckpointer : IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly TimeSpan _stuckAfter;
+    private readonly TimeSpan _longestPause;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _startGate = new();
     private Task? _loop;
     private long _lastSuccessTimestamp;
+    private long _writesSinceCheckpoint;
 
     public SqliteCheckpointer(ChatDatabase database, TimeProvider clock, ILogger<SqliteCheckpointer> logger)
         : this(database, PassiveCheckpointAsync, clock, logger, DefaultStuckAfter)
@@ -48,13 +71,19 @@ internal sealed partial class SqliteCheckpointer : IAsyncDisposable
 
     /// <summary>With another checkpoint step: how tests make it fail.</summary>
     internal SqliteCheckpointer(
-        ChatDatabase database, Func<SqliteConnection, CancellationToken, Task> checkpoint, TimeProvider clock, ILogger logger, TimeSpan stuckAfter)
+        ChatDatabase database,
+        Func<SqliteConnection, CancellationToken, Task> checkpoint,
+        TimeProvider clock,
+        ILogger logger,
+        TimeSpan stuckAfter,
+        TimeSpan? longestPause = null)
     {
         _database = database;
         _checkpoint = checkpoint;
         _clock = clock;
         _logger = logger;
         _stuckAfter = stuckAfter;
+        _longestPause = longestPause ?? DefaultLongestPause;
     }
 
     /// <summary>
@@ -63,6 +92,9 @@ internal sealed partial class SqliteCheckpointer : IAsyncDisposable
     /// </summary>
     public bool IsStuck => Volatile.Read(ref _loop) is not null
         && _clock.GetElapsedTime(Interlocked.Read(ref _lastSuccessTimestamp)) > _stuckAfter;
+
+    /// <summary>Counts writes the writer has just committed into the WAL: enough of them make a checkpoint due.</summary>
+    public void Committed(int writes) => Interlocked.Add(ref _writesSinceCheckpoint, writes);
 
     /// <summary>Starts checkpointing, once; the writer calls it when it turns automatic checkpoints off.</summary>
     public void Start()
@@ -90,15 +122,28 @@ internal sealed partial class SqliteCheckpointer : IAsyncDisposable
         using var timer = new PeriodicTimer(Interval, _clock);
         SqliteConnection? connection = null;
         var streak = new FailureStreak(Interval, MaxBackoff);
+        // The first tick checkpoints whatever an earlier run left, and after a failure every
+        // try is owed until one succeeds, whatever the writer has committed.
+        var owed = true;
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
+                var writes = Interlocked.Read(ref _writesSinceCheckpoint);
+                if (!owed && writes < WritesPerCheckpoint
+                    && _clock.GetElapsedTime(Interlocked.Read(ref _lastSuccessTimestamp)) < _longestPause)
+                {
+                    continue;
+                }
+
                 try
                 {
                     connection ??= await OpenAsync().ConfigureAwait(false);
                     await _checkpoint(connection, _stop.Token).ConfigureAwait(false);
+                    // Only what was counted before it began: writes committed meanwhile may not be copied yet.
+                    Interlocked.Add(ref _writesSinceCheckpoint, -writes);
                     Interlocked.Exchange(ref _lastSuccessTimestamp, _clock.GetTimestamp());
+                    owed = false;
                     if (streak.Succeeded() is > 0 and var failures)
                     {
                         LogRecovered(_logger, failures);
@@ -108,6 +153,7 @@ internal sealed partial class SqliteCheckpointer : IAsyncDisposable
                 {
                     // Busy, locked, or worse: start again on a fresh connection after a pause
                     // that grows with the streak, and say so once per streak, not every tick.
+                    owed = true;
                     if (streak.Failed())
                     {
                         LogFailing(_logger, ex);

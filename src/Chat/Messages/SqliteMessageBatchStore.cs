@@ -100,6 +100,7 @@ internal sealed class SqliteMessageBatchStore(ChatDatabase database, SqliteCheck
         _phase = Phase.Committing;
         transaction.Commit();
         _phase = Phase.Committed;
+        checkpointer.Committed(batch.Count);
     }
 
     private void Insert(PendingMessage message, string timestamp, DateTime now)
