@@ -29,14 +29,8 @@ namespace Chat.Channels.Internal.Transport;
 /// well inside what a busy room tolerates. It falls back to <see cref="CrowdPause"/> as soon
 /// as a round carries less (broadcasts slower than every 25 ms), so moderate rates keep
 /// the short wait.</para>
-/// <para>One full round is not yet a busy room: it takes two crowds' rounds in a row, each
-/// carrying that many frames, within <see cref="BusyStreakGap"/> of each other. At a moderate
-/// rate (20 broadcasts a second to 2,000 members, every 50 ms) two broadcasts still land in
-/// one round now and then, when a slow fsync holds one back and the next commit comes right
-/// after it; counted alone, that round made the next pause 50 ms, and the broadcast that came
-/// meanwhile waited up to 30 ms longer than the round itself: few broadcasts, but each of them
-/// 2,000 deliveries, which is where the fan-out's p99 came from. At the rates the long pause is
-/// for, every crowd's round is full, so it starts one round later.</para>
+/// <para>One full round is not yet a busy room: the long pause takes two in a row
+/// (<see cref="CrowdPauses"/>).</para>
 /// </remarks>
 internal sealed class FlushQueue
 {
@@ -51,9 +45,6 @@ internal sealed class FlushQueue
 
     /// <summary>Frames per write, on average over a crowd's round, from which broadcasts count as coming fast.</summary>
     internal const int BusyFramesPerWrite = 2;
-
-    /// <summary>The longest time between the starts of two full crowds' rounds that still count as a busy streak.</summary>
-    internal static readonly TimeSpan BusyStreakGap = TimeSpan.FromMilliseconds(100);
 
     private readonly ConcurrentQueue<WebSocketSession> _dirty = new();
     private readonly AutoResetEvent _wake = new(initialState: false);
@@ -106,7 +97,7 @@ internal sealed class FlushQueue
         var windowStarted = 0L;
         var flushedInWindow = 0;
         var framesInWindow = 0;
-        var lastFullCrowd = 0L;
+        var pauses = new CrowdPauses();
         while (true)
         {
             _wake.WaitOne();
@@ -144,10 +135,7 @@ internal sealed class FlushQueue
 
             if (flushedInWindow >= CrowdRound)
             {
-                var full = framesInWindow >= BusyFramesPerWrite * flushedInWindow;
-                var busy = full && lastFullCrowd != 0 && Stopwatch.GetElapsedTime(lastFullCrowd, windowStarted) <= BusyStreakGap;
-                lastFullCrowd = full ? windowStarted : 0;
-                var pause = (busy ? BusyCrowdPause : CrowdPause) - Stopwatch.GetElapsedTime(windowStarted);
+                var pause = pauses.After(windowStarted, flushedInWindow, framesInWindow) - Stopwatch.GetElapsedTime(windowStarted);
                 if (pause > TimeSpan.Zero)
                 {
                     Thread.Sleep(pause);
