@@ -21,8 +21,8 @@ namespace Chat.Messages;
 /// <see cref="WritesPerCheckpoint"/> writes since the last checkpoint (it says so through
 /// <see cref="Committed"/>), or <see cref="DefaultLongestPause"/> after it, whichever comes first. A
 /// checkpoint is not free for the writer even from another connection: it fsyncs the WAL and
-/// the database file on the same disk as the writer's commits (a commit's fsync that overlapped
-/// one took about five times as long, measured), and once it has copied the whole WAL, the
+/// the database file on the same disk as the writer's commits (in development traces a commit's
+/// fsync that overlapped one took up to tens of milliseconds more), and once it has copied the whole WAL, the
 /// writer's next commit starts the WAL over and fsyncs its new header as well as its frames.
 /// At a few commits a second (one message each, a broadcast to a big room each), checkpointing
 /// four times a second made about one commit in six pay those two fsyncs, which is the slow
