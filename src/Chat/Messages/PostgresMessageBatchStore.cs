@@ -91,12 +91,14 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         Committed,
     }
 
-    public async Task WriteAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
+    /// <summary>Synchronous, though it returns a task: see <see cref="WriteBatch"/>.</summary>
+    public Task WriteAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
     {
         _phase = Phase.Writing;
         try
         {
-            await WriteBatchAsync(batch, now, deadline).ConfigureAwait(false);
+            WriteBatch(batch, now, deadline);
+            return Task.CompletedTask;
         }
         catch (NpgsqlException ex) when (ex is not PostgresException)
         {
@@ -107,16 +109,25 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         }
     }
 
-    private async Task WriteBatchAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
+    /// <summary>
+    /// The batch's round trips, each synchronous: the writer's own thread waits for every
+    /// answer and goes on at once (see <see cref="MessageWriter"/>), where an awaited answer
+    /// was resumed by a pool thread queued behind the sockets' work, with the transaction and
+    /// its commit-order lock held meanwhile. Since a synchronous call cannot watch the
+    /// deadline's token, each statement gets the commit timeout as its command timeout;
+    /// opening a connection from the pool costs no round trip, and a new one waits at most
+    /// the connection string's <c>Timeout</c>.
+    /// </summary>
+    private void WriteBatch(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
     {
         // The transaction is begun and committed in SQL, inside the batches, rather than with
         // an NpgsqlTransaction: its COMMIT then goes out in the same round trip as the last
         // insert. A connection given back in a transaction (the batch threw) is rolled back
         // by the pool.
-        await using var connection = await _dataSource.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
+        using var connection = _dataSource.OpenConnection();
         deadline.Answered();
 
-        var start = await BeginAsync(connection, batch, deadline).ConfigureAwait(false);
+        var start = Begin(connection, batch, deadline);
         _transactionId = start.TransactionId;
         var firstInBatch = new Dictionary<(long, long, string), PendingMessage>();
         var repeats = new List<PendingMessage>();
@@ -127,8 +138,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             if (write is not PendingMessage message)
             {
                 // A change sees every message queued before it: the run so far goes in first.
-                await InsertAsync(connection, run, now, deadline, commit: false).ConfigureAwait(false);
-                await ApplyAsync(connection, (PendingChange)write, now, deadline).ConfigureAwait(false);
+                Insert(connection, run, now, deadline, commit: false);
+                Apply(connection, (PendingChange)write, now, deadline);
                 continue;
             }
 
@@ -164,7 +175,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         _phase = Phase.Committing;
         try
         {
-            await InsertAsync(connection, run, now, deadline, commit: true).ConfigureAwait(false);
+            Insert(connection, run, now, deadline, commit: true);
         }
         catch (PostgresException ex) when (ex.InvariantSeverity == "ERROR" && ex.BatchCommand is { CommandText: not CommitSql })
         {
@@ -260,12 +271,12 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
     /// that exist among the batch's (locked until it commits), and the stored originals of its
     /// client_ids.
     /// </summary>
-    private static async Task<BatchStart> BeginAsync(
+    private static BatchStart Begin(
         NpgsqlConnection connection, IReadOnlyList<PendingWrite> batch, AnswerDeadline deadline)
     {
         var messages = batch.OfType<PendingMessage>().ToArray();
         var keyed = messages.Where(m => m.ClientId is not null).ToArray();
-        await using var commands = new NpgsqlBatch(connection);
+        using var commands = new NpgsqlBatch(connection) { Timeout = deadline.WholeSeconds };
         commands.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql));
         commands.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT set_config('idle_in_transaction_session_timeout', @idle, true), pg_advisory_xact_lock(@lock), txid_current()")
@@ -299,19 +310,19 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             });
         }
 
-        await using var reader = await commands.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
+        using var reader = commands.ExecuteReader();
         deadline.Answered();
-        await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+        reader.Read();
         var transactionId = reader.GetInt64(2);
-        await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
-        await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+        reader.NextResult();
+        reader.Read();
         var idFloor = reader.GetInt64(0);
 
         var rooms = new HashSet<long>();
         if (messages.Length > 0)
         {
-            await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
-            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
+            reader.NextResult();
+            while (reader.Read())
             {
                 rooms.Add(reader.GetInt64(0));
             }
@@ -320,8 +331,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         var originals = new Dictionary<(long, long, string), MessageView>();
         if (keyed.Length > 0)
         {
-            await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
-            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
+            reader.NextResult();
+            while (reader.Read())
             {
                 var message = ReadMessage(reader);
                 originals[(message.RoomId, message.UserId, reader.GetString(MessageColumnCount))] = message;
@@ -339,7 +350,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
     /// with <paramref name="commit"/>, the COMMIT goes in the same round trip. No statement
     /// for an empty run.
     /// </summary>
-    private static async Task InsertAsync(
+    private static void Insert(
         NpgsqlConnection connection, List<PendingMessage> run, DateTime now, AnswerDeadline deadline, bool commit)
     {
         if (run.Count == 0 && !commit)
@@ -347,7 +358,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             return;
         }
 
-        await using var commands = new NpgsqlBatch(connection);
+        using var commands = new NpgsqlBatch(connection) { Timeout = deadline.WholeSeconds };
         if (run.Count > 0)
         {
             commands.BatchCommands.Add(PostgresInsertStatement.Create(run, now));
@@ -361,16 +372,16 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         // Rows come back in id order, which is the insert order: identity values follow it.
         var ids = new (long Id, long PreviousId)[run.Count];
         var count = 0;
-        await using (var reader = await commands.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
+        using (var reader = commands.ExecuteReader())
         {
             deadline.Answered();
-            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
+            while (reader.Read())
             {
                 ids[count++] = (reader.GetInt64(0), reader.GetInt64(1));
             }
 
             // The COMMIT's answer (or its error) is read with the rest of the round trip.
-            while (await reader.NextResultAsync(deadline.Token).ConfigureAwait(false))
+            while (reader.NextResult())
             {
             }
         }
@@ -384,7 +395,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
     }
 
     /// <summary>Stores an edit's mentions in one statement; nothing when there are none.</summary>
-    private static async Task InsertMentionsAsync(
+    private static void InsertMentions(
         NpgsqlConnection connection, List<(long MessageId, long UserId, long RoomId)> mentions, AnswerDeadline deadline)
     {
         if (mentions.Count == 0)
@@ -392,9 +403,10 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             return;
         }
 
-        await using var insert = new NpgsqlCommand(
+        using var insert = new NpgsqlCommand(
             "INSERT INTO mentions (message_id, user_id, room_id) SELECT * FROM unnest(@message_ids, @user_ids, @room_ids)", connection)
         {
+            CommandTimeout = deadline.WholeSeconds,
             Parameters =
             {
                 new("message_ids", mentions.Select(m => m.MessageId).ToArray()),
@@ -402,7 +414,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
                 new("room_ids", mentions.Select(m => m.RoomId).ToArray()),
             },
         };
-        await insert.ExecuteNonQueryAsync(deadline.Token).ConfigureAwait(false);
+        insert.ExecuteNonQuery();
         deadline.Answered();
     }
 
@@ -411,15 +423,15 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
     /// it decided, with the next number of the id sequence as its revision: the advisory lock
     /// taken first makes that number follow commit order across nodes (see <see cref="Revisions"/>).
     /// </summary>
-    private static async Task ApplyAsync(
+    private static void Apply(
         NpgsqlConnection connection, PendingChange change, DateTime now, AnswerDeadline deadline)
     {
         MessageView? current = null;
-        await using (var load = new NpgsqlCommand(LoadSql, connection) { Parameters = { new("id", change.MessageId) } })
-        await using (var reader = await load.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
+        using (var load = new NpgsqlCommand(LoadSql, connection) { CommandTimeout = deadline.WholeSeconds, Parameters = { new("id", change.MessageId) } })
+        using (var reader = load.ExecuteReader())
         {
             deadline.Answered();
-            if (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
+            if (reader.Read())
             {
                 current = ReadMessage(reader);
             }
@@ -432,8 +444,9 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             return;
         }
 
-        await using var update = new NpgsqlCommand(UpdateSql, connection)
+        using var update = new NpgsqlCommand(UpdateSql, connection)
         {
+            CommandTimeout = deadline.WholeSeconds,
             Parameters =
             {
                 new("content", apply.Message.Content),
@@ -446,24 +459,24 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
                 new("id", change.MessageId),
             },
         };
-        var rev = (long)(await update.ExecuteScalarAsync(deadline.Token).ConfigureAwait(false))!;
+        var rev = (long)update.ExecuteScalar()!;
         deadline.Answered();
         IReadOnlyList<long>? mentioned = null;
         if (change.Mentions is { } mentions)
         {
             // An edit's mentions replace the old ones; those not mentioned before are told.
             var before = new HashSet<long>();
-            await using (var delete = new NpgsqlCommand("DELETE FROM mentions WHERE message_id = @id RETURNING user_id", connection) { Parameters = { new("id", change.MessageId) } })
-            await using (var reader = await delete.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
+            using (var delete = new NpgsqlCommand("DELETE FROM mentions WHERE message_id = @id RETURNING user_id", connection) { CommandTimeout = deadline.WholeSeconds, Parameters = { new("id", change.MessageId) } })
+            using (var reader = delete.ExecuteReader())
             {
                 deadline.Answered();
-                while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
+                while (reader.Read())
                 {
                     before.Add(reader.GetInt64(0));
                 }
             }
 
-            await InsertMentionsAsync(connection, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], deadline).ConfigureAwait(false);
+            InsertMentions(connection, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], deadline);
             mentioned = [.. mentions.Where(id => !before.Contains(id))];
         }
 
