@@ -25,13 +25,6 @@ internal sealed class AnswerDeadline : IDisposable
     /// <summary>Cancelled once the database has not answered for the timeout.</summary>
     public CancellationToken Token => _source.Token;
 
-    /// <summary>
-    /// The timeout in whole seconds, rounded up: for a call that waits synchronously and so
-    /// cannot watch <see cref="Token"/> (Npgsql's command timeout). Each call's wait starts
-    /// at the call, as the token's starts again at each answer.
-    /// </summary>
-    public int WholeSeconds => (int)Math.Ceiling(_timeout.TotalSeconds);
-
     /// <summary>True once the database has not answered for the timeout (checked by the writer's timer, whatever the store is doing).</summary>
     public bool IsOverdue => _clock.GetElapsedTime(Volatile.Read(ref _lastAnswer)) > _timeout;
 

@@ -61,11 +61,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     private readonly TimeSpan _commitTimeout;
     private readonly WriteDeadlines _deadlines;
     private readonly CancellationTokenSource _stopping = new();
-
-    // Set after every write that reaches the queue, and once the queue is completed: the
-    // writer's thread sleeps on it while the queue is empty (see Run).
-    private readonly ManualResetEventSlim _queued = new(false);
-    private readonly TaskCompletionSource _loopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _loop;
     private long _batchesCommitted;
     private long _batchesSplit;
     private volatile AnswerDeadline? _attempt;
@@ -91,7 +87,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _deadlines = new WriteDeadlines(_sendTimeout, CouldNotBeStored, clock, CheckForStall);
-        new Thread(Run) { IsBackground = true, Name = "Chat message writer" }.Start();
+        _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Transactions committed so far; fewer than messages whenever senders overlap.</summary>
@@ -135,13 +131,7 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     private Task<T> QueueAsync<T>(PendingWrite write, Task<T> completion, CancellationToken cancellationToken)
     {
         _deadlines.Track(write);
-        if (!_queue.Writer.TryWrite(write))
-        {
-            return WaitForRoomAsync(write, completion, cancellationToken);
-        }
-
-        _queued.Set();
-        return completion;
+        return _queue.Writer.TryWrite(write) ? completion : WaitForRoomAsync(write, completion, cancellationToken);
     }
 
     /// <summary>The queue is full: waits for room, but no longer than the write's deadline.</summary>
@@ -161,7 +151,6 @@ internal sealed partial class MessageWriter : IAsyncDisposable
             }
             else if (_queue.Writer.TryWrite(write))
             {
-                _queued.Set();
                 break;
             }
         }
@@ -169,81 +158,37 @@ internal sealed partial class MessageWriter : IAsyncDisposable
         return await completion.ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The writer's loop, on a thread of its own rather than the thread pool's: whatever
-    /// the store waits for (a database's answer, the queue's next write) wakes this thread
-    /// directly. On the pool each of those waits ended in a work item queued behind the
-    /// sockets' on a busy core, with the transaction (and the commit-order lock every node
-    /// waits for) held meanwhile. Stores do their I/O synchronously for the same reason.
-    /// </summary>
-    private void Run()
+    private async Task RunAsync()
     {
-        try
+        var batch = new List<PendingWrite>(_maxBatchSize);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            var batch = new List<PendingWrite>(_maxBatchSize);
-            while (NextBatch(batch))
-            {
-                try
-                {
-                    // Completes on this thread unless something in it truly waits (a pause
-                    // between retries, a publisher that is behind): then this thread waits for it.
-                    CommitAsync(batch).GetAwaiter().GetResult();
-                }
-                catch (Exception ex)
-                {
-                    // Never leave a caller waiting, whatever went wrong.
-                    LogBatchFailed(_logger, ex, batch.Count);
-                    foreach (var write in batch)
-                    {
-                        write.Fail(CouldNotBeStored);
-                    }
-                }
-
-                batch.Clear();
-                _deadlines.Trim();
-            }
-
-            _loopEnded.SetResult();
-        }
-        catch (Exception ex)
-        {
-            _loopEnded.SetException(ex);
-        }
-    }
-
-    /// <summary>
-    /// Waits for writes and takes as many as a batch holds; false once the queue is completed
-    /// and empty. A write whose caller has been answered (its deadline passed while it
-    /// queued) is not stored: the caller was told it could not be. (A batch left empty by
-    /// that still goes to <see cref="CommitAsync"/>, which probes a database that does not answer.)
-    /// </summary>
-    private bool NextBatch(List<PendingWrite> batch)
-    {
-        while (true)
-        {
-            // Reset before looking, so that a write queued after the look sets it again.
-            _queued.Reset();
-            var taken = false;
             while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out var write))
             {
-                taken = true;
+                // A write whose caller has been answered (its deadline passed while it
+                // queued) is not stored: the caller was told it could not be.
                 if (write.IsWaiting)
                 {
                     batch.Add(write);
                 }
             }
 
-            if (taken)
+            try
             {
-                return true;
+                await CommitAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Never leave a caller waiting, whatever went wrong.
+                LogBatchFailed(_logger, ex, batch.Count);
+                foreach (var write in batch)
+                {
+                    write.Fail(CouldNotBeStored);
+                }
             }
 
-            if (_queue.Reader.Completion.IsCompleted)
-            {
-                return false;
-            }
-
-            _queued.Wait();
+            batch.Clear();
+            _deadlines.Trim();
         }
     }
 
@@ -582,12 +527,10 @@ internal sealed partial class MessageWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        _queued.Set();
         _stopping.CancelAfter(_sendTimeout);
-        await _loopEnded.Task.ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
         _deadlines.Dispose();
         _stopping.Dispose();
-        _queued.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
     }
 

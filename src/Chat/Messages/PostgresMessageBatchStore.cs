@@ -91,14 +91,12 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         Committed,
     }
 
-    /// <summary>Synchronous, though it returns a task: see <see cref="WriteBatch"/>.</summary>
-    public Task WriteAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
+    public async Task WriteAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
     {
         _phase = Phase.Writing;
         try
         {
-            WriteBatch(batch, now, deadline);
-            return Task.CompletedTask;
+            await WriteBatchAsync(batch, now, deadline).ConfigureAwait(false);
         }
         catch (NpgsqlException ex) when (ex is not PostgresException)
         {
@@ -109,25 +107,16 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         }
     }
 
-    /// <summary>
-    /// The batch's round trips, each synchronous: the writer's own thread waits for every
-    /// answer and goes on at once (see <see cref="MessageWriter"/>), where an awaited answer
-    /// was resumed by a pool thread queued behind the sockets' work, with the transaction and
-    /// its commit-order lock held meanwhile. Since a synchronous call cannot watch the
-    /// deadline's token, each statement gets the commit timeout as its command timeout;
-    /// opening a connection from the pool costs no round trip, and a new one waits at most
-    /// the connection string's <c>Timeout</c>.
-    /// </summary>
-    private void WriteBatch(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
+    private async Task WriteBatchAsync(IReadOnlyList<PendingWrite> batch, DateTime now, AnswerDeadline deadline)
     {
         // The transaction is begun and committed in SQL, inside the batches, rather than with
         // an NpgsqlTransaction: its COMMIT then goes out in the same round trip as the last
         // insert. A connection given back in a transaction (the batch threw) is rolled back
         // by the pool.
-        using var connection = _dataSource.OpenConnection();
+        await using var connection = await _dataSource.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
         deadline.Answered();
 
-        var start = Begin(connection, batch, deadline);
+        var start = await BeginAsync(connection, batch, deadline).ConfigureAwait(false);
         _transactionId = start.TransactionId;
         var firstInBatch = new Dictionary<(long, long, string), PendingMessage>();
         var repeats = new List<PendingMessage>();
@@ -138,8 +127,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             if (write is not PendingMessage message)
             {
                 // A change sees every message queued before it: the run so far goes in first.
-                Insert(connection, run, now, deadline, commit: false);
-                Apply(connection, (PendingChange)write, now, deadline);
+                await InsertAsync(connection, run, now, deadline, commit: false).ConfigureAwait(false);
+                await ApplyAsync(connection, (PendingChange)write, now, deadline).ConfigureAwait(false);
                 continue;
             }
 
@@ -175,7 +164,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         _phase = Phase.Committing;
         try
         {
-            Insert(connection, run, now, deadline, commit: true);
+            await InsertAsync(connection, run, now, deadline, commit: true).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.InvariantSeverity == "ERROR" && ex.BatchCommand is { CommandText: not CommitSql })
         {
@@ -271,12 +260,12 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
     /// that exist among the batch's (locked until it commits), and the stored originals of its
     /// client_ids.
     /// </summary>
-    private static BatchStart Begin(
+    private static async Task<BatchStart> BeginAsync(
         NpgsqlConnection connection, IReadOnlyList<PendingWrite> batch, AnswerDeadline deadline)
     {
         var messages = batch.OfType<PendingMessage>().ToArray();
         var keyed = messages.Where(m => m.ClientId is not null).ToArray();
-        using var commands = new NpgsqlBatch(connection) { Timeout = deadline.WholeSeconds };
+        await using var commands = new NpgsqlBatch(connection);
         commands.BatchCommands.Add(new NpgsqlBatchCommand(BeginSql));
         commands.BatchCommands.Add(new NpgsqlBatchCommand(
             "SELECT set_config('idle_in_transaction_session_timeout', @idle, true), pg_advisory_xact_lock(@lock), txid_current()")
@@ -310,19 +299,19 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             });
         }
 
-        using var reader = commands.ExecuteReader();
+        await using var reader = await commands.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
         deadline.Answered();
-        reader.Read();
+        await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
         var transactionId = reader.GetInt64(2);
-        reader.NextResult();
-        reader.Read();
+        await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
+        await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
         var idFloor = reader.GetInt64(0);
 
         var rooms = new HashSet<long>();
         if (messages.Length > 0)
         {
-            reader.NextResult();
-            while (reader.Read())
+            await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
+            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
             {
                 rooms.Add(reader.GetInt64(0));
             }
@@ -331,8 +320,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         var originals = new Dictionary<(long, long, string), MessageView>();
         if (keyed.Length > 0)
         {
-            reader.NextResult();
-            while (reader.Read())
+            await reader.NextResultAsync(deadline.Token).ConfigureAwait(false);
+            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
             {
                 var message = ReadMessage(reader);
                 originals[(message.RoomId, message.UserId, reader.GetString(MessageColumnCount))] = message;
@@ -350,7 +339,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
     /// with <paramref name="commit"/>, the COMMIT goes in the same round trip. No statement
     /// for an empty run.
     /// </summary>
-    private static void Insert(
+    private static async Task InsertAsync(
         NpgsqlConnection connection, List<PendingMessage> run, DateTime now, AnswerDeadline deadline, bool commit)
     {
         if (run.Count == 0 && !commit)
@@ -358,7 +347,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             return;
         }
 
-        using var commands = new NpgsqlBatch(connection) { Timeout = deadline.WholeSeconds };
+        await using var commands = new NpgsqlBatch(connection);
         if (run.Count > 0)
         {
             commands.BatchCommands.Add(PostgresInsertStatement.Create(run, now));
@@ -372,16 +361,16 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
         // Rows come back in id order, which is the insert order: identity values follow it.
         var ids = new (long Id, long PreviousId)[run.Count];
         var count = 0;
-        using (var reader = commands.ExecuteReader())
+        await using (var reader = await commands.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
         {
             deadline.Answered();
-            while (reader.Read())
+            while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
             {
                 ids[count++] = (reader.GetInt64(0), reader.GetInt64(1));
             }
 
             // The COMMIT's answer (or its error) is read with the rest of the round trip.
-            while (reader.NextResult())
+            while (await reader.NextResultAsync(deadline.Token).ConfigureAwait(false))
             {
             }
         }
@@ -395,7 +384,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
     }
 
     /// <summary>Stores an edit's mentions in one statement; nothing when there are none.</summary>
-    private static void InsertMentions(
+    private static async Task InsertMentionsAsync(
         NpgsqlConnection connection, List<(long MessageId, long UserId, long RoomId)> mentions, AnswerDeadline deadline)
     {
         if (mentions.Count == 0)
@@ -403,10 +392,9 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             return;
         }
 
-        using var insert = new NpgsqlCommand(
+        await using var insert = new NpgsqlCommand(
             "INSERT INTO mentions (message_id, user_id, room_id) SELECT * FROM unnest(@message_ids, @user_ids, @room_ids)", connection)
         {
-            CommandTimeout = deadline.WholeSeconds,
             Parameters =
             {
                 new("message_ids", mentions.Select(m => m.MessageId).ToArray()),
@@ -414,7 +402,7 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
                 new("room_ids", mentions.Select(m => m.RoomId).ToArray()),
             },
         };
-        insert.ExecuteNonQuery();
+        await insert.ExecuteNonQueryAsync(deadline.Token).ConfigureAwait(false);
         deadline.Answered();
     }
 
@@ -423,15 +411,15 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
     /// it decided, with the next number of the id sequence as its revision: the advisory lock
     /// taken first makes that number follow commit order across nodes (see <see cref="Revisions"/>).
     /// </summary>
-    private static void Apply(
+    private static async Task ApplyAsync(
         NpgsqlConnection connection, PendingChange change, DateTime now, AnswerDeadline deadline)
     {
         MessageView? current = null;
-        using (var load = new NpgsqlCommand(LoadSql, connection) { CommandTimeout = deadline.WholeSeconds, Parameters = { new("id", change.MessageId) } })
-        using (var reader = load.ExecuteReader())
+        await using (var load = new NpgsqlCommand(LoadSql, connection) { Parameters = { new("id", change.MessageId) } })
+        await using (var reader = await load.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
         {
             deadline.Answered();
-            if (reader.Read())
+            if (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
             {
                 current = ReadMessage(reader);
             }
@@ -444,9 +432,8 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
             return;
         }
 
-        using var update = new NpgsqlCommand(UpdateSql, connection)
+        await using var update = new NpgsqlCommand(UpdateSql, connection)
         {
-            CommandTimeout = deadline.WholeSeconds,
             Parameters =
             {
                 new("content", apply.Message.Content),
@@ -459,24 +446,24 @@ internal sealed class PostgresMessageBatchStore(ChatDatabase database, PostgresS
                 new("id", change.MessageId),
             },
         };
-        var rev = (long)update.ExecuteScalar()!;
+        var rev = (long)(await update.ExecuteScalarAsync(deadline.Token).ConfigureAwait(false))!;
         deadline.Answered();
         IReadOnlyList<long>? mentioned = null;
         if (change.Mentions is { } mentions)
         {
             // An edit's mentions replace the old ones; those not mentioned before are told.
             var before = new HashSet<long>();
-            using (var delete = new NpgsqlCommand("DELETE FROM mentions WHERE message_id = @id RETURNING user_id", connection) { CommandTimeout = deadline.WholeSeconds, Parameters = { new("id", change.MessageId) } })
-            using (var reader = delete.ExecuteReader())
+            await using (var delete = new NpgsqlCommand("DELETE FROM mentions WHERE message_id = @id RETURNING user_id", connection) { Parameters = { new("id", change.MessageId) } })
+            await using (var reader = await delete.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false))
             {
                 deadline.Answered();
-                while (reader.Read())
+                while (await reader.ReadAsync(deadline.Token).ConfigureAwait(false))
                 {
                     before.Add(reader.GetInt64(0));
                 }
             }
 
-            InsertMentions(connection, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], deadline);
+            await InsertMentionsAsync(connection, [.. mentions.Select(userId => (change.MessageId, userId, change.Room.Id))], deadline).ConfigureAwait(false);
             mentioned = [.. mentions.Where(id => !before.Contains(id))];
         }
 
