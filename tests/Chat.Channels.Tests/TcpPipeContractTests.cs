@@ -1,0 +1,146 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Chat.Channels.Internal.Transport.Tcp;
+using TcpListener = Chat.Channels.Internal.Transport.Tcp.TcpListener;
+using Microsoft.AspNetCore.Connections;
+
+namespace Chat.Channels.Tests;
+
+/// <summary>
+/// The own transport's pipe ends on a real socket pair, without Kestrel: the parts of the
+/// <see cref="PipeReader"/>/<see cref="PipeWriter"/> contract that the layers above rely on.
+/// </summary>
+public sealed class TcpPipeContractTests : IAsyncLifetime
+{
+    private TcpListener _listener = null!;
+    private TcpConnection _server = null!;
+    private Socket _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _listener = TcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), MemoryPool<byte>.Shared);
+        _client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var accepting = _listener.AcceptAsync().AsTask();
+        await _client.ConnectAsync((IPEndPoint)_listener.EndPoint);
+        _server = (TcpConnection)(await accepting.WaitAsync(TimeSpan.FromSeconds(10)))!;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+        await _listener.DisposeAsync();
+    }
+
+    private PipeWriter Output => _server.Transport.Output;
+
+    /// <summary>Writes and flushes until a flush has to wait: the client reads nothing, so the kernel's buffers fill.</summary>
+    private async Task<ValueTask<FlushResult>> FillUntilFlushWaitsAsync(CancellationToken cancellationToken = default)
+    {
+        var chunk = new byte[64 * 1024];
+        for (var i = 0; i < 10_000; i++)
+        {
+            Output.Write(chunk);
+            var flush = Output.FlushAsync(cancellationToken);
+            if (!flush.IsCompleted)
+            {
+                return flush;
+            }
+
+            await flush;
+        }
+
+        throw new InvalidOperationException("The flush never had to wait.");
+    }
+
+    [Fact]
+    public async Task A_waiting_flush_ends_when_its_token_is_cancelled()
+    {
+        using var cancel = new CancellationTokenSource();
+        var flush = await FillUntilFlushWaitsAsync(cancel.Token);
+
+        cancel.Cancel();
+
+        // As with Pipe: the caller that gave up on a client gets its thread back.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => flush.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_flush_with_a_cancelled_token_throws_and_the_next_flush_sends_everything()
+    {
+        Output.Write("first "u8);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Output.FlushAsync(new CancellationToken(canceled: true)));
+        Output.Write("second"u8);
+        await Output.FlushAsync();
+
+        Assert.Equal("first second", await ReceiveAsync(12));
+    }
+
+    [Fact]
+    public async Task A_waiting_flush_that_was_cancelled_still_sends_its_data_and_the_next_flush_sends_more()
+    {
+        var flush = await FillUntilFlushWaitsAsync();
+        Output.CancelPendingFlush();
+        Assert.True((await flush).IsCanceled);
+
+        Output.Write("tail"u8);
+        var next = Output.FlushAsync().AsTask();
+        var received = await ReceiveAllAsync(until: "tail"u8.ToArray());
+        await next.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.EndsWith("tail", System.Text.Encoding.ASCII.GetString(received[^4..]));
+    }
+
+    [Fact]
+    public async Task Completing_the_output_while_a_flush_waits_sends_what_was_written_after_it_too()
+    {
+        var flush = await FillUntilFlushWaitsAsync();
+        Output.CancelPendingFlush();
+        await flush;
+        Output.Write("last words"u8);
+
+        await Output.CompleteAsync();
+        var received = await ReceiveAllAsync(until: null);
+
+        Assert.EndsWith("last words", System.Text.Encoding.ASCII.GetString(received[^10..]));
+    }
+
+    private async Task<string> ReceiveAsync(int count)
+    {
+        var buffer = new byte[count];
+        var received = 0;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (received < count)
+        {
+            var n = await _client.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None, cancel.Token);
+            Assert.NotEqual(0, n);
+            received += n;
+        }
+
+        return System.Text.Encoding.ASCII.GetString(buffer);
+    }
+
+    /// <summary>Reads until the stream ends with <paramref name="until"/>, or (null) until the server closes.</summary>
+    private async Task<byte[]> ReceiveAllAsync(byte[]? until)
+    {
+        var received = new MemoryStream();
+        var buffer = new byte[256 * 1024];
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var n = await _client.ReceiveAsync(buffer, SocketFlags.None, cancel.Token);
+            if (n == 0)
+            {
+                return received.ToArray();
+            }
+
+            received.Write(buffer, 0, n);
+            if (until is not null && received.Length >= until.Length && received.GetBuffer().AsSpan((int)received.Length - until.Length, until.Length).SequenceEqual(until))
+            {
+                return received.ToArray();
+            }
+        }
+    }
+}
