@@ -42,6 +42,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Data arrived that the reader has not examined yet.</summary>
     private bool _unexamined;
     private bool _cancelNext;
+    /// <summary>The watch (see <see cref="WatchWhileAway"/>) found data the reader has not asked for yet: no need to watch until it waits again.</summary>
+    private bool _dataWaiting;
     private bool _ended;
     private Exception? _error;
     private bool _completed;
@@ -86,6 +88,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             }
 
             _state = ReadState.Waiting;
+            _dataWaiting = false;
             _waiter.Reset();
             if (cancellationToken.CanBeCanceled)
             {
@@ -157,16 +160,32 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         }
 
         _readable = default;
+        bool waiting;
+        bool completed;
         lock (Gate)
         {
-            if (_state != ReadState.Waiting)
+            waiting = _state == ReadState.Waiting;
+            completed = _completed;
+            if (waiting)
             {
-                // The read was cancelled meanwhile: the data stays in the socket for the next one.
+                _state = ReadState.Completing;
+            }
+            else
+            {
                 _receiveOutstanding = false;
-                return false;
+            }
+        }
+
+        if (!waiting)
+        {
+            // No read waits (it was cancelled, or this is the watch while the reader is away):
+            // the data stays in the socket for the next read.
+            if (!completed)
+            {
+                CheckClientStillThere(failure);
             }
 
-            _state = ReadState.Completing;
+            return false;
         }
 
         // No lock needed from here: only a waiting read's completion touches the buffer.
@@ -380,6 +399,85 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        Advance(consumed, examined);
+        WatchWhileAway();
+    }
+
+    /// <summary>
+    /// The reader went off to handle what it read, and nothing reads the socket until it comes
+    /// back: a client that goes away meanwhile would go unnoticed (Kestrel's transport notices,
+    /// since its receive loop always reads ahead). While someone listens for the connection's end
+    /// (Kestrel's HTTP layer does, until a socket takes the connection over), a zero-byte receive
+    /// watches the socket; the next read takes it over, so a request costs no extra system call
+    /// unless the client sent more already.
+    /// </summary>
+    private void WatchWhileAway()
+    {
+        if (!_connection.HasClosedListeners)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            if (_state != ReadState.Idle || _receiveOutstanding || _dataWaiting || _completed || _ended || _error is not null)
+            {
+                return;
+            }
+
+            _receiveOutstanding = true;
+        }
+
+        WaitUntilReadable();
+    }
+
+    /// <summary>The socket became readable (or failed) while no read waited: tells the connection when the client has gone or is going.</summary>
+    private void CheckClientStillThere(Exception? failure)
+    {
+        if (failure is not null)
+        {
+            if (failure is SocketException { SocketErrorCode: not (SocketError.OperationAborted or SocketError.Interrupted) })
+            {
+                // Reset: the client is gone.
+                _connection.OnReceiveEnded();
+            }
+
+            // Otherwise the socket was closed here.
+            return;
+        }
+
+        int peeked;
+        SocketError error;
+        try
+        {
+            // Peeked, not taken: the reader gets the data (or the FIN) when it reads.
+            Span<byte> one = stackalloc byte[1];
+            peeked = _connection.Socket.Receive(one, SocketFlags.Peek, out error);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        if (error == SocketError.Success && peeked > 0)
+        {
+            lock (Gate)
+            {
+                _dataWaiting = true;
+            }
+        }
+        else if (error == SocketError.Success)
+        {
+            _connection.OnClientFinishedSending();
+        }
+        else if (error != SocketError.WouldBlock)
+        {
+            _connection.OnReceiveEnded();
+        }
+    }
+
+    private void Advance(SequencePosition consumed, SequencePosition examined)
     {
         if (_head is null)
         {
