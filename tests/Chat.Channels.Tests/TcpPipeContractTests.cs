@@ -107,6 +107,34 @@ public sealed class TcpPipeContractTests : IAsyncLifetime
         Assert.EndsWith("last words", System.Text.Encoding.ASCII.GetString(received[^10..]));
     }
 
+    [Fact]
+    public async Task A_flush_of_many_blocks_allocates_nothing()
+    {
+        var block = new byte[4096];
+        async Task<long> FlushBlocksAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Output.Write(block);
+            }
+
+            // The kernel takes 64 KiB at once on loopback: the flush completes on this thread.
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var flush = Output.FlushAsync();
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(flush.IsCompletedSuccessfully);
+            await flush;
+            return allocated;
+        }
+
+        await FlushBlocksAsync(16);
+        var allocated = await FlushBlocksAsync(16);
+        await ReceiveAsync(2 * 16 * 4096);
+
+        // Gathered sends of more than eight blocks made the runtime allocate two arrays each.
+        Assert.Equal(0, allocated);
+    }
+
     private async Task<string> ReceiveAsync(int count)
     {
         var buffer = new byte[count];

@@ -195,8 +195,14 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
         return first;
     }
 
-    /// <summary>The most segments one gathered send carries (one <c>sendmsg</c>).</summary>
-    private const int MaxGathered = 16;
+    /// <summary>
+    /// The most segments one gathered send carries (one <c>sendmsg</c>): eight, the most the
+    /// runtime pins and describes on the stack (Linux's UIO_FASTIOV). From nine on it allocates
+    /// two arrays per send (measured on .NET 10: 264 bytes at 9 segments, 432 at 16; none at 8).
+    /// A fan-out round owes a socket one to three segments; more is a backlog draining, where
+    /// 32 KiB per system call is as good as 64.
+    /// </summary>
+    private const int MaxGathered = 8;
 
     [ThreadStatic]
     private static List<ArraySegment<byte>>? t_gathered;
