@@ -19,12 +19,17 @@ namespace Chat.Channels.Tests;
 public sealed class TcpHttpServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly Func<Type?> _lastConnectionType;
 
-    private TcpHttpServer(WebApplication app, Uri address)
+    private TcpHttpServer(WebApplication app, Uri address, Func<Type?> lastConnectionType)
     {
         _app = app;
         Address = address;
+        _lastConnectionType = lastConnectionType;
     }
+
+    /// <summary>The type of the transport's connection Kestrel accepted last: whose transport it was.</summary>
+    public Type? LastConnectionType => _lastConnectionType();
 
     public Uri Address { get; }
 
@@ -34,14 +39,27 @@ public sealed class TcpHttpServer : IAsyncDisposable
     /// <summary>Completes when a request to <c>/wait</c> started waiting.</summary>
     public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<TcpHttpServer> StartAsync(bool ownSockets, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? kestrel = null)
+    /// <param name="ownSockets">Whether Kestrel accepts through the channels' own TCP transport or its own.</param>
+    /// <param name="certificate">Serves HTTPS with it (Kestrel's TLS runs above the transport).</param>
+    public static async Task<TcpHttpServer> StartAsync(bool ownSockets, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        if (kestrel is not null)
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseUrls(certificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
+        Type? connectionType = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            builder.WebHost.ConfigureKestrel(kestrel);
-        }
+            // Below TLS, if any: the transport's own connection.
+            kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => connection =>
+            {
+                connectionType = connection.GetType();
+                return next(connection);
+            }));
+            if (certificate is not null)
+            {
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
+        });
 
         builder.Logging.SetMinimumLevel(LogLevel.Critical);
         builder.Services.AddChannelsTransport(transport => transport.OwnSockets = ownSockets);
@@ -98,7 +116,7 @@ public sealed class TcpHttpServer : IAsyncDisposable
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new TcpHttpServer(app, new Uri(address));
+        server = new TcpHttpServer(app, new Uri(address), () => connectionType);
         return server;
     }
 

@@ -144,4 +144,25 @@ public sealed class TcpTransportHttpTests
 
         Assert.Empty(rest);
     }
+
+    [Fact]
+    public async Task Https_runs_above_the_own_transport_with_bodies_and_responses_of_many_blocks()
+    {
+        using var key = RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await using var server = await TcpHttpServer.StartAsync(ownSockets: true, certificate);
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var client = new HttpClient(handler) { BaseAddress = server.Address };
+        var body = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 5);
+
+        var posted = await client.PostAsync("/hash", new ByteArrayContent(body));
+        var big = await client.GetByteArrayAsync("/big/2048");
+
+        Assert.Equal("https", server.Address.Scheme);
+        Assert.Equal(typeof(Chat.Channels.Internal.Transport.Tcp.TcpConnection), server.LastConnectionType);
+        Assert.Equal($"{body.Length}:{Convert.ToHexString(SHA256.HashData(body))}", await posted.Content.ReadAsStringAsync());
+        Assert.Equal(2048 * 1024, big.Length);
+        Assert.True(big.AsSpan(16 * 1024, 16 * 1024).SequenceEqual(TcpHttpServer.Pattern(16 * 1024)));
+    }
 }
