@@ -200,15 +200,20 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         }
 
         var canceled = false;
+        var token = _cancellation.Token;
+        var tokenFired = false;
         lock (Gate)
         {
-            if (again && !_cancelNext)
+            // The read's token fired while it looked: its callback saw no waiting read and left
+            // the read to end here (waiting again would wait past the cancellation).
+            tokenFired = again && token.IsCancellationRequested;
+            if (again && !_cancelNext && !tokenFired)
             {
                 _state = ReadState.Waiting;
                 return true;
             }
 
-            if (again)
+            if (again && !tokenFired)
             {
                 // Cancelled while it looked: the read ends cancelled instead of waiting again.
                 _cancelNext = false;
@@ -221,7 +226,12 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         _cancellation.Dispose();
         _cancellation = default;
-        if (canceled)
+        if (tokenFired)
+        {
+            _waiter.RunContinuationsAsynchronously = false;
+            _waiter.SetException(new OperationCanceledException(token));
+        }
+        else if (canceled)
         {
             _waiter.RunContinuationsAsynchronously = false;
             _waiter.SetResult(Result(canceled: true));
