@@ -145,6 +145,28 @@ public sealed class TcpTransportHttpTests
         Assert.Empty(rest);
     }
 
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_client_that_resets_during_a_large_response_leaves_the_server_serving(bool ownSockets)
+    {
+        await using var server = await TcpHttpServer.StartAsync(ownSockets);
+        using (var socket = await server.ConnectAsync())
+        {
+            await TcpHttpServer.SendAsync(socket, "GET /big/65536 HTTP/1.1\r\nHost: x\r\n\r\n");
+            var buffer = new byte[65536];
+            Assert.True(await socket.ReceiveAsync(buffer, SocketFlags.None) > 0);
+
+            // Linger 0: the close sends a reset while the server is still sending (ECONNRESET/EPIPE there).
+            socket.LingerState = new LingerOption(true, 0);
+        }
+
+        using var next = await server.ConnectAsync();
+        await TcpHttpServer.SendAsync(next, "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        var response = Encoding.ASCII.GetString(await TcpHttpServer.ReadToEndAsync(next));
+
+        Assert.StartsWith("HTTP/1.1 200", response);
+    }
+
     [Fact]
     public async Task Https_runs_above_the_own_transport_with_bodies_and_responses_of_many_blocks()
     {

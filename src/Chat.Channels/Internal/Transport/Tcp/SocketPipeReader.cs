@@ -44,6 +44,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private bool _cancelNext;
     /// <summary>The watch (see <see cref="WatchWhileAway"/>) found data the reader has not asked for yet: no need to watch until it waits again.</summary>
     private bool _dataWaiting;
+    /// <summary>Reads that had to wait for the socket, so far: tells the watch whether a read came after what it saw.</summary>
+    private int _readsWaited;
     private bool _ended;
     private Exception? _error;
     private bool _completed;
@@ -89,6 +91,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
             _state = ReadState.Waiting;
             _dataWaiting = false;
+            _readsWaited++;
             _waiter.Reset();
             if (cancellationToken.CanBeCanceled)
             {
@@ -162,10 +165,12 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         _readable = default;
         bool waiting;
         bool completed;
+        int readsWaited;
         lock (Gate)
         {
             waiting = _state == ReadState.Waiting;
             completed = _completed;
+            readsWaited = _readsWaited;
             if (waiting)
             {
                 _state = ReadState.Completing;
@@ -182,7 +187,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             // the data stays in the socket for the next read.
             if (!completed)
             {
-                CheckClientStillThere(failure);
+                CheckClientStillThere(failure, readsWaited);
             }
 
             return false;
@@ -443,7 +448,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     }
 
     /// <summary>The socket became readable (or failed) while no read waited: tells the connection when the client has gone or is going.</summary>
-    private void CheckClientStillThere(Exception? failure)
+    private void CheckClientStillThere(Exception? failure, int readsWaited)
     {
         if (failure is not null)
         {
@@ -474,7 +479,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         {
             lock (Gate)
             {
-                _dataWaiting = true;
+                // Unless a read waited since (it took the data, and the reader may watch again).
+                _dataWaiting = _readsWaited == readsWaited;
             }
         }
         else if (error == SocketError.Success)
