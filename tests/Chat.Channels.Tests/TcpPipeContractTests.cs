@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Chat.Channels.Internal.Transport.Tcp;
 using TcpListener = Chat.Channels.Internal.Transport.Tcp.TcpListener;
 using Microsoft.AspNetCore.Connections;
@@ -133,6 +134,114 @@ public sealed class TcpPipeContractTests : IAsyncLifetime
 
         // Gathered sends of more than eight blocks made the runtime allocate two arrays each.
         Assert.Equal(0, allocated);
+    }
+
+    private PipeReader Input => _server.Transport.Input;
+
+    [Fact]
+    public async Task A_read_after_the_clients_fin_returns_what_was_sent_then_completes()
+    {
+        await _client.SendAsync("hello"u8.ToArray());
+        _client.Shutdown(SocketShutdown.Send);
+
+        var text = new StringBuilder();
+        while (true)
+        {
+            var result = await Input.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            foreach (var part in result.Buffer)
+            {
+                text.Append(System.Text.Encoding.ASCII.GetString(part.Span));
+            }
+
+            Input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal("hello", text.ToString());
+        // The client still reads: the server's answer reaches it after its FIN.
+        Output.Write("answer"u8);
+        await Output.FlushAsync();
+        Assert.Equal("answer", await ReceiveAsync(6));
+    }
+
+    [Fact]
+    public async Task Data_examined_but_not_consumed_is_returned_again_with_what_comes_next()
+    {
+        await _client.SendAsync("GET / HT"u8.ToArray());
+        var first = await ReadAtLeastAsync(8);
+        Input.AdvanceTo(first.Buffer.Start, first.Buffer.End);
+
+        // All examined: the next read waits for more instead of returning the same bytes.
+        var next = Input.ReadAsync();
+        await Task.Delay(100);
+        Assert.False(next.IsCompleted);
+        await _client.SendAsync("TP/1.1"u8.ToArray());
+        var second = await next.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("GET / HTTP/1.1", System.Text.Encoding.ASCII.GetString(second.Buffer.ToArray()[..14]));
+        Input.AdvanceTo(second.Buffer.End);
+    }
+
+    [Fact]
+    public async Task Cancel_pending_read_ends_a_waiting_read_or_the_next_one_and_keeps_the_data()
+    {
+        var waiting = Input.ReadAsync();
+        Input.CancelPendingRead();
+        var canceled = await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(canceled.IsCanceled);
+        Input.AdvanceTo(canceled.Buffer.Start);
+
+        Input.CancelPendingRead();
+        Assert.True((await Input.ReadAsync()).IsCanceled);
+
+        await _client.SendAsync("kept"u8.ToArray());
+        var result = await ReadAtLeastAsync(4);
+        Assert.False(result.IsCanceled);
+        Assert.Equal("kept", System.Text.Encoding.ASCII.GetString(result.Buffer.ToArray()));
+        Input.AdvanceTo(result.Buffer.End);
+    }
+
+    [Fact]
+    public async Task Aborting_the_connection_ends_a_waiting_read_with_the_abort_and_closes_the_socket()
+    {
+        var waiting = Input.ReadAsync();
+        var reason = new ConnectionAbortedException("test abort");
+
+        _server.Abort(reason);
+
+        var thrown = await Assert.ThrowsAsync<ConnectionAbortedException>(() => waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Same(reason, thrown);
+        Assert.True(_server.ConnectionClosed.WaitHandle.WaitOne(TimeSpan.FromSeconds(10)));
+        Assert.Empty(await ReceiveAllAsync(until: null));
+    }
+
+    [Fact]
+    public async Task A_client_reset_fails_a_waiting_read_with_a_reset()
+    {
+        var waiting = Input.ReadAsync();
+
+        _client.LingerState = new LingerOption(true, 0);
+        _client.Close();
+
+        await Assert.ThrowsAsync<ConnectionResetException>(() => waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(_server.ConnectionClosed.WaitHandle.WaitOne(TimeSpan.FromSeconds(10)));
+    }
+
+    private async Task<ReadResult> ReadAtLeastAsync(int count)
+    {
+        while (true)
+        {
+            var result = await Input.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            if (result.Buffer.Length >= count || result.IsCompleted)
+            {
+                return result;
+            }
+
+            Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
     }
 
     private async Task<string> ReceiveAsync(int count)
