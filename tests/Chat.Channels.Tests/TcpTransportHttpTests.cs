@@ -187,4 +187,25 @@ public sealed class TcpTransportHttpTests
         Assert.Equal(2048 * 1024, big.Length);
         Assert.True(big.AsSpan(16 * 1024, 16 * 1024).SequenceEqual(TcpHttpServer.Pattern(16 * 1024)));
     }
+
+    [Fact]
+    public async Task Secure_websockets_run_above_the_own_transport()
+    {
+        using var key = RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await using var server = await KestrelSocketServer.StartAsync(options => options.MaxFrameBytes = 256 * 1024, certificate: certificate);
+        using var socket = await server.ConnectAsync(configure: options => options.RemoteCertificateValidationCallback = (_, _, _, _) => true);
+        await socket.SendTextAsync("""["1","1","echo:tls","phx_join",{}]""");
+        await socket.ReceiveTextAsync();
+        var pad = new string('t', 200_000);
+
+        // Behind TLS the socket is served on the upgraded stream (no takeover): both ways, many blocks.
+        await socket.SendTextAsync($$"""["1","2","echo:tls","echo",{"pad":"{{pad}}"}]""");
+        var reply = System.Text.Json.JsonDocument.Parse(await socket.ReceiveTextAsync()).RootElement;
+
+        Assert.Equal("wss", server.SocketUri().Scheme);
+        Assert.Equal(typeof(Chat.Channels.Internal.Transport.Tcp.TcpConnection), server.LastConnectionType);
+        Assert.Equal(pad, reply[4].GetProperty("response").GetProperty("pad").GetString());
+    }
 }
