@@ -32,10 +32,13 @@ public sealed class KestrelSocketServer : IAsyncDisposable
     /// are served on the upgraded stream, as on a server without the connection middleware.
     /// </param>
     /// <param name="ownSockets">Whether Kestrel accepts through the channels' own TCP transport (the host's default) or its own socket transport.</param>
-    public static async Task<KestrelSocketServer> StartAsync(Action<ChannelsOptions>? configure = null, bool takeOverConnections = true, bool ownSockets = true)
+    /// <param name="certificate">Serves HTTPS (wss://) with it.</param>
+    public static async Task<KestrelSocketServer> StartAsync(Action<ChannelsOptions>? configure = null, bool takeOverConnections = true, bool ownSockets = true,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseUrls(certificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
         var recorder = new Recorder();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
         {
@@ -49,6 +52,10 @@ public sealed class KestrelSocketServer : IAsyncDisposable
                 listen.UseChannelsConnections();
             }
         }));
+        if (certificate is not null)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+        }
 
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<TerminateLog>();
@@ -70,7 +77,7 @@ public sealed class KestrelSocketServer : IAsyncDisposable
     }
 
     public Uri SocketUri(string query = "vsn=2.0.0&token=good") =>
-        new($"ws://{Address.Authority}/socket/websocket?{query}");
+        new($"{(Address.Scheme == "https" ? "wss" : "ws")}://{Address.Authority}/socket/websocket?{query}");
 
     public async Task<ClientWebSocket> ConnectAsync(string query = "vsn=2.0.0&token=good", Action<ClientWebSocketOptions>? configure = null)
     {

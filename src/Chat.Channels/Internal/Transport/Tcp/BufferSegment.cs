@@ -12,6 +12,9 @@ internal sealed class BufferSegment : ReadOnlySequenceSegment<byte>
     /// <summary>Enough for every segment in use at once on a busy server; beyond it they are left to the collector.</summary>
     private const int MaxPooled = 4096;
 
+    /// <summary>The least a segment holds: a block of Kestrel's pools.</summary>
+    private const int MinBlockBytes = 4096;
+
     private static readonly System.Collections.Concurrent.ConcurrentQueue<BufferSegment> s_pool = new();
     private static int s_pooled;
 
@@ -47,7 +50,10 @@ internal sealed class BufferSegment : ReadOnlySequenceSegment<byte>
     {
         if (sizeHint <= pool.MaxBufferSize)
         {
-            _owner = pool.Rent(sizeHint);
+            // The pool's own size unless more is asked for: a pool may take a hint of 0 or 1
+            // literally (the shared array pool gives back an empty or 16-byte array), and a
+            // segment without room would make a writer's GetSpan return nothing.
+            _owner = pool.Rent(sizeHint > MinBlockBytes ? sizeHint : Math.Min(MinBlockBytes, pool.MaxBufferSize));
             _block = _owner.Memory;
         }
         else

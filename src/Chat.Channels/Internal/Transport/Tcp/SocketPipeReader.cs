@@ -21,7 +21,7 @@ namespace Chat.Channels.Internal.Transport.Tcp;
 /// reads as a <see cref="ConnectionResetException"/>, an aborted connection as a
 /// <see cref="ConnectionAbortedException"/>, as from Kestrel's own transport.
 /// </remarks>
-internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>
+internal sealed partial class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>
 {
     /// <summary>Less free space than this at the end of the last block, and a read takes a new block.</summary>
     private const int MinReceiveSpace = 512;
@@ -42,6 +42,10 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Data arrived that the reader has not examined yet.</summary>
     private bool _unexamined;
     private bool _cancelNext;
+    /// <summary>The watch (see <see cref="WatchWhileAway"/>) found data the reader has not asked for yet: no need to watch until it waits again.</summary>
+    private bool _dataWaiting;
+    /// <summary>Reads that had to wait for the socket, so far: tells the watch whether a read came after what it saw.</summary>
+    private int _readsWaited;
     private bool _ended;
     private Exception? _error;
     private bool _completed;
@@ -86,6 +90,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             }
 
             _state = ReadState.Waiting;
+            _dataWaiting = false;
+            _readsWaited++;
             _waiter.Reset();
             if (cancellationToken.CanBeCanceled)
             {
@@ -157,16 +163,34 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         }
 
         _readable = default;
+        bool waiting;
+        bool completed;
+        int readsWaited;
         lock (Gate)
         {
-            if (_state != ReadState.Waiting)
+            waiting = _state == ReadState.Waiting;
+            completed = _completed;
+            readsWaited = _readsWaited;
+            if (waiting)
             {
-                // The read was cancelled meanwhile: the data stays in the socket for the next one.
+                _state = ReadState.Completing;
+            }
+            else
+            {
                 _receiveOutstanding = false;
-                return false;
+            }
+        }
+
+        if (!waiting)
+        {
+            // No read waits (it was cancelled, or this is the watch while the reader is away):
+            // the data stays in the socket for the next read.
+            if (!completed)
+            {
+                CheckClientStillThere(failure, readsWaited);
             }
 
-            _state = ReadState.Completing;
+            return false;
         }
 
         // No lock needed from here: only a waiting read's completion touches the buffer.
@@ -181,15 +205,20 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         }
 
         var canceled = false;
+        var token = _cancellation.Token;
+        var tokenFired = false;
         lock (Gate)
         {
-            if (again && !_cancelNext)
+            // The read's token fired while it looked: its callback saw no waiting read and left
+            // the read to end here (waiting again would wait past the cancellation).
+            tokenFired = again && token.IsCancellationRequested;
+            if (again && !_cancelNext && !tokenFired)
             {
                 _state = ReadState.Waiting;
                 return true;
             }
 
-            if (again)
+            if (again && !tokenFired)
             {
                 // Cancelled while it looked: the read ends cancelled instead of waiting again.
                 _cancelNext = false;
@@ -202,7 +231,12 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         _cancellation.Dispose();
         _cancellation = default;
-        if (canceled)
+        if (tokenFired)
+        {
+            _waiter.RunContinuationsAsynchronously = false;
+            _waiter.SetException(new OperationCanceledException(token));
+        }
+        else if (canceled)
         {
             _waiter.RunContinuationsAsynchronously = false;
             _waiter.SetResult(Result(canceled: true));
@@ -380,6 +414,12 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        Advance(consumed, examined);
+        WatchWhileAway();
+    }
+
+    private void Advance(SequencePosition consumed, SequencePosition examined)
     {
         if (_head is null)
         {

@@ -133,6 +133,39 @@ internal sealed partial class TcpConnection : ConnectionContext, IDuplexPipe
     /// <summary>The client ended its side, or the receive failed: the connection counts as closed for whoever listens.</summary>
     public void OnReceiveEnded() => FireClosed();
 
+    /// <summary>Someone listens for the connection's end (Kestrel's HTTP layer does, until a socket takes the connection over).</summary>
+    public bool HasClosedListeners => Volatile.Read(ref _closedSource) is not null && !_leftServer && Volatile.Read(ref _closedFired) == 0;
+
+    /// <summary>
+    /// How long a client that sent FIN while its request was handled still gets its response.
+    /// A FIN is how a client goes away, and Kestrel's HTTP layer aborts the request on it at once
+    /// (with its own transport, a half-closed client gets nothing); but a client may also just
+    /// be done sending (shutdown(SHUT_WR) after its request), and a quick answer still reaches it.
+    /// </summary>
+    private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The client sent FIN while nothing was reading (seen by the reader's watch, not by a read):
+    /// after <see cref="HalfCloseGrace"/>, the connection counts as closed, which aborts a request
+    /// still running (a long poll whose client left).
+    /// </summary>
+    public void OnClientFinishedSending()
+    {
+        if (Volatile.Read(ref _closedFired) == 0)
+        {
+            _ = FireClosedAfterGraceAsync();
+        }
+    }
+
+    private async Task FireClosedAfterGraceAsync()
+    {
+        await Task.Delay(HalfCloseGrace).ConfigureAwait(false);
+        if (!_leftServer)
+        {
+            FireClosed();
+        }
+    }
+
     /// <summary>The output completed and what it held has gone (or can no longer go): the socket closes, FIN after the data.</summary>
     public void OnOutputDone() => CloseSocket();
 
