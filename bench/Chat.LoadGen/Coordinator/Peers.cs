@@ -62,6 +62,13 @@ internal sealed class OursPeer(Options options) : PeerServer(options)
     }
 
     public override Task<HeapSnapshot?> ForceGcAsync() => DotnetGcdump.CollectAsync(Options, Pid);
+
+    /// <summary>Its reclaimer's counter, from the Prometheus text at /metrics (absent until the first reclaim).</summary>
+    public override async Task<long?> MemoryReclaimsAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return PrometheusText.Counter(await http.GetStringAsync($"{HttpUrl}/metrics"), "chat_memory_reclaims_total");
+    }
 }
 
 /// <summary>A SignalR hub (bench/peers/signalr), as its documentation teaches.</summary>
