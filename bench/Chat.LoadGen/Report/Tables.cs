@@ -132,7 +132,7 @@ internal static class Tables
 
     private static void Idle(StringBuilder text, BenchResults results)
     {
-        text.AppendLine("Idle sockets (each peer's own keep-alive; the baseline is read once the server is at rest after a warm-up of 1,000 sockets, ours after its memory reclaim; RSS and live heap after a forced full GC unless marked; the live heap of Node is its JavaScript heap):");
+        text.AppendLine("Idle sockets (each peer's own keep-alive; the baseline is read once the server is at rest after its warm-up, ours after its memory reclaim (the quick mode does not wait); RSS and live heap after a forced full GC unless marked; the live heap of Node is its JavaScript heap):");
         text.AppendLine();
         text.AppendLine("| sockets | rooms | peer | joined | RSS base MiB | RSS with N MiB | **RSS per socket KiB** | live heap per socket KiB | allocated per socket while opening KiB | **idle CPU % of a core** | keep-alives sent by clients | RSS after all closed MiB | after ÷ base | ours ÷ peer (RSS per socket) |");
         text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
