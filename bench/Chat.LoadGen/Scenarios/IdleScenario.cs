@@ -70,7 +70,7 @@ internal static class IdleScenario
         else
         {
             rest = await ServerAtRest.WaitAsync(server, reclaimsBefore);
-            run.Print($"idle {peer} N={count}: at rest {rest.Seconds:0} s after the warm-up closed ({(rest.Reclaims is { } reclaims ? $"{reclaims} reclaim(s), " : "")}RSS {(rest.Settled ? "still" : "still moving")}): {warmedUp / 1048576.0:0} → {server.Rss() / 1048576.0:0} MiB");
+            run.Print($"idle {peer} N={count}: at rest {rest.Seconds:0} s after the warm-up closed ({(rest.Reclaims is { } reclaims ? $"{reclaims} reclaim(s), " : "")}RSS {(rest.Settled ? "still" : "not settled")}): {warmedUp / 1048576.0:0} → {server.Rss() / 1048576.0:0} MiB");
         }
 
         var baselineHeap = forceGc ? await server.ForceGcAsync() : null;
