@@ -117,6 +117,9 @@ internal abstract class PeerServer : IAsyncDisposable
     /// <summary>Forces a full, blocking garbage collection in the server, for memory measurements; the live heap after it, where the runtime tells.</summary>
     public abstract Task<HeapSnapshot?> ForceGcAsync();
 
+    /// <summary>How many times the server has given memory back on its own so far, for a peer that counts it (ours); null otherwise.</summary>
+    public virtual Task<long?> MemoryReclaimsAsync() => Task.FromResult<long?>(null);
+
     public double CpuSeconds() => ProcStat.CpuSeconds(Pid);
 
     public long Rss() => ProcStat.Rss(Pid);

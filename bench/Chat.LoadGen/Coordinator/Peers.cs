@@ -62,6 +62,21 @@ internal sealed class OursPeer(Options options) : PeerServer(options)
     }
 
     public override Task<HeapSnapshot?> ForceGcAsync() => DotnetGcdump.CollectAsync(Options, Pid);
+
+    /// <summary>Its reclaimer's counter, from the Prometheus text at /metrics (absent until the first reclaim); null if it cannot be read.</summary>
+    public override async Task<long?> MemoryReclaimsAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            return PrometheusText.Counter(await http.GetStringAsync($"{HttpUrl}/metrics"), "chat_memory_reclaims_total");
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+        {
+            // Metrics turned off, or the server too busy to answer: the wait falls back to RSS alone.
+            return null;
+        }
+    }
 }
 
 /// <summary>A SignalR hub (bench/peers/signalr), as its documentation teaches.</summary>

@@ -111,7 +111,15 @@ internal sealed record IdleRun
     public int Sockets { get; init; }
     public long Joined { get; init; }
     public double OpenSeconds { get; init; }
+    /// <summary>RSS after the warm-up, once the server is at rest (see <see cref="WarmedUpRssBytes"/>) and a forced GC has run.</summary>
     public long BaselineRssBytes { get; init; }
+
+    /// <summary>RSS right after the warm-up's sockets closed, before the server came to rest: what the baseline was read as before it waited.</summary>
+    public long WarmedUpRssBytes { get; init; }
+
+    /// <summary>Seconds from the warm-up's close until the server was at rest, and how many memory reclaims it reported meanwhile (ours; null for the others).</summary>
+    public double? RestSeconds { get; init; }
+    public long? RestReclaims { get; init; }
     public long LoadedRssBytes { get; init; }
     public double RssPerSocketBytes { get; init; }
     public double IdleCpuPercent { get; init; }

@@ -132,10 +132,10 @@ internal static class Tables
 
     private static void Idle(StringBuilder text, BenchResults results)
     {
-        text.AppendLine("Idle sockets (each peer's own keep-alive; RSS and live heap after a forced full GC unless marked; the live heap of Node is its JavaScript heap):");
+        text.AppendLine("Idle sockets (each peer's own keep-alive; the baseline is read once the server is at rest after its warm-up, ours after its memory reclaim (the quick mode does not wait); RSS and live heap after a forced full GC unless marked; the live heap of Node is its JavaScript heap):");
         text.AppendLine();
-        text.AppendLine("| sockets | rooms | peer | joined | RSS base MiB | RSS with N MiB | **RSS per socket KiB** | live heap per socket KiB | allocated per socket while opening KiB | **idle CPU % of a core** | keep-alives sent by clients | RSS after all closed MiB | ours ÷ peer (RSS per socket) |");
-        text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| sockets | rooms | peer | joined | RSS base MiB | RSS with N MiB | **RSS per socket KiB** | live heap per socket KiB | allocated per socket while opening KiB | **idle CPU % of a core** | keep-alives sent by clients | RSS after all closed MiB | after ÷ base | ours ÷ peer (RSS per socket) |");
+        text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var group in results.Idle.GroupBy(r => (r.Sockets, r.Rooms)))
         {
             var ours = group.FirstOrDefault(r => r.Peer == "ours" && r.Error is null);
@@ -143,8 +143,8 @@ internal static class Tables
             {
                 var ratio = ours is not null && r.Peer != "ours" && r.Error is null && r.RssPerSocketBytes > 0 ? $"{ours.RssPerSocketBytes / r.RssPerSocketBytes:0.00}×" : "";
                 text.AppendLine(r.LoadedRssBytes == 0
-                    ? Inv($"| {r.Sockets:N0} | {r.Rooms} | {r.Peer} | failed: {r.Error} | | | | | | | | | |")
-                    : Inv($"| {r.Sockets:N0} | {r.Rooms} | {r.Peer} | {r.Joined:N0}{(r.Error is null ? "" : " (incomplete)")} | {r.BaselineRssBytes / 1048576.0:0} | {r.LoadedRssBytes / 1048576.0:0} | **{r.RssPerSocketBytes / 1024:0.0}**{(r.ForcedGc ? "" : " (no forced GC)")} | {(r.LiveHeapPerSocketBytes is { } heap ? (heap / 1024).ToString("0.0", CultureInfo.InvariantCulture) : "–")} | {(r.AllocatedPerSocketBytes is { } allocated ? (allocated / 1024).ToString("0.0", CultureInfo.InvariantCulture) : "–")} | **{r.IdleCpuPercent:0.0}** | {r.HeartbeatsSent:N0} | {r.AfterCloseRssBytes / 1048576.0:0} | {ratio} |"));
+                    ? Inv($"| {r.Sockets:N0} | {r.Rooms} | {r.Peer} | failed: {r.Error} | | | | | | | | | | |")
+                    : Inv($"| {r.Sockets:N0} | {r.Rooms} | {r.Peer} | {r.Joined:N0}{(r.Error is null ? "" : " (incomplete)")} | {r.BaselineRssBytes / 1048576.0:0} | {r.LoadedRssBytes / 1048576.0:0} | **{r.RssPerSocketBytes / 1024:0.0}**{(r.ForcedGc ? "" : " (no forced GC)")} | {(r.LiveHeapPerSocketBytes is { } heap ? (heap / 1024).ToString("0.0", CultureInfo.InvariantCulture) : "–")} | {(r.AllocatedPerSocketBytes is { } allocated ? (allocated / 1024).ToString("0.0", CultureInfo.InvariantCulture) : "–")} | **{r.IdleCpuPercent:0.0}** | {r.HeartbeatsSent:N0} | {r.AfterCloseRssBytes / 1048576.0:0} | {r.AfterCloseRssBytes / (double)r.BaselineRssBytes:0.00} | {ratio} |"));
             }
         }
 

@@ -8,7 +8,8 @@ namespace Chat.LoadGen.Scenarios;
 /// Idle connections: N sockets joined to 100 rooms of N/100 (or one room, or none), keeping themselves alive as each
 /// peer's client library does by default (Phoenix heartbeats every 30 s, SignalR pings every
 /// 15 s, Socket.IO answering the server's pings every 25 s). On a fresh server each time:
-/// warm up with a few hundred sockets, force a full GC and take the baseline RSS, open N,
+/// warm up with a thousand sockets, wait until the server is at rest (<see cref="ServerAtRest"/>),
+/// force a full GC and take the baseline RSS, open N,
 /// settle, measure the server's CPU over a window, force a full GC again and take RSS.
 /// Per socket = (RSS with N − baseline) / N, and the same for the live heap, type by type.
 /// Then every socket closes at once, and RSS is read again after the settle time.
@@ -16,6 +17,8 @@ namespace Chat.LoadGen.Scenarios;
 internal static class IdleScenario
 {
     private const int TopTypes = 12;
+
+    private const int WarmUpSockets = 1_000;
 
     public static async Task RunAsync(BenchRun run)
     {
@@ -48,13 +51,28 @@ internal static class IdleScenario
         var layout = new RoomLayout { Rooms = Math.Max(1, options.IdleRooms), RoomsPerSocket = options.IdleRooms == 0 ? 0 : 1, Prefix = "idle" };
         await server.PrepareRoomsAsync(layout);
 
-        // Warm-up: JIT, thread pool, buffer pools; start-up cost, not per-connection cost.
-        await using (var warm = await WorkerPool.StartAsync(options, server, Math.Min(options.Quick ? 50 : 500, count), layout))
+        // Warm-up: JIT, thread pool, buffer pools; start-up cost, not per-connection cost. A
+        // thousand sockets, because that many closing is what ours takes as a spell worth giving
+        // memory back after (Chat:Memory:ReclaimAfterClosedSockets): the baseline is then the
+        // server after its reclaim, as the reading after the measured sockets close is.
+        var reclaimsBefore = options.Quick ? null : await server.MemoryReclaimsAsync();
+        await using (var warm = await WorkerPool.StartAsync(options, server, Math.Min(options.Quick ? 50 : WarmUpSockets, count), layout))
         {
             await warm.OpenAsync(_ => { });
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(options.Settle));
+        var warmedUp = server.Rss();
+        RestReading? rest = null;
+        if (options.Quick)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(options.Settle));
+        }
+        else
+        {
+            rest = await ServerAtRest.WaitAsync(server, reclaimsBefore);
+            run.Print($"idle {peer} N={count}: at rest {rest.Seconds:0} s after the warm-up closed ({(rest.Reclaims is { } reclaims ? $"{reclaims} reclaim(s), " : "")}RSS {(rest.Settled ? "still" : "not settled")}): {warmedUp / 1048576.0:0} → {server.Rss() / 1048576.0:0} MiB");
+        }
+
         var baselineHeap = forceGc ? await server.ForceGcAsync() : null;
         var baseline = await MedianRssAsync(server);
         var files = ProcStat.OpenFiles(server.Pid);
@@ -85,6 +103,9 @@ internal static class IdleScenario
             Joined = opened.Joined,
             OpenSeconds = elapsed.TotalSeconds,
             BaselineRssBytes = baseline,
+            WarmedUpRssBytes = warmedUp,
+            RestSeconds = rest?.Seconds,
+            RestReclaims = rest?.Reclaims,
             LoadedRssBytes = loaded,
             RssPerSocketBytes = (loaded - baseline) / (double)count,
             IdleCpuPercent = idleCpu,
@@ -105,7 +126,7 @@ internal static class IdleScenario
             result.Error = $"{opened.Joined} of {count} joined, {after.Lost} lost: {after.ErrorSummary}";
         }
 
-        run.Print($"idle {peer} N={count}: RSS {baseline / 1048576.0:0} → {loaded / 1048576.0:0} MiB{(forceGc ? " (after forced GCs)" : "")}: {result.RssPerSocketBytes / 1024:0.0} KiB per socket; idle CPU {idleCpu:0.0} % of a core; {afterClose / 1048576.0:0} MiB {options.Settle:0} s after they all closed");
+        run.Print($"idle {peer} N={count}: RSS {baseline / 1048576.0:0} → {loaded / 1048576.0:0} MiB{(forceGc ? " (after forced GCs)" : "")}: {result.RssPerSocketBytes / 1024:0.0} KiB per socket; idle CPU {idleCpu:0.0} % of a core; {afterClose / 1048576.0:0} MiB {options.Settle:0} s after they all closed ({afterClose / (double)baseline:0.00}× the baseline)");
         return result;
     }
 
