@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 
 namespace Chat.Channels.Internal.Transport.Tcp;
 
@@ -15,7 +16,7 @@ internal sealed class BufferSegment : ReadOnlySequenceSegment<byte>
     /// <summary>The least a segment holds: a block of Kestrel's pools.</summary>
     private const int MinBlockBytes = 4096;
 
-    private static readonly System.Collections.Concurrent.ConcurrentQueue<BufferSegment> s_pool = new();
+    private static readonly ConcurrentQueue<BufferSegment> s_pool = new();
     private static int s_pooled;
 
     private IMemoryOwner<byte>? _owner;
@@ -98,6 +99,15 @@ internal sealed class BufferSegment : ReadOnlySequenceSegment<byte>
         }
 
         return next;
+    }
+
+    /// <summary>Returns <paramref name="first"/> and every segment linked after it.</summary>
+    public static void ReturnAll(BufferSegment? first)
+    {
+        for (var segment = first; segment is not null;)
+        {
+            segment = segment.Return();
+        }
     }
 
     private void Release()

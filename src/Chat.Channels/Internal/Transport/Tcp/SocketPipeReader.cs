@@ -243,7 +243,7 @@ internal sealed partial class SocketPipeReader : PipeReader, IValueTaskSource<Re
         }
         else
         {
-            CompleteWaiter(inline: true);
+            CompleteWaiter();
         }
 
         return false;
@@ -363,9 +363,10 @@ internal sealed partial class SocketPipeReader : PipeReader, IValueTaskSource<Re
         }
     }
 
-    private void CompleteWaiter(bool inline)
+    /// <summary>Completes the waiting read inline: this runs in the socket's completion, on a pool thread.</summary>
+    private void CompleteWaiter()
     {
-        _waiter.RunContinuationsAsynchronously = !inline;
+        _waiter.RunContinuationsAsynchronously = false;
         if (_error is not null)
         {
             _waiter.SetException(_error);
@@ -474,16 +475,12 @@ internal sealed partial class SocketPipeReader : PipeReader, IValueTaskSource<Re
             }
         }
 
-        _connection.OnInputCompleted();
+        // The socket stays open until the output is done too, as with Kestrel's transport.
     }
 
     private void ReleaseAll()
     {
-        for (var segment = _head; segment is not null;)
-        {
-            segment = segment.Return();
-        }
-
+        BufferSegment.ReturnAll(_head);
         _head = null;
         _tail = null;
         _headStart = 0;

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 
 namespace Chat.Channels.Internal.Transport.Tcp;
@@ -215,7 +216,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
     private static List<ArraySegment<byte>>? Gather(BufferSegment first, ReadOnlyMemory<byte> firstData)
     {
         if (first.NextSegment is null
-            || !System.Runtime.InteropServices.MemoryMarshal.TryGetArray(firstData, out var head))
+            || !MemoryMarshal.TryGetArray(firstData, out var head))
         {
             return null;
         }
@@ -230,7 +231,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
                 continue;
             }
 
-            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var part))
+            if (!MemoryMarshal.TryGetArray(data, out var part))
             {
                 break;
             }
@@ -257,7 +258,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
             var data = segment.Data(from);
             if (data.Length == 0)
             {
-                segment = ReleaseAndNext(segment);
+                segment = segment.Return();
                 from = 0;
                 continue;
             }
@@ -296,7 +297,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
                     }
 
                     left -= length;
-                    segment = ReleaseAndNext(segment);
+                    segment = segment.Return();
                     from = 0;
                 }
 
@@ -305,7 +306,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
 
             if (error is not (SocketError.Success or SocketError.WouldBlock))
             {
-                ReleaseFrom(segment);
+                BufferSegment.ReturnAll(segment);
                 OnSendFailed();
                 return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
             }
@@ -334,7 +335,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
         {
             while (_sending is { } segment && segment.Data(_sendingFrom).Length == 0)
             {
-                _sending = ReleaseAndNext(segment);
+                _sending = segment.Return();
                 _sendingFrom = 0;
             }
 
@@ -391,7 +392,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             _sent = default;
-            ReleaseFrom(_sending);
+            BufferSegment.ReturnAll(_sending);
             _sending = null;
             FinishSend(failed: true);
             return false;
@@ -524,17 +525,8 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
         _connection.OnOutputDone();
     }
 
-    private void DropUnflushed() => ReleaseFrom(TakeUnflushed());
+    private void DropUnflushed() => BufferSegment.ReturnAll(TakeUnflushed());
 
-    private static BufferSegment? ReleaseAndNext(BufferSegment segment) => segment.Return();
-
-    private static void ReleaseFrom(BufferSegment? segment)
-    {
-        while (segment is not null)
-        {
-            segment = ReleaseAndNext(segment);
-        }
-    }
 
     FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _waiter.GetResult(token);
 

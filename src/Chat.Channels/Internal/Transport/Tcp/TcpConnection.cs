@@ -169,11 +169,6 @@ internal sealed partial class TcpConnection : ConnectionContext, IDuplexPipe
     /// <summary>The output completed and what it held has gone (or can no longer go): the socket closes, FIN after the data.</summary>
     public void OnOutputDone() => CloseSocket();
 
-    /// <summary>The reader is done; the socket stays open until the output is done too, as with Kestrel's transport.</summary>
-    public void OnInputCompleted()
-    {
-    }
-
     private void CloseSocket()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
