@@ -61,19 +61,42 @@ log "Building"
 dotnet build Chat.slnx -c Debug -nologo -v quiet || exit 1
 
 # --- 4. Tests ----------------------------------------------------------------------------
-failed=0
+# Each part's output is kept, so that a failure is named again at the very end: CI shows
+# only the tail of a long log.
+failures=()
+run_part() { # name, command...
+  local name=$1; shift
+  "$@" 2>&1 | tee "$work/$name.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || failures+=("$name")
+}
 
 log ".NET tests"
-dotnet test Chat.slnx -c Debug --no-build --nologo -v quiet || failed=1
+# The console logger at "minimal" prints a failed test's message and stack (at "quiet" only its
+# name). A test that hangs is dumped and stopped after 5 minutes instead of holding CI to its limit.
+run_part dotnet dotnet test Chat.slnx -c Debug --no-build --nologo -v quiet \
+  --logger "console;verbosity=minimal" --blame-hang-timeout 5m
 
 log "End-to-end tests (phoenix client, raw WebSockets)"
-(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed=1
+run_part e2e sh -c 'cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && npm test'
 
 log "Browser tests (headless Chromium, the web app against the real server)"
-(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test) || failed=1
+run_part browser sh -c 'cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test'
 
 log "Benchmark smoke test (bench/run.sh --quick: every peer runs every scenario; no timing is checked)"
-bench/run.sh --quick --out "$work/bench" || failed=1
+run_part bench bench/run.sh --quick --out "$work/bench"
 
-if [ "$failed" -ne 0 ]; then log "FAILED"; exit 1; fi
+if [ ${#failures[@]} -ne 0 ]; then
+  log "FAILED: ${failures[*]}"
+  for name in "${failures[@]}"; do
+    echo "-- $name: the failures again"
+    case $name in
+      # xUnit through VSTest: "  Failed Namespace.Class.Method [12 ms]" then the message and stack.
+      dotnet) grep -E -A12 '^\s+Failed |^Failed!|aborted|hang' "$work/dotnet.log" | head -150 ;;
+      # node --test's spec reporter marks a failed test with ✖ and prints the cause below it.
+      e2e|browser) grep -E -A12 '✖' "$work/$name.log" | head -150 ;;
+      *) tail -40 "$work/$name.log" ;;
+    esac
+  done
+  exit 1
+fi
 log "All tests passed"
