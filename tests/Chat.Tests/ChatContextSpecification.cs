@@ -188,6 +188,21 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         Assert.Equal(8, results.Select(r => r.Value!.Slug).Distinct().Count());
     }
 
+    [Fact]
+    public async Task Concurrent_rooms_with_one_name_on_two_nodes_all_get_distinct_slugs()
+    {
+        // A second node: its own service on the same database, so nothing in memory is shared
+        // and only the database's unique slug keeps the two apart.
+        var otherNode = new RoomService(fixture.Services.GetRequiredService<IDbContextFactory<ChatDbContext>>(), [], TimeProvider.System);
+        var name = Unique("Race");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? Rooms : otherNode).CreateAsync(name, null)));
+
+        Assert.All(results, r => Assert.True(r.IsOk));
+        Assert.Equal(8, results.Select(r => r.Value!.Slug).Distinct().Count());
+        Assert.Contains(results, r => r.Value!.Slug == Slug.From(name));
+    }
+
     [Theory]
     [InlineData(null, "can't be blank")]
     [InlineData("   ", "can't be blank")]

@@ -34,6 +34,7 @@ public sealed class RoomService
     private readonly IChatEvents[] _events;
     private readonly TimeProvider _clock;
     private readonly SharedRoomViews _shared = new();
+    private readonly SlugLocks _slugLocks = new();
 
     internal RoomService(IDbContextFactory<ChatDbContext> contexts, IEnumerable<IChatEvents> events, TimeProvider clock)
     {
@@ -104,46 +105,50 @@ public sealed class RoomService
         }
 
         var baseSlug = Slug.From(cleanName);
-        for (var attempt = 1; ; attempt++)
+        var stem = baseSlug.Length == 0 ? "room" : baseSlug;
+        Room room;
+        using (await _slugLocks.EnterAsync(stem, cancellationToken).ConfigureAwait(false))
         {
-            await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var stem = baseSlug.Length == 0 ? "room" : baseSlug;
-            var taken = await db.Rooms.AsNoTracking()
-                .Where(r => r.Slug == stem || r.Slug.StartsWith(stem + "-"))
-                .Select(r => r.Slug)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            var now = Clock.Now(_clock);
-            var room = new Room
+            for (var attempt = 1; ; attempt++)
             {
-                Name = cleanName,
-                Description = cleanDescription,
-                Slug = Slug.FirstFree(baseSlug, taken.ToHashSet(StringComparer.Ordinal)),
-                InsertedAt = now,
-                UpdatedAt = now,
-            };
-            db.Rooms.Add(room);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                await using var db = await _contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+                var taken = await db.Rooms.AsNoTracking()
+                    .Where(r => r.Slug == stem || r.Slug.StartsWith(stem + "-"))
+                    .Select(r => r.Slug)
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                var now = Clock.Now(_clock);
+                room = new Room
+                {
+                    Name = cleanName,
+                    Description = cleanDescription,
+                    Slug = Slug.FirstFree(baseSlug, taken.ToHashSet(StringComparer.Ordinal)),
+                    InsertedAt = now,
+                    UpdatedAt = now,
+                };
+                db.Rooms.Add(room);
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex) && attempt < SlugAttempts)
+                {
+                    // Another node took the same slug between our read and our insert: look again.
+                }
+                catch (DbUpdateException ex) when (DatabaseErrors.IsValueTooLong(ex))
+                {
+                    return ChatResult<RoomView>.Invalid(await DatabaseErrors.TooLongFieldsAsync(db, ex, cancellationToken).ConfigureAwait(false));
+                }
             }
-            catch (DbUpdateException ex) when (DatabaseErrors.IsUniqueViolation(ex) && attempt < SlugAttempts)
-            {
-                // Another room took the same slug between our read and our insert: look again.
-                continue;
-            }
-            catch (DbUpdateException ex) when (DatabaseErrors.IsValueTooLong(ex))
-            {
-                return ChatResult<RoomView>.Invalid(await DatabaseErrors.TooLongFieldsAsync(db, ex, cancellationToken).ConfigureAwait(false));
-            }
-
-            var view = RoomView.Of(room);
-            foreach (var handler in _events)
-            {
-                await handler.RoomCreatedAsync(view).ConfigureAwait(false);
-            }
-
-            return ChatResult<RoomView>.Ok(view);
         }
+
+        var view = RoomView.Of(room);
+        foreach (var handler in _events)
+        {
+            await handler.RoomCreatedAsync(view).ConfigureAwait(false);
+        }
+
+        return ChatResult<RoomView>.Ok(view);
     }
 
     /// <summary>Creates the room every install starts with (slug <c>lobby</c>), unless it exists.</summary>
