@@ -41,11 +41,12 @@ public sealed class TcpHttpServer : IAsyncDisposable
 
     /// <param name="ownSockets">Whether Kestrel accepts through the channels' own TCP transport or its own.</param>
     /// <param name="certificate">Serves HTTPS with it (Kestrel's TLS runs above the transport).</param>
-    public static async Task<TcpHttpServer> StartAsync(bool ownSockets, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
+    /// <param name="port">The port to listen on; 0 for any free one.</param>
+    public static async Task<TcpHttpServer> StartAsync(bool ownSockets, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.UseUrls(certificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
+        builder.WebHost.UseUrls($"{(certificate is null ? "http" : "https")}://127.0.0.1:{port}");
         Type? connectionType = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
