@@ -304,7 +304,7 @@ internal sealed partial class SocketPipeReader : PipeReader, IValueTaskSource<Re
             return false;
         }
 
-        if (error == SocketError.Success)
+        if (error == SocketError.Success && _connection.AbortReason is null)
         {
             // The client sent FIN: what is buffered is all there will be.
             _ended = true;
@@ -312,7 +312,10 @@ internal sealed partial class SocketPipeReader : PipeReader, IValueTaskSource<Re
         }
         else if (_error is null)
         {
-            Fail(new SocketException((int)error));
+            // An end of stream after an abort is the abort's own shutdown of the socket, read
+            // before the socket was disposed: the read fails with the abort's reason, as it
+            // does when it comes after the dispose.
+            Fail(new SocketException((int)(error == SocketError.Success ? SocketError.OperationAborted : error)));
         }
 
         return true;
