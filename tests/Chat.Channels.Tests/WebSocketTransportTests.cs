@@ -259,6 +259,9 @@ public sealed class WebSocketTransportTests : IAsyncLifetime
     public async Task A_disconnect_closes_the_users_sockets_with_1001()
     {
         using var socket = await _server.ConnectAsync("vsn=2.0.0&token=good&id=user_socket:7");
+        // The handshake's answer comes before the socket subscribes to its id; a heartbeat's
+        // reply comes after.
+        await AssertAliveAsync(socket);
 
         await _server.Services.GetRequiredService<Broadcaster>().DisconnectAsync("user_socket:7");
 
