@@ -104,7 +104,7 @@ public abstract class ChatContextSpecification(DatabaseFixture fixture)
         // Tuning that only one provider needs is in that provider's set alone, in time order.
         string[] ownTuning = fixture.Database.Provider == DatabaseProvider.Postgres ? ["TuneSearchStatistics"] : [];
 
-        Assert.Equal([.. shared, "WidenRoomNamesToTheirByteCap", .. ownTuning, "AddTokenRevocations"], names);
+        Assert.Equal([.. shared, "WidenRoomNamesToTheirByteCap", .. ownTuning, "AddTokenRevocations", "MergeRoomTimelineIndexes"], names);
     }
 
     [Fact]

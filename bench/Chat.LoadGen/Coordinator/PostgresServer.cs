@@ -5,7 +5,9 @@ namespace Chat.LoadGen.Coordinator;
 /// <summary>
 /// A throwaway PostgreSQL 15 on loopback in a temporary directory, started as test.sh starts
 /// one, but durable (fsync on, the defaults): the whole-chat scenario measures durable sends.
-/// Each peer gets a fresh database of its own.
+/// Each peer gets a fresh database of its own. <c>CHAT_BENCH_POSTGRES_OPTIONS</c> adds server
+/// options for a measurement (<c>-c shared_preload_libraries=pg_stat_statements</c>, say); it
+/// is meant for looking inside a run, not for tuning the database the peers share.
 /// </summary>
 internal sealed class PostgresServer : IAsyncDisposable
 {
@@ -42,7 +44,7 @@ internal sealed class PostgresServer : IAsyncDisposable
 
         await server.AsPostgresAsync(Path.Combine(Bin, "initdb"), ["-D", $"{dir}/pg", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"], TimeSpan.FromMinutes(2));
         await server.AsPostgresAsync(Path.Combine(Bin, "pg_ctl"), ["-D", $"{dir}/pg", "-l", $"{dir}/pg.log", "-w", "-o",
-            $"-c listen_addresses=127.0.0.1 -p {port.ToString(CultureInfo.InvariantCulture)} -k {dir} -c max_connections=300", "start"], TimeSpan.FromMinutes(1));
+            $"-c listen_addresses=127.0.0.1 -p {port.ToString(CultureInfo.InvariantCulture)} -k {dir} -c max_connections=300 {Environment.GetEnvironmentVariable("CHAT_BENCH_POSTGRES_OPTIONS")}", "start"], TimeSpan.FromMinutes(1));
         return server;
     }
 

@@ -165,9 +165,6 @@ namespace Chat.Migrations.Postgres.Migrations
                     b.HasKey("Id")
                         .HasName("pk_messages");
 
-                    b.HasIndex("RoomId", "Id")
-                        .HasDatabaseName("ix_messages_room_id_id");
-
                     b.HasIndex("RoomId", "Rev")
                         .HasDatabaseName("ix_messages_room_id_rev")
                         .HasFilter("rev IS NOT NULL");
@@ -176,9 +173,8 @@ namespace Chat.Migrations.Postgres.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_messages_client_id_room_id_user_id");
 
-                    b.HasIndex("RoomId", "Id", "UserId")
-                        .HasDatabaseName("ix_messages_unread")
-                        .HasFilter("deleted_at IS NULL");
+                    b.HasIndex("RoomId", "Id", "UserId", "DeletedAt")
+                        .HasDatabaseName("ix_messages_room_timeline");
 
                     b.ToTable("messages", (string)null);
                 });

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Chat.Messages;
 
 /// <summary>
-/// The two history reads, compiled once. Every page is a range of the (room_id, id) index
+/// The two history reads, compiled once. Every page is a range of the room's timeline index (room_id, id, …)
 /// between two ids, read downwards (the newest before an id) or upwards (catching up after
 /// one); a missing bound is the widest id. Compiled queries skip EF Core's per-call query
 /// cache lookup and allocate about a third less, which is what a read's tail is made of.

@@ -25,14 +25,16 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         message.Property(m => m.DeletedAt).HasColumnName("deleted_at");
         message.Property(m => m.Reactions).HasColumnName("reactions").HasColumnType("text");
         message.Property(m => m.Rev).HasColumnName("rev");
-        message.HasIndex(m => new { m.RoomId, m.Id }).HasDatabaseName("ix_messages_room_id_id");
+        // A room's timeline: history pages and catch-up are ranges of it by id, and counting
+        // unread messages is a range from the read marker on, read without touching the table
+        // (the author and the tombstone mark are in it). One index for both, not one each: every
+        // message stored writes every index of this table, and this one replaced two (see the
+        // MergeRoomTimelineIndexes migration).
+        message.HasIndex(m => new { m.RoomId, m.Id, m.UserId, m.DeletedAt }).HasDatabaseName("ix_messages_room_timeline");
         // Unique per (room, user, client_id), with client_id leading: clients that make their
         // ids time-ordered (the web app does) then add every key at the index's right edge,
         // instead of on one leaf per sender (see the ReorderMessageClientIdIndex migration).
         message.HasIndex(m => new { m.ClientId, m.RoomId, m.UserId }).HasDatabaseName("ix_messages_client_id_room_id_user_id").IsUnique();
-        // Counting unread messages: a range of this index from the read marker on, read without
-        // touching the table (the author is in it; tombstones are not).
-        message.HasIndex(m => new { m.RoomId, m.Id, m.UserId }).HasDatabaseName("ix_messages_unread").HasFilter("deleted_at IS NULL");
         // Catching up on changes: only messages changed after they were sent have a rev, so
         // this index holds those alone and new messages never touch it.
         message.HasIndex(m => new { m.RoomId, m.Rev }).HasDatabaseName("ix_messages_room_id_rev").HasFilter("rev IS NOT NULL");

@@ -12,9 +12,9 @@ namespace Chat.ReadMarkers;
 /// announced to <see cref="IChatEvents.ReadMarkerMovedAsync"/>.
 /// </summary>
 /// <remarks>
-/// Counting never scans a room's history: unread messages are one range of the partial
-/// index <c>ix_messages_unread (room_id, id, user_id) WHERE deleted_at IS NULL</c>, from the
-/// marker on, read without touching the table; mentions are one range of
+/// Counting never scans a room's history: unread messages are one range of the room's
+/// timeline index <c>ix_messages_room_timeline (room_id, id, user_id, deleted_at)</c>, from the
+/// marker on, read without touching the table (tombstones are told by the index entry); mentions are one range of
 /// <c>ix_mentions_user_id_room_id_message_id</c>. The cost grows with what is unread, not
 /// with the room. A room the user never marked read but was mentioned in counts from its
 /// first mention: its <c>last_read_id</c> is that message's id minus one.
