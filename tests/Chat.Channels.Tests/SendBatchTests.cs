@@ -107,6 +107,46 @@ public sealed class SendBatchTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_reply_marks_its_socket_as_owing_one_until_the_write_that_carries_it()
+    {
+        // The flush queue takes such a socket with its replies, which never wait out a crowd's
+        // pause; the broadcasts already in its pipe leave in the reply's write.
+        var (session, wire) = Open();
+        var broadcaster = _services.GetRequiredService<Broadcaster>();
+
+        using (broadcaster.BeginBatch())
+        {
+            session.Send(Text("news"));
+            Assert.False(session.OwesReply);
+            session.SendReply(Text("ok"));
+            Assert.True(session.OwesReply);
+            Assert.Equal(2, session.FlushQueued());
+            Assert.False(session.OwesReply);
+        }
+
+        Assert.Equal([0x81, 4, .. "news"u8, 0x81, 2, .. "ok"u8], await ReadAsync(wire));
+    }
+
+    [Fact]
+    public async Task A_reply_outside_a_batch_is_flushed_by_the_flush_queue()
+    {
+        var (session, wire) = Open();
+
+        session.Send(Text("news"));
+        session.SendReply(Text("ok"));
+
+        // Both in one write or two, depending on when the queue's round comes; in order either way.
+        var received = await ReadAsync(wire);
+        if (received.Length < 10)
+        {
+            received = [.. received, .. await ReadAsync(wire)];
+        }
+
+        Assert.Equal([0x81, 4, .. "news"u8, 0x81, 2, .. "ok"u8], received);
+        Assert.False(session.OwesReply);
+    }
+
     /// <summary>Everything flushed so far, once the first flush has come.</summary>
     private static async Task<byte[]> ReadAsync(PipeReader wire)
     {

@@ -12,6 +12,13 @@ internal interface ISocketTransport
     /// </summary>
     void Send(OutboundFrame frame);
 
+    /// <summary>
+    /// Queues a reply: a frame its client is waiting for (an acknowledgement, a join's answer, a
+    /// heartbeat's). A transport that paces its writes under load sends it without waiting for
+    /// its turn; the others treat it like any frame.
+    /// </summary>
+    void SendReply(OutboundFrame frame) => Send(frame);
+
     /// <summary>Closes the connection with a close code; safe to call more than once, from any thread.</summary>
     void Close(WebSocketCloseStatus status, string description);
 }

@@ -274,11 +274,11 @@ internal sealed class SocketConnection : IBroadcastSubscriber
 
     public void SendReply(string? joinRef, string? @ref, string topic, string status, object? response) =>
         SendEncoded(static (s, state) => s.EncodeReply(state.joinRef, state.@ref, state.topic, state.status, state.payload),
-            (joinRef, @ref, topic, status, payload: _runtime.Encode(response)));
+            (joinRef, @ref, topic, status, payload: _runtime.Encode(response)), isReply: true);
 
     public void SendMessage(string? joinRef, string? @ref, string topic, string @event, Payload payload) =>
         SendEncoded(static (s, state) => s.EncodeMessage(state.joinRef, state.@ref, state.topic, state.@event, state.payload),
-            (joinRef, @ref, topic, @event, payload));
+            (joinRef, @ref, topic, @event, payload), isReply: false);
 
     /// <summary>Sends a frame as is; used by the fastlane, where the frame is shared.</summary>
     public void Send(OutboundFrame frame) => _transport.Send(frame);
@@ -291,7 +291,7 @@ internal sealed class SocketConnection : IBroadcastSubscriber
         _transport.Close(WebSocketCloseStatus.PolicyViolation, "slow consumer");
     }
 
-    private void SendEncoded<TState>(Func<MessageSerializer, TState, OutboundFrame> encode, TState state)
+    private void SendEncoded<TState>(Func<MessageSerializer, TState, OutboundFrame> encode, TState state, bool isReply)
     {
         OutboundFrame frame;
         try
@@ -305,7 +305,15 @@ internal sealed class SocketConnection : IBroadcastSubscriber
             return;
         }
 
-        _transport.Send(frame);
+        if (isReply)
+        {
+            _transport.SendReply(frame);
+        }
+        else
+        {
+            _transport.Send(frame);
+        }
+
         ChannelsMetrics.MessagesSent.Add(1);
     }
 

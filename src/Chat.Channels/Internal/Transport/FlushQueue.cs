@@ -31,6 +31,13 @@ namespace Chat.Channels.Internal.Transport;
 /// the short wait.</para>
 /// <para>One full round is not yet a busy room: the long pause takes two in a row
 /// (<see cref="CrowdPauses"/>).</para>
+/// <para>Replies never wait out a pause. A socket owed a reply (a sent message's
+/// acknowledgement, above all) is queued with the replies, which every round takes first and
+/// which wake the thread during a pause, and the broadcasts waiting in its pipe leave in the
+/// same write. A client that waits for its acknowledgement before it sends again (one send in
+/// flight) would otherwise send at most once per pause: with a thousand such senders, the
+/// whole chat sat at 1,000 ÷ 50 ms = 20,000 acknowledgements a second on SQLite and on
+/// PostgreSQL alike, with the server's core a third idle (docs/benchmarks.md).</para>
 /// </remarks>
 internal sealed class FlushQueue
 {
@@ -47,8 +54,12 @@ internal sealed class FlushQueue
     internal const int BusyFramesPerWrite = 2;
 
     private readonly ConcurrentQueue<WebSocketSession> _dirty = new();
+    private readonly ConcurrentQueue<WebSocketSession> _replies = new();
     private readonly AutoResetEvent _wake = new(initialState: false);
+    // Set for replies only: what a pause waits on, so that broadcasts queued meanwhile do not wake it.
+    private readonly AutoResetEvent _replyWake = new(initialState: false);
     private int _signaled;
+    private int _replySignaled;
 
     private FlushQueue()
     {
@@ -59,22 +70,56 @@ internal sealed class FlushQueue
     /// <summary>One for the process: flushing is the transport's business, whichever server a socket belongs to.</summary>
     public static FlushQueue Shared { get; } = new();
 
-    /// <summary>Queues a socket whose flush is owed; the caller marks it so that it is queued once.</summary>
-    public void Add(WebSocketSession session)
+    /// <summary>
+    /// Queues a socket whose flush is owed, with the replies when it owes one; the caller marks
+    /// it so that it is queued once (and once more when a reply comes after it was queued).
+    /// </summary>
+    public void Add(WebSocketSession session, bool isReply = false)
     {
-        _dirty.Enqueue(session);
-        Signal();
-    }
-
-    /// <summary>Queues the sockets a send batch held back.</summary>
-    public void AddRange(List<WebSocketSession> sessions)
-    {
-        foreach (var session in sessions)
+        if (isReply)
+        {
+            _replies.Enqueue(session);
+            SignalReply();
+        }
+        else
         {
             _dirty.Enqueue(session);
         }
 
         Signal();
+    }
+
+    /// <summary>Queues the sockets a send batch held back: with the replies, those that owe one.</summary>
+    public void AddRange(List<WebSocketSession> sessions)
+    {
+        var replies = false;
+        foreach (var session in sessions)
+        {
+            if (session.OwesReply)
+            {
+                _replies.Enqueue(session);
+                replies = true;
+            }
+            else
+            {
+                _dirty.Enqueue(session);
+            }
+        }
+
+        if (replies)
+        {
+            SignalReply();
+        }
+
+        Signal();
+    }
+
+    private void SignalReply()
+    {
+        if (Interlocked.Exchange(ref _replySignaled, 1) == 0)
+        {
+            _replyWake.Set();
+        }
     }
 
     private void Signal()
@@ -117,39 +162,67 @@ internal sealed class FlushQueue
             // between rounds: the batching below would never happen and the thread would never
             // rest. They wait for the next round instead (at once when this one outlasted its
             // pause), and leave together.
-            var queued = _dirty.Count;
-            while (queued-- > 0 && _dirty.TryDequeue(out var session))
-            {
-                try
-                {
-                    framesInWindow += session.FlushQueued();
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
-                {
-                    // Its transport is gone: drop the socket, and flush the others.
-                    session.Abort();
-                }
-
-                flushedInWindow++;
-            }
-
+            Volatile.Write(ref _replySignaled, 0);
+            FlushQueued(_replies, ref flushedInWindow, ref framesInWindow);
+            FlushQueued(_dirty, ref flushedInWindow, ref framesInWindow);
             if (flushedInWindow >= CrowdRound)
             {
                 var pause = pauses.After(windowStarted, flushedInWindow, framesInWindow) - Stopwatch.GetElapsedTime(windowStarted);
                 if (pause > TimeSpan.Zero)
                 {
-                    Thread.Sleep(pause);
+                    RestFlushingReplies(pause);
                 }
 
                 windowStarted = 0;
             }
 
-            if (!_dirty.IsEmpty)
+            if (!_dirty.IsEmpty || !_replies.IsEmpty)
             {
                 // Sockets queued during the round have signalled already; this only makes sure
                 // that what this round left is never stranded.
                 Signal();
             }
+        }
+    }
+
+    /// <summary>
+    /// Flushes the sockets queued in <paramref name="queue"/> before this call (see the round in
+    /// <see cref="Run"/>), counting them and the frames their writes carried.
+    /// </summary>
+    private static void FlushQueued(ConcurrentQueue<WebSocketSession> queue, ref int flushed, ref int frames)
+    {
+        var queued = queue.Count;
+        while (queued-- > 0 && queue.TryDequeue(out var session))
+        {
+            try
+            {
+                frames += session.FlushQueued();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
+            {
+                // Its transport is gone: drop the socket, and flush the others.
+                session.Abort();
+            }
+
+            flushed++;
+        }
+    }
+
+    /// <summary>The pause after a crowd's round; replies queued meanwhile are flushed as they come, and are not counted in the next window.</summary>
+    private void RestFlushingReplies(TimeSpan pause)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(pause.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+            if (left <= TimeSpan.Zero || !_replyWake.WaitOne(left))
+            {
+                return;
+            }
+
+            Volatile.Write(ref _replySignaled, 0);
+            int flushed = 0, frames = 0;
+            FlushQueued(_replies, ref flushed, ref frames);
         }
     }
 }

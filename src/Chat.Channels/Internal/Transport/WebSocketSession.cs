@@ -45,6 +45,8 @@ internal sealed class WebSocketSession : ISocketTransport
     private bool _flushing;
     /// <summary>Frames are in the pipe unflushed, and a send batch, the flush queue or the receive loop owes their flush.</summary>
     private bool _flushQueued;
+    /// <summary>A reply is among the unflushed frames, and the flush queue's replies (or a send batch) hold the socket.</summary>
+    private bool _replyQueued;
     /// <summary>
     /// The receive loop is handing a client message to the socket (see <see cref="Receive"/>):
     /// it flushes what that writes (a heartbeat's reply above all) on its own thread when it is
@@ -379,7 +381,16 @@ internal sealed class WebSocketSession : ISocketTransport
         }
     }
 
-    public void Send(OutboundFrame frame)
+    /// <summary>
+    /// A reply, which its client is waiting for: its socket goes to the flush queue's replies,
+    /// which are flushed at once even while the queue rests after a crowd's round (see
+    /// <see cref="FlushQueue"/>). The broadcasts already in the pipe leave with it.
+    /// </summary>
+    public void SendReply(OutboundFrame frame) => Send(frame, isReply: true);
+
+    public void Send(OutboundFrame frame) => Send(frame, isReply: false);
+
+    private void Send(OutboundFrame frame, bool isReply)
     {
         lock (_gate)
         {
@@ -415,12 +426,15 @@ internal sealed class WebSocketSession : ISocketTransport
                 // to this socket meanwhile leave with it in one write.
                 WebSocketFrames.WriteFrame(_output, frame.IsBinary ? WebSocketFrames.Binary : WebSocketFrames.Text, frame.Data.Span);
                 _unflushedFrames++;
-                if (!_flushQueued)
+                // A reply queues the socket again when it waits among the broadcasts' flushes:
+                // the flush queue's replies then take it first (the later turn finds it flushed).
+                if (isReply ? !_replyQueued : !_flushQueued)
                 {
                     _flushQueued = true;
+                    _replyQueued |= isReply;
                     if (!_receiving && (SendBatch.Current is not { } batch || !batch.TryDefer(this)))
                     {
-                        FlushQueue.Shared.Add(this);
+                        FlushQueue.Shared.Add(this, isReply);
                     }
                 }
 
@@ -457,6 +471,9 @@ internal sealed class WebSocketSession : ISocketTransport
     /// The flush queue's turn: flushes what was written since the last flush. Returns how many
     /// frames that write carries (0 when a send batch or a full pipe's flush took them already).
     /// </summary>
+    /// <summary>A reply waits among the unflushed frames: where a send batch hands the socket on to.</summary>
+    public bool OwesReply => Volatile.Read(ref _replyQueued);
+
     public int FlushQueued()
     {
         lock (_gate)
@@ -467,6 +484,7 @@ internal sealed class WebSocketSession : ISocketTransport
             }
 
             _flushQueued = false;
+            _replyQueued = false;
             var frames = _unflushedFrames;
             if (!_flushing && !_aborted)
             {
@@ -554,6 +572,7 @@ internal sealed class WebSocketSession : ISocketTransport
     {
         // Whatever a send batch or the flush queue was holding back goes out with this flush.
         _flushQueued = false;
+        _replyQueued = false;
         _unflushedFrames = 0;
         var flush = _output.FlushAsync();
         if (flush.IsCompletedSuccessfully)
