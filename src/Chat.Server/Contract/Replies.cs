@@ -1,6 +1,5 @@
 using Chat.Accounts;
 using Chat.Channels;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Chat.Messages;
 using Chat.Reactions;
@@ -33,15 +32,17 @@ public sealed record MessageResponse(MessageView Message)
     private static ReadOnlySpan<byte> Head => "{\"message\":"u8;
 
     /// <summary>
-    /// The reply to a send and its broadcast from one encoding: this response serialized, and
-    /// the message inside it as a slice of the same bytes, which read exactly as the message
-    /// serialized on its own. One array per send instead of two (the message, then a copy of it
-    /// with the response around it).
+    /// This response around a message that is already encoded, as serializing a
+    /// <see cref="MessageResponse"/> writes it: the reply to a send and its broadcast share one
+    /// encoding of the message.
     /// </summary>
-    public static (Payload Reply, Payload Message) Encode(MessageView message, JsonSerializerOptions options)
+    public static Payload Around(Payload message)
     {
-        var reply = Payload.From(new MessageResponse(message), options);
-        return (reply, Payload.FromJson(reply.Bytes[Head.Length..^1]));
+        var bytes = new byte[Head.Length + message.Bytes.Length + 1];
+        Head.CopyTo(bytes);
+        message.Bytes.Span.CopyTo(bytes.AsSpan(Head.Length));
+        bytes[^1] = (byte)'}';
+        return Payload.FromJson(bytes);
     }
 }
 

@@ -44,21 +44,15 @@ internal sealed class ChannelBroadcastEvents(Broadcaster broadcaster, IOptions<C
         using var batch = broadcaster.BeginBatch();
         foreach (var stored in messages)
         {
-            // The reply and the broadcast carry the same message: it is encoded once, here,
-            // and the broadcast's payload is the message inside the reply's bytes.
-            Payload message;
+            // The reply and the broadcast carry the same message: it is encoded once, here.
+            var message = Payload.From(stored.Message, _json);
 
             // The sender hears "ok" before its own socket gets the broadcast: both frames
             // enter that socket's send queue here, in this order.
             if (stored.Origin is SocketRef sender)
             {
-                using var span = StartSpan("chat.message.reply", stored);
-                (var reply, message) = MessageResponse.Encode(stored.Message, _json);
-                sender.Reply("ok", reply);
-            }
-            else
-            {
-                message = Payload.From(stored.Message, _json);
+                using var reply = StartSpan("chat.message.reply", stored);
+                sender.Reply("ok", MessageResponse.Around(message));
             }
 
             if (!stored.Created)

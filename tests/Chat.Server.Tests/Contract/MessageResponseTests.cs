@@ -9,10 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Chat.Server.Tests.Contract;
 
-/// <summary>
-/// The reply to a send and its broadcast share one encoding of the message: the reply must read
-/// exactly as the response serialized whole, and the broadcast exactly as the message on its own.
-/// </summary>
+/// <summary>The reply to a send wraps the broadcast's encoding of the message: it must read exactly as the response serialized whole.</summary>
 public sealed class MessageResponseTests(ChatChannelsHarness harness) : IClassFixture<ChatChannelsHarness>
 {
     public static TheoryData<MessageView> Messages() => new()
@@ -24,17 +21,14 @@ public sealed class MessageResponseTests(ChatChannelsHarness harness) : IClassFi
 
     [Theory]
     [MemberData(nameof(Messages))]
-    public void The_reply_is_the_response_serialized_whole_and_its_message_the_message_serialized_alone(MessageView message)
+    public void A_response_around_an_encoded_message_is_the_response_serialized_whole(MessageView message)
     {
         var json = harness.Host.Services.GetRequiredService<IOptions<ChannelsOptions>>().Value.JsonSerializerOptions;
 
-        var (reply, broadcast) = MessageResponse.Encode(message, json);
+        var around = MessageResponse.Around(Payload.From(message, json));
 
         var whole = JsonSerializer.SerializeToUtf8Bytes(new MessageResponse(message), json);
-        var alone = JsonSerializer.SerializeToUtf8Bytes(message, json);
-        Assert.Equal(System.Text.Encoding.UTF8.GetString(whole), System.Text.Encoding.UTF8.GetString(reply.Bytes.Span));
-        Assert.Equal(System.Text.Encoding.UTF8.GetString(alone), System.Text.Encoding.UTF8.GetString(broadcast.Bytes.Span));
-        Assert.Equal(message.Id, reply.ToJsonElement().GetProperty("message").GetProperty("id").GetInt64());
-        Assert.Equal(message.Id, broadcast.ToJsonElement().GetProperty("id").GetInt64());
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(whole), System.Text.Encoding.UTF8.GetString(around.Bytes.Span));
+        Assert.Equal(message.Id, around.ToJsonElement().GetProperty("message").GetProperty("id").GetInt64());
     }
 }
