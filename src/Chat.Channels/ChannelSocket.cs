@@ -54,7 +54,7 @@ public sealed class ChannelSocket
 
     /// <summary>
     /// The client message being handled. Return <see cref="InResult.NoReply"/> and keep this
-    /// to answer later, from any thread, with <see cref="SocketRef.Reply"/>.
+    /// to answer later, from any thread, with <see cref="SocketRef.Reply(string, object?)"/>.
     /// Only valid inside <see cref="Channel.HandleInAsync"/>.
     /// </summary>
     public SocketRef Ref => _process.CurrentRef

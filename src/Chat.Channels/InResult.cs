@@ -25,7 +25,7 @@ public sealed class InResult
     /// <summary>Set when the channel stops after this event; the reason reaches <see cref="Channel.TerminateAsync"/>.</summary>
     public string? StopReason { get; }
 
-    /// <summary>No reply now. The channel may still answer later with <see cref="SocketRef.Reply"/> (see <see cref="ChannelSocket.Ref"/>).</summary>
+    /// <summary>No reply now. The channel may still answer later with <see cref="SocketRef.Reply(string, object?)"/> (see <see cref="ChannelSocket.Ref"/>).</summary>
     public static InResult NoReply => NoReplyResult;
 
     /// <summary>Replies <c>ok</c>.</summary>

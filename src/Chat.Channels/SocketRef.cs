@@ -5,7 +5,7 @@ namespace Chat.Channels;
 /// <summary>
 /// Names one client message so it can be answered later, from outside the channel's
 /// callback (Phoenix's <c>socket_ref</c>): start the work, return
-/// <see cref="InResult.NoReply"/>, and call <see cref="Reply"/> when it is done.
+/// <see cref="InResult.NoReply"/>, and call <see cref="Reply(string, object?)"/> when it is done.
 /// </summary>
 public sealed class SocketRef
 {
@@ -30,6 +30,16 @@ public sealed class SocketRef
 
     /// <summary>Replies to the message. Safe from any thread; does nothing once the socket has closed.</summary>
     public void Reply(string status, object? response = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(status);
+        _connection.SendReply(JoinRef, Ref, Topic, status, response);
+    }
+
+    /// <summary>
+    /// Replies to the message with a response that is already encoded, as
+    /// <see cref="Reply(string, object?)"/> does, without boxing it on the way.
+    /// </summary>
+    public void Reply(string status, Payload response)
     {
         ArgumentException.ThrowIfNullOrEmpty(status);
         _connection.SendReply(JoinRef, Ref, Topic, status, response);

@@ -342,27 +342,18 @@ internal sealed class ChannelProcess : IBroadcastSubscriber, IMailboxHandler<Cha
 
     void IMailboxHandler<Command>.OnHandlerFault(Exception exception) => ChannelsLog.UnexpectedFailure(Runtime.Logger, exception);
 
-    private async ValueTask ProcessAsync(Command command)
+    /// <summary>Whatever the command's handling came to, what it took from the socket's budget goes back.</summary>
+    void IMailboxHandler<Command>.Handled(Command command) => Connection.Inbound.Release(command.Cost);
+
+    private ValueTask ProcessAsync(Command command)
     {
-        try
+        if (_abandoned && command.Kind != CommandKind.Terminate)
         {
-            if (_abandoned && command.Kind != CommandKind.Terminate)
-            {
-                // The socket closed: its queued messages, broadcasts and infos are dropped.
-                if (command.Kind == CommandKind.Join)
-                {
-                    await AbandonJoinAsync().ConfigureAwait(false);
-                }
-
-                return;
-            }
-
-            await DispatchAsync(command).ConfigureAwait(false);
+            // The socket closed: its queued messages, broadcasts and infos are dropped.
+            return command.Kind == CommandKind.Join ? AbandonJoinAsync() : ValueTask.CompletedTask;
         }
-        finally
-        {
-            Connection.Inbound.Release(command.Cost);
-        }
+
+        return DispatchAsync(command);
     }
 
     private ValueTask DispatchAsync(Command command) => command.Kind switch

@@ -157,6 +157,10 @@ internal sealed class Mailbox<T> : IThreadPoolWorkItem
             {
                 _handler.OnHandlerFault(ex);
             }
+            finally
+            {
+                _handler.Handled(item);
+            }
 
             Handled();
         }
@@ -215,6 +219,10 @@ internal sealed class Mailbox<T> : IThreadPoolWorkItem
         public ValueTask HandleAsync(T item) => handle(item);
 
         public void OnHandlerFault(Exception exception) => onFault(exception);
+
+        public void Handled(T item)
+        {
+        }
     }
 }
 
@@ -226,4 +234,12 @@ internal interface IMailboxHandler<in T>
 
     /// <summary>Called when <see cref="HandleAsync"/> throws; the mailbox goes on draining.</summary>
     void OnHandlerFault(Exception exception);
+
+    /// <summary>
+    /// Called once <paramref name="item"/> has been handled, whether its handler completed or
+    /// threw, before the next item is taken. Cleanup that every item needs goes here rather than
+    /// in a finally block of the handler: an async handler with a finally is one more state
+    /// machine, boxed on the heap for every item that waits.
+    /// </summary>
+    void Handled(T item);
 }

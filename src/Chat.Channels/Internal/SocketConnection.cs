@@ -273,8 +273,11 @@ internal sealed class SocketConnection : IBroadcastSubscriber
     }
 
     public void SendReply(string? joinRef, string? @ref, string topic, string status, object? response) =>
-        SendEncoded(static (s, state) => s.EncodeReply(state.joinRef, state.@ref, state.topic, state.status, state.payload),
-            (joinRef, @ref, topic, status, payload: _runtime.Encode(response)), isReply: true);
+        SendReply(joinRef, @ref, topic, status, _runtime.Encode(response));
+
+    public void SendReply(string? joinRef, string? @ref, string topic, string status, Payload response) =>
+        SendEncoded(static (s, state) => s.EncodeReply(state.joinRef, state.@ref, state.topic, state.status, state.response),
+            (joinRef, @ref, topic, status, response), isReply: true);
 
     public void SendMessage(string? joinRef, string? @ref, string topic, string @event, Payload payload) =>
         SendEncoded(static (s, state) => s.EncodeMessage(state.joinRef, state.@ref, state.topic, state.@event, state.payload),

@@ -227,14 +227,20 @@ public sealed partial class RateLimits : IDisposable
         // Refill in small steps (a tenth of a second's worth) so the rate is smooth, not a
         // burst at the top of every second.
         var tokensPerPeriod = Math.Max(1, (int)Math.Round(perSecond / 10));
-        var period = TimeSpan.FromSeconds(tokensPerPeriod / perSecond);
-        return PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetTokenBucketLimiter(userId, _ => new TokenBucketRateLimiterOptions
+        var options = new TokenBucketRateLimiterOptions
         {
             TokenLimit = burst,
             TokensPerPeriod = tokensPerPeriod,
-            ReplenishmentPeriod = period,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(tokensPerPeriod / perSecond),
             QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+            // The partitioned limiter refills every bucket from one timer of its own, as
+            // RateLimitPartition.GetTokenBucketLimiter arranges; a timer per user would cost more.
+            AutoReplenishment = false,
+        };
+
+        // One factory for every user, made here: RateLimitPartition.GetTokenBucketLimiter would
+        // allocate two closures and a delegate on every message, only to look up the user's bucket.
+        Func<long, RateLimiter> bucket = _ => new TokenBucketRateLimiter(options);
+        return PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.Get(userId, bucket));
     }
 }

@@ -43,7 +43,12 @@ public sealed class MessageService
     /// host answers the sender right before the broadcast, in commit order. Invalid input and
     /// failures are never announced; they come back from this call only.
     /// </param>
-    public async Task<ChatResult<PostedMessage>> CreateAsync(
+    /// <remarks>
+    /// Not async itself while nothing needs awaiting before the message is queued (it mentions
+    /// nobody): the caller then waits on the writer's own task, with no state machine of this
+    /// method kept on the heap until the commit.
+    /// </remarks>
+    public Task<ChatResult<PostedMessage>> CreateAsync(
         RoomView room, ChatUser author, string? content, string? clientId,
         object? origin = null, CancellationToken cancellationToken = default)
     {
@@ -52,17 +57,33 @@ public sealed class MessageService
         var cleanClientId = MessageRules.ClientId(errors, clientId);
         if (!errors.IsEmpty)
         {
-            return ChatResult<PostedMessage>.Invalid(errors);
+            return Task.FromResult(ChatResult<PostedMessage>.Invalid(errors));
         }
 
-        if (_writer.IsUnavailable || await _mentions.ResolveAsync(cleanContent!, author.Id, _writer.SendTimeout, cancellationToken).ConfigureAwait(false) is not { } mentions)
+        if (_writer.IsUnavailable)
         {
-            return MessageWriter.Unavailable<PostedMessage>();
+            return Task.FromResult(MessageWriter.Unavailable<PostedMessage>());
         }
 
-        var pending = new PendingMessage(room, author, cleanContent!, cleanClientId, origin, mentions);
-        return await _writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        var mentions = _mentions.ResolveAsync(cleanContent!, author.Id, _writer.SendTimeout, cancellationToken);
+        return mentions.IsCompletedSuccessfully
+            ? Write(room, author, cleanContent!, cleanClientId, origin, mentions.Result, cancellationToken)
+            : WriteAfterLookUpAsync(room, author, cleanContent!, cleanClientId, origin, mentions, cancellationToken);
     }
+
+    /// <summary>A message that mentions someone: queued once the names are looked up.</summary>
+    private async Task<ChatResult<PostedMessage>> WriteAfterLookUpAsync(
+        RoomView room, ChatUser author, string content, string? clientId, object? origin,
+        Task<long[]?> lookUp, CancellationToken cancellationToken) =>
+        await Write(room, author, content, clientId, origin, await lookUp.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Queues a validated message; null mentions mean the lookup did not answer in time.</summary>
+    private Task<ChatResult<PostedMessage>> Write(
+        RoomView room, ChatUser author, string content, string? clientId, object? origin,
+        long[]? mentions, CancellationToken cancellationToken) =>
+        mentions is null
+            ? Task.FromResult(MessageWriter.Unavailable<PostedMessage>())
+            : _writer.WriteAsync(new PendingMessage(room, author, content, clientId, origin, mentions), cancellationToken);
 
     /// <summary>
     /// The author changes a message's content. Refused with not found for an unknown message,
