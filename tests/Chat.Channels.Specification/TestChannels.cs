@@ -62,7 +62,17 @@ public sealed class TerminateLog
 /// <summary>A channel whose behaviour each test picks through the event it pushes.</summary>
 public sealed class EchoChannel(TerminateLog terminations) : Channel
 {
+    /// <summary>Joins of each topic that reached their <c>hold_ms</c> wait (so the channel is subscribed).</summary>
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> Holding = new();
+
     private int _handled;
+
+    /// <summary>
+    /// Waits until a join of <paramref name="topic"/> (unique to the test) is holding: a test
+    /// that publishes during a join must not guess when the join began on a loaded machine.
+    /// </summary>
+    public static Task JoinHoldingAsync(string topic) =>
+        Holding.GetOrAdd(topic, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(TimeSpan.FromSeconds(10));
 
     public override IReadOnlyCollection<string> Intercepts => ["intercepted"];
 
@@ -81,6 +91,7 @@ public sealed class EchoChannel(TerminateLog terminations) : Channel
 
         if (options.TryGetProperty("hold_ms", out var hold))
         {
+            Holding.GetOrAdd(topic, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             await Task.Delay(hold.GetInt32());
         }
 

@@ -232,10 +232,11 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
     public async Task Broadcasts_published_while_a_join_runs_arrive_right_after_the_join_reply()
     {
         var socket = Connect();
-        var joining = socket.JoinAsync("echo:room", new { hold_ms = 200 });
-        await Task.Delay(50);
+        var topic = $"echo:room-{Guid.NewGuid():N}";
+        var joining = socket.JoinAsync(topic, new { hold_ms = 200 });
+        await EchoChannel.JoinHoldingAsync(topic);
 
-        await _host.Broadcaster.BroadcastAsync("echo:room", "shout", new { text = "during join" });
+        await _host.Broadcaster.BroadcastAsync(topic, "shout", new { text = "during join" });
         var (reply, room) = await joining;
 
         Assert.True(reply.IsOk);
@@ -246,19 +247,20 @@ public sealed class ChannelLifecycleTests : IAsyncLifetime
     public async Task Sequenced_broadcasts_the_join_reply_already_held_are_not_sent_again()
     {
         var pubSub = _host.Services.GetRequiredService<Chat.Channels.PubSub.IPubSub>();
+        var topic = $"echo:seq-{Guid.NewGuid():N}";
         ValueTask Numbered(long n) => pubSub.BroadcastAsync(
-            new Chat.Channels.PubSub.Broadcast("echo:seq", "n", Payload.FromJson(System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{n}}}")))
+            new Chat.Channels.PubSub.Broadcast(topic, "n", Payload.FromJson(System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{n}}}")))
             {
                 Sequence = new Chat.Channels.PubSub.BroadcastSequence(n - 1, n),
             });
         var socket = Connect();
-        var joining = socket.JoinAsync("echo:seq", new { hold_ms = 200, sequenced_through = 5 });
-        await Task.Delay(50);
+        var joining = socket.JoinAsync(topic, new { hold_ms = 200, sequenced_through = 5 });
+        await EchoChannel.JoinHoldingAsync(topic);
 
         // Published while the join reads: 4 and 5 are in its reply, 6 is not.
         await Numbered(4);
         await Numbered(5);
-        await _host.Broadcaster.BroadcastAsync("echo:seq", "shout", new { text = "not sequenced" });
+        await _host.Broadcaster.BroadcastAsync(topic, "shout", new { text = "not sequenced" });
         await Numbered(6);
         var (reply, channel) = await joining;
         // After the reply: 5 again (published late, from another node), then 7.
