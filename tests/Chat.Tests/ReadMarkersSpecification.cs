@@ -254,7 +254,7 @@ public abstract class ReadMarkersSpecification(DatabaseFixture fixture)
     }
 
     [Fact]
-    public async Task Counting_unread_reads_the_timeline_index_not_the_room()
+    public async Task Counting_unread_reads_a_range_from_the_marker_not_the_room()
     {
         var room = await NewRoomAsync();
         var other = await NewRoomAsync();
@@ -282,12 +282,22 @@ public abstract class ReadMarkersSpecification(DatabaseFixture fixture)
             }
         }
 
-        // Index-only: the author and the tombstone mark are read from the index entry, not the table.
+        // A range from the marker on, never the room's whole history. SQLite reads it from the
+        // timeline index alone (the author and the tombstone mark are in the entry). PostgreSQL's
+        // planner picks by its statistics: the timeline index, index-only, or, when few messages
+        // of any room are newer than the marker, those by primary key (seen once in 20 runs);
+        // both start at the marker.
         var text = string.Join('\n', plan);
-        var indexOnly = fixture.Database.Provider == DatabaseProvider.Postgres
-            ? "Index Only Scan using ix_messages_room_timeline"
-            : "COVERING INDEX ix_messages_room_timeline";
-        Assert.True(text.Contains(indexOnly, StringComparison.Ordinal), text);
+        if (fixture.Database.Provider == DatabaseProvider.Postgres)
+        {
+            Assert.DoesNotContain("Seq Scan", text, StringComparison.Ordinal);
+            Assert.True(text.Contains("Index Only Scan using ix_messages_room_timeline", StringComparison.Ordinal)
+                || (text.Contains("Index Scan using pk_messages", StringComparison.Ordinal) && text.Contains("Index Cond: (id > ", StringComparison.Ordinal)), text);
+        }
+        else
+        {
+            Assert.Contains("COVERING INDEX ix_messages_room_timeline", text, StringComparison.Ordinal);
+        }
     }
 }
 
