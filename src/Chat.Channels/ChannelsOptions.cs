@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Chat.Channels.Internal;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -48,7 +49,7 @@ public sealed class ChannelsOptions
     public int MaxSocketsPerAddress { get; set; } = int.MaxValue;
 
     /// <summary>A socket that sends nothing (not even a heartbeat) for this long is closed.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day (clients send a heartbeat every 30 s)")]
+    [TimeSpanRange("00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day (clients send a heartbeat every 30 s)")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -92,7 +93,7 @@ public sealed class ChannelsOptions
     /// Presence changes are collected this long and published as one <c>presence_diff</c> per
     /// topic, so that a crowd joining a big room costs a diff per interval, not one per join.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00", ErrorMessage = "must be between a millisecond and a minute")]
+    [TimeSpanRange("00:00:00.001", "00:01:00", ErrorMessage = "must be between a millisecond and a minute")]
     public TimeSpan PresenceBroadcastInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -101,7 +102,7 @@ public sealed class ChannelsOptions
     /// <c>longpollerTimeout</c>, 20 s): a longer wait looks like a dead server to it. A session
     /// whose client has not polled for one and a half of these is closed.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:01:00", ErrorMessage = "must be between a second and a minute")]
+    [TimeSpanRange("00:00:01", "00:01:00", ErrorMessage = "must be between a second and a minute")]
     public TimeSpan LongPollWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -115,7 +116,7 @@ public sealed class ChannelsOptions
     public int PresenceListLimit { get; set; } = 100;
 
     /// <summary>How long a closing socket waits for the client's close frame before dropping the connection.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "must be between zero and ten minutes")]
+    [TimeSpanRange("00:00:00", "00:10:00", ErrorMessage = "must be between zero and ten minutes")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>

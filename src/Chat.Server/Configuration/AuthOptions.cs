@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Chat.Validation;
 using Chat.Server.Auth;
 
 namespace Chat.Server.Configuration;
@@ -13,7 +14,7 @@ public sealed class AuthOptions : IValidatableObject
     public string? SigningKey { get; set; }
 
     /// <summary>How long an issued token is valid.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00", ErrorMessage = "must be between a minute and a year")]
+    [TimeSpanRange("00:01:00", "365.00:00:00", ErrorMessage = "must be between a minute and a year")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Chat.Validation;
 using Chat.Channels;
 using Chat.Channels.Redis;
 using Microsoft.Extensions.Options;
@@ -16,11 +17,11 @@ public sealed class RedisSettings
     public string Prefix { get; set; } = new RedisChannelsOptions().Prefix;
 
     /// <summary>A node whose heartbeat is this old is taken for dead, and its users leave every room.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "must be between a second and an hour")]
+    [TimeSpanRange("00:00:01", "01:00:00", ErrorMessage = "must be between a second and an hour")]
     public TimeSpan NodeTimeout { get; set; } = new RedisChannelsOptions().NodeTimeout;
 
     /// <summary>How long a room's message waits in Redis for the one before it, stored first by another node.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "must be between ten milliseconds and ten minutes")]
+    [TimeSpanRange("00:00:00.010", "00:10:00", ErrorMessage = "must be between ten milliseconds and ten minutes")]
     public TimeSpan SequenceGapTimeout { get; set; } = new RedisChannelsOptions().SequenceGapTimeout;
 }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Chat.Validation;
 
 namespace Chat.Server.Limits;
 
@@ -20,14 +21,14 @@ public sealed class RateLimitOptions
     public int Burst { get; set; } = 20;
 
     /// <summary>At most one typing notice per user and room in this interval.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "must be between zero and an hour")]
+    [TimeSpanRange("00:00:00", "01:00:00", ErrorMessage = "must be between zero and an hour")]
     public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Rooms a user may create per <see cref="RoomCreationWindow"/>, over HTTP and <c>create_room</c> together.</summary>
     [Range(1, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
     public int RoomCreations { get; set; } = 10;
 
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day")]
+    [TimeSpanRange("00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day")]
     public TimeSpan RoomCreationWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
@@ -42,13 +43,13 @@ public sealed class RateLimitOptions
     [Range(1, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
     public int SignInFailuresPerAddress { get; set; } = 100;
 
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day")]
+    [TimeSpanRange("00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day")]
     public TimeSpan SignInFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Sign-ups (attempts, refused ones too) from one client address per <see cref="SignUpWindow"/>.</summary>
     [Range(1, 1_000_000, ErrorMessage = "must be between {1} and {2}")]
     public int SignUpsPerAddress { get; set; } = 100;
 
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day")]
+    [TimeSpanRange("00:00:01", "1.00:00:00", ErrorMessage = "must be between a second and a day")]
     public TimeSpan SignUpWindow { get; set; } = TimeSpan.FromHours(1);
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Chat.Validation;
 
 namespace Chat.Messages;
 
@@ -21,14 +22,14 @@ public sealed class MessageWriterOptions : IValidatableObject
     /// write could not be stored (<c>unavailable</c>, HTTP 503) and may send again with the
     /// same client_id. Well under phoenix.js's 10 s push timeout, so the client hears why.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "must be between 100 ms and a minute")]
+    [TimeSpanRange("00:00:00.100", "00:01:00", ErrorMessage = "must be between 100 ms and a minute")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long one transaction may take before the writer gives up on it and counts the
     /// database as not answering: new sends are then refused at once until it answers again.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "must be between 100 ms and a minute")]
+    [TimeSpanRange("00:00:00.100", "00:01:00", ErrorMessage = "must be between 100 ms and a minute")]
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
